@@ -1,0 +1,26 @@
+"""reeopt: an optimizer of the rare earth supply chain.
+
+The data flows one way through the package:
+files → ``instance`` → ``scenario`` → ``network`` → ``model`` → ``solver`` → ``solution`` →
+``analysis`` → ``output``; ``api`` strings them together and ``cli`` is a thin shell around it.
+"""
+
+from optimizer.api import load, solve, write
+from optimizer.errors import InputError
+from optimizer.instance import Instance, load_instance
+from optimizer.model import build_model
+from optimizer.scenario import apply_scenario
+from optimizer.solution import Solution
+
+__version__ = "0.1.0"
+__all__ = [
+    "Instance",
+    "InputError",
+    "Solution",
+    "apply_scenario",
+    "build_model",
+    "load",
+    "load_instance",
+    "solve",
+    "write",
+]

@@ -1,0 +1,127 @@
+"""The ``reeopt`` command: parse arguments, call the API, print. Nothing else lives here.
+
+Exit codes (INTERFACE.md): 0 solved (optimal, within the MIP gap, or a feasible point at the time
+limit, marked as such); 2 bad input or usage; 3 infeasible or unbounded; 4 time limit without a
+feasible solution; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from optimizer import api
+from optimizer.errors import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OK, EXIT_TIME_LIMIT, InputError
+from optimizer.network import build_network, check_network
+from optimizer.output.console import print_summary, progress
+
+app = typer.Typer(
+    help="reeopt: least-cost sourcing, marginal values and build-outs of the rare earth supply chain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+InstanceArg = Annotated[str, typer.Argument(help="Instance folder, or the name of a folder under instances/.")]
+ScenarioOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scenario", "-s", help="Scenario name (instances/<name>/scenarios/NAME.yaml) or YAML file; repeatable."
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")]
+
+
+def exit_code(status: str, has_solution: bool) -> int:
+    if status == "optimal":
+        return EXIT_OK
+    if status in ("infeasible", "unbounded"):
+        return EXIT_INFEASIBLE
+    if status == "time_limit":
+        return EXIT_OK if has_solution else EXIT_TIME_LIMIT
+    return EXIT_ERROR
+
+
+@app.command()
+def solve(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    objective: Annotated[str | None, typer.Option(help="cost or value (default: the instance's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<instance>/<scenario>/).")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
+    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
+    export_model: Annotated[Path | None, typer.Option(help="Write the model solved to FILE.lp or FILE.mps.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Build and solve an instance (once per --scenario), write a results folder, print a summary."""
+    if objective is not None and objective not in ("cost", "value"):
+        raise InputError(f"--objective must be cost or value, not '{objective}'")
+    if export_model is not None and export_model.suffix not in (".lp", ".mps"):
+        raise InputError(f"--export-model needs a .lp or .mps file, not '{export_model}'")
+    scenarios = scenario or [None]
+    if out is not None and len(scenarios) > 1:
+        raise InputError("--out names one folder; with several --scenario, leave it out")
+    worst = EXIT_OK
+    for name in scenarios:
+        with progress(err_console, quiet) as step:
+            solution = api.solve(
+                instance,
+                name,
+                objective=objective,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
+                export_model=export_model,
+                progress=step,
+            )
+            step("write")
+            folder = api.write(solution, out)
+        if not quiet:
+            print_summary(out_console, solution, folder)
+        worst = max(worst, exit_code(solution.status, bool(solution.tables)))
+    raise typer.Exit(worst)
+
+
+@app.command()
+def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOpt = False) -> None:
+    """Check the data and the network without solving."""
+    for name in scenario or [None]:
+        loaded = api.load(instance, name)
+        graph = build_network(loaded)
+        report = check_network(graph, loaded)
+        if not quiet:
+            out_console.print(
+                f"[green]valid[/green]: {loaded.name} / {loaded.scenario}: "
+                f"{len(loaded.regions)} regions, {len(loaded.commodities)} commodities, "
+                f"{len(loaded.tables['processes'])} process rows, {len(loaded.periods)} periods; "
+                f"graph {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
+            )
+            for warning in list(loaded.warnings) + report.messages():
+                out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+def main() -> None:
+    try:
+        app()  # click handles usage errors itself (exit 2) and turns typer.Exit into the exit code
+    except InputError as error:
+        err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_INPUT)
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted[/red]")
+        sys.exit(EXIT_ERROR)
+    except Exception as error:  # noqa: BLE001 - the last line of defence of a command-line tool
+        if os.environ.get("REEOPT_DEBUG"):
+            raise
+        err_console.print(
+            f"[red]internal error:[/red] {type(error).__name__}: {error}\n"
+            "Set REEOPT_DEBUG=1 to see the traceback, and please report it.",
+            highlight=False,
+        )
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,188 @@
+"""Why a model has no solution, said in the instance's own names.
+
+When hard demand cannot be met, the model is re-solved *elastically*: every hard demand may fall
+short, and the least total shortfall (tonnes, weighted by period length) is found. The shortfalls
+name what cannot be delivered; the duals of that re-solve name the limits behind them (capacities,
+bans, quotas, reserves, build limits): each one's dual says how many tonnes of shortfall one more
+unit of it would remove. If even the elastic model is infeasible (fixed observations that do not
+balance, say), HiGHS's irreducible infeasible subset is translated instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from optimizer.model import Model
+from optimizer.network import NetworkReport
+from optimizer.solver import HighsSolver, SolveOptions, SolverResult
+
+TOLERANCE = 1e-7
+
+
+@dataclass
+class Diagnosis:
+    """Shortfalls, the limits behind them, and what the network check saw."""
+
+    status: str
+    shortfalls: list[dict] = field(default_factory=list)
+    binding: list[dict] = field(default_factory=list)
+    conflict: list[str] = field(default_factory=list)
+    network: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def text(self) -> str:
+        lines = [f"The model is {self.status}."]
+        if self.status == "unbounded":
+            lines.append(
+                "Some activity can grow without limit while improving the objective: look for a "
+                "process or loop that creates material (outputs exceeding inputs of the same commodity) "
+                "or a price without a demand limit."
+            )
+        if self.shortfalls:
+            lines += ["", "Demand that cannot be met (least total shortfall, tonnes per year):"]
+            lines += [
+                f"  {s['commodity']} in {s['region']}, {s['period']}: {s['shortfall']:.6g} t short of "
+                f"{s['demand']:.6g} t demanded"
+                for s in self.shortfalls
+            ]
+        if self.binding:
+            lines += ["", "Limits behind the shortfall (tonnes of shortfall removed per unit relaxed):"]
+            lines += [f"  {b['limit']}: {b['shortfall_per_unit']:.4g}" for b in self.binding]
+        if self.conflict:
+            lines += ["", "These limits conflict (an irreducible infeasible subset):"]
+            lines += [f"  {item}" for item in self.conflict]
+        if self.network:
+            lines += ["", "The network check before solving found:"]
+            lines += [f"  {message}" for message in self.network]
+        return "\n".join(lines) + "\n"
+
+
+def diagnose(model: Model, status: str, network: NetworkReport | None = None) -> Diagnosis:
+    diagnosis = Diagnosis(status=status, network=network.messages() if network else [])
+    if status != "infeasible":
+        return diagnosis
+    elastic, hard = _elastic(model)
+    result = HighsSolver(elastic, SolveOptions()).solve()
+    if result.status != "optimal":
+        diagnosis.conflict = _conflict(model)
+        return diagnosis
+    data, lp = model.data, model.lp
+    delivery = lp.columns["delivery"]
+    delivered = result.x[delivery.ids]
+    demand = data.demand["quantity"].to_numpy()
+    short = hard & (demand - delivered > TOLERANCE * np.maximum(1.0, demand))
+    for position in np.flatnonzero(short):
+        r, c, t = (int(data.demand[code].iat[position]) for code in ("r", "c", "t"))
+        diagnosis.shortfalls.append(
+            {
+                "region": data.regions[r],
+                "commodity": data.commodities[c],
+                "period": int(data.periods[t]),
+                "demand": float(demand[position]),
+                "shortfall": float(demand[position] - delivered[position]),
+            }
+        )
+    diagnosis.binding = _binding_limits(model, elastic, result)
+    return diagnosis
+
+
+def _elastic(model: Model):
+    """The program with every hard demand allowed to fall short, minimising the shortfall."""
+    data, lp = model.data, model.lp
+    delivery = lp.columns["delivery"]
+    hard = lp.col_lower[delivery.ids] > 0
+    lengths = data.lengths[data.demand["t"].to_numpy()]
+    cost = np.zeros(lp.n_cols)
+    cost[delivery.ids[hard]] = -lengths[hard]
+    lower = lp.col_lower.copy()
+    lower[delivery.ids[hard]] = 0.0
+    offset = float(np.sum(lengths[hard] * data.demand["quantity"].to_numpy()[hard]))
+    elastic = dataclasses.replace(
+        lp, col_cost=cost, col_lower=lower, offset=offset, integer=np.zeros(lp.n_cols, dtype=bool)
+    )
+    return elastic, hard
+
+
+def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
+    """Limits with a non-zero dual in the elastic re-solve, largest effect first."""
+    found = []
+    for row in np.flatnonzero(result.row_dual < -TOLERANCE):
+        family = _family_of(elastic.rows, row)
+        if family.name in ("capacity", "reserve", "quota"):
+            found.append((-result.row_dual[row], describe(model, family, row - family.start)))
+    at_upper = (result.col_dual < -TOLERANCE) & np.isfinite(elastic.col_upper)
+    for col in np.flatnonzero(at_upper):
+        family = _family_of(elastic.columns, col)
+        if family.name in ("activity", "trade", "build", "stock"):
+            found.append((-result.col_dual[col], describe(model, family, col - family.start, bound=True)))
+    found.sort(key=lambda item: -item[0])
+    return [{"limit": text, "shortfall_per_unit": float(value)} for value, text in found[:25]]
+
+
+def _family_of(families: dict, position: int):
+    for family in families.values():
+        if family.start <= position < family.stop:
+            return family
+    raise IndexError(position)
+
+
+def describe(model: Model, family, position: int, bound: bool = False) -> str:
+    """A row or column of the program in the instance's words."""
+    data, lp = model.data, model.lp
+    index = family.index.iloc[position]
+
+    def name(code: str) -> str:
+        lookup = {
+            "p": data.process_names,
+            "r": data.regions,
+            "c": data.commodities,
+            "o": data.regions,
+            "d": data.regions,
+        }
+        return str(lookup[code][int(index[code])])
+
+    period = int(data.periods[int(index["t"])]) if "t" in index else None
+    if family.name in ("activity", "capacity"):
+        capacity = lp.col_upper[family.start + position] if bound else lp.row_upper[family.start + position]
+        return f"capacity of {name('p')} in {name('r')}, {period} ({capacity:.6g} t/yr)"
+    if family.name == "trade":
+        cap = lp.col_upper[family.start + position]
+        what = "banned (capacity 0)" if cap == 0 else f"capacity {cap:.6g} t/yr"
+        return f"trade of {name('c')} from {name('o')} to {name('d')}, {period}: {what}"
+    if family.name == "build":
+        return f"max_build of {name('p')} in {name('r')}, {period}"
+    if family.name == "reserve":
+        return f"reserve of {name('p')} in {name('r')} ({lp.row_upper[family.start + position]:.6g} t)"
+    if family.name == "quota":
+        return f"quota {index['name']}, {period} (limit {lp.row_upper[family.start + position]:.6g} t/yr)"
+    if family.name == "stock":
+        return f"max_level of the {name('c')} stock in {name('r')}, {period}"
+    if family.name == "balance":
+        return f"balance of {name('c')} in {name('r')}, {period}"
+    if family.name in ("delivery", "disposal"):
+        return f"{family.name} of {name('c')} in {name('r')}, {period}"
+    return f"{family.name} {position}"
+
+
+def _conflict(model: Model) -> list[str]:
+    """HiGHS's irreducible infeasible subset, in the instance's names (empty if it finds none)."""
+    lp = model.lp
+    solver = HighsSolver(dataclasses.replace(lp, integer=np.zeros(lp.n_cols, dtype=bool)))
+    status, iis = solver.highs.getIis()
+    if status == highspy.HighsStatus.kError or not iis.valid_:
+        return []
+    items = [
+        describe(model, _family_of(lp.rows, int(row)), int(row) - _family_of(lp.rows, int(row)).start)
+        for row in iis.row_index_
+    ]
+    items += [
+        describe(model, _family_of(lp.columns, int(col)), int(col) - _family_of(lp.columns, int(col)).start, bound=True)
+        for col in iis.col_index_
+    ]
+    return items

@@ -1,0 +1,208 @@
+"""An instance: the settings of ``instance.yaml`` and the validated tables of its folder."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.errors import InputError, Problem, display_name
+from optimizer.instance.reader import read_table
+from optimizer.instance.schema import TABLES
+from optimizer.instance.validate import check_references
+from optimizer.yamlio import line_of, load_yaml
+
+OBJECTIVES = ("cost", "value")
+SETTINGS = (
+    "name",
+    "description",
+    "currency",
+    "base_year",
+    "periods",
+    "period_lengths",
+    "discount_rate",
+    "objective",
+    "unmet_penalty",
+)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A validated instance, ready to become a network and a model.
+
+    ``tables`` maps table name (``processes``, ``trade``, ...) to a DataFrame with the columns of
+    :mod:`optimizer.instance.schema` (blank numbers as NaN, blank text as ``""``, a ``line`` column
+    pointing back into the file). Absent optional tables are empty frames with those columns.
+    """
+
+    name: str
+    folder: Path
+    periods: tuple[int, ...]
+    period_lengths: tuple[float, ...]
+    tables: dict[str, pd.DataFrame]
+    description: str = ""
+    currency: str = "USD"
+    base_year: int = 0
+    discount_rate: float = 0.0
+    objective: str = "cost"
+    unmet_penalty: float | None = None
+    scenario: str = "base"
+    scenario_description: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    @property
+    def regions(self) -> list[str]:
+        return self.tables["regions"]["region"].tolist()
+
+    @property
+    def commodities(self) -> list[str]:
+        return self.tables["commodities"]["commodity"].drop_duplicates().tolist()
+
+    @property
+    def discount_factors(self) -> tuple[float, ...]:
+        """``disc[t] = (1 + rate) ** -(t - base_year)``."""
+        return tuple((1.0 + self.discount_rate) ** -(t - self.base_year) for t in self.periods)
+
+    def replace(self, **changes) -> Instance:
+        return dataclasses.replace(self, **changes)
+
+
+def resolve_folder(name_or_path: str | Path) -> Path:
+    """A folder path, or the name of a folder under ``instances/`` (here or in the repository)."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    for root in (Path.cwd() / "instances", Path(__file__).resolve().parents[2] / "instances"):
+        if (root / str(name_or_path)).is_dir():
+            return root / str(name_or_path)
+    raise InputError(
+        Problem(
+            str(name_or_path), "no such instance folder", expected="a folder path or a folder name under instances/"
+        )
+    )
+
+
+def load_instance(name_or_path: str | Path) -> Instance:
+    """Read and validate an instance folder.
+
+    Raises :class:`~optimizer.errors.InputError` naming file, line and column of every problem.
+
+    >>> instance = load_instance("toy")
+    >>> instance.regions
+    ['NORTH', 'SOUTH', 'EAST']
+    """
+    folder = resolve_folder(name_or_path)
+    settings = _read_settings(folder / "instance.yaml")
+    tables = {}
+    for table in TABLES.values():
+        path = folder / table.file
+        if path.exists() or table.required_file:
+            tables[table.name] = read_table(path, table)
+        else:
+            tables[table.name] = empty_table(table.name)
+    instance = Instance(folder=folder, tables=tables, **settings)
+    return instance.replace(warnings=tuple(check_references(instance)))
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    table = TABLES[name]
+    frame = pd.DataFrame({"line": pd.Series(dtype=int)})
+    for column in table.columns:
+        dtype = float if column.kind == "number" else object
+        frame[column.name] = pd.Series(dtype=dtype)
+    frame.attrs["file"] = table.file
+    return frame
+
+
+def _read_settings(path: Path) -> dict:
+    data, lines = load_yaml(path)
+    name = display_name(path)
+
+    def fail(key: str, message: str, expected: str | None = None) -> InputError:
+        return InputError(Problem(name, message, line=line_of(lines, (key,)), column=key, expected=expected))
+
+    if not isinstance(data, dict):
+        raise InputError(Problem(name, "is not a mapping of settings", line=1, expected="keys such as name, periods"))
+    for key in data:
+        if key not in SETTINGS:
+            raise fail(str(key), "unknown setting", "one of " + ", ".join(SETTINGS))
+    if "periods" not in data:
+        raise InputError(
+            Problem(name, "setting 'periods' is missing", expected="a list of years or {start, end, step}")
+        )
+    periods = _periods(data["periods"], fail)
+    lengths = _period_lengths(periods, data.get("period_lengths"), fail)
+    settings = {
+        "name": str(data.get("name") or path.parent.name),
+        "description": str(data.get("description") or ""),
+        "currency": str(data.get("currency") or "USD"),
+        "periods": periods,
+        "period_lengths": lengths,
+        "base_year": _number(data, "base_year", periods[0], fail, integer=True),
+        "discount_rate": _number(data, "discount_rate", 0.0, fail),
+        "objective": str(data.get("objective") or "cost"),
+    }
+    if settings["objective"] not in OBJECTIVES:
+        raise fail("objective", f"'{settings['objective']}' is not an objective", "cost or value")
+    if data.get("unmet_penalty") is not None:
+        settings["unmet_penalty"] = _number(data, "unmet_penalty", None, fail)
+    return settings
+
+
+def _number(data: dict, key: str, default, fail, integer: bool = False):
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or abs(value) == float("inf"):
+        raise fail(key, f"'{value}' is not a finite number", "a finite number")
+    if integer:
+        if int(value) != value:
+            raise fail(key, f"'{value}' is not a whole year", "a year")
+        return int(value)
+    if value < 0:
+        raise fail(key, f"{value} is negative", "a number >= 0")
+    return float(value)
+
+
+def _periods(spec, fail) -> tuple[int, ...]:
+    expected = "a list of increasing years, or {start, end, step}"
+    if isinstance(spec, dict):
+        unknown = set(spec) - {"start", "end", "step"}
+        if unknown or "start" not in spec or "end" not in spec:
+            raise fail("periods", "needs start and end (and optionally step)", expected)
+        values = [spec["start"], spec["end"], spec.get("step", 1)]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values) or values[2] < 1:
+            raise fail("periods", "start, end and step must be whole years, step >= 1", expected)
+        periods = tuple(range(values[0], values[1] + 1, values[2]))
+    elif isinstance(spec, list):
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in spec):
+            raise fail("periods", "periods must be whole years", expected)
+        periods = tuple(spec)
+    else:
+        raise fail("periods", f"'{spec}' is not a list of years", expected)
+    if not periods:
+        raise fail("periods", "no periods", expected)
+    if any(b <= a for a, b in zip(periods, periods[1:], strict=False)):
+        raise fail("periods", "years must increase", expected)
+    return periods
+
+
+def _period_lengths(periods: tuple[int, ...], overrides, fail) -> tuple[float, ...]:
+    """Each period lasts until the next one starts; the last lasts as long as the one before it."""
+    gaps = [float(b - a) for a, b in zip(periods, periods[1:], strict=False)]
+    lengths = dict(zip(periods, gaps + [gaps[-1] if gaps else 1.0], strict=True))
+    if overrides is not None:
+        if not isinstance(overrides, dict):
+            raise fail("period_lengths", "must map years to lengths", "{year: years}")
+        for year, length in overrides.items():
+            if year not in lengths:
+                raise fail("period_lengths", f"{year} is not a period", "years listed in periods")
+            if isinstance(length, bool) or not isinstance(length, int | float) or not 0 < length < float("inf"):
+                raise fail("period_lengths", f"length '{length}' of {year} is not a positive number", "> 0")
+            lengths[year] = float(length)
+    return tuple(lengths[t] for t in periods)

@@ -1,0 +1,209 @@
+"""Read one CSV file of an instance into a typed DataFrame, or say exactly what is wrong with it.
+
+Parsing is pandas'; this module only turns its outcome into the table's types and into
+:class:`~optimizer.errors.Problem` messages that name the file, line and column. Every returned
+frame has a ``line`` column (the line of the file the row came from) so that later checks can point
+at the row too, and ``frame.attrs["file"]`` holds the file's display name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError, Problem, display_name
+from optimizer.instance.schema import Column, Table
+
+_PANDAS_LINE = re.compile(r"line (\d+)")
+
+
+def read_table(path: Path, table: Table) -> pd.DataFrame:
+    """Read ``path`` as ``table``: check its header, types, signs, choices and key uniqueness."""
+    name = display_name(path)
+    text = _read_text(path, name)
+    if not text.strip():
+        raise InputError(
+            Problem(
+                name,
+                "the file is empty",
+                line=1,
+                expected="a header row with the columns " + ", ".join(_header_hint(table)),
+            )
+        )
+    header = next(csv.reader(io.StringIO(text.splitlines()[0])))
+    header = [h.strip() for h in header]
+    _check_header(header, table, name)
+    try:
+        raw = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        match = _PANDAS_LINE.search(str(exc))
+        raise InputError(
+            Problem(
+                name,
+                f"cannot be read as CSV: {str(exc).strip().splitlines()[-1]}",
+                line=int(match.group(1)) if match else None,
+                expected="comma-separated values with as many cells per row as the header",
+            )
+        ) from None
+    raw.columns = header
+    raw = raw.apply(lambda col: col.str.strip())
+    raw["line"] = np.arange(len(raw)) + 2  # line 1 is the header
+    raw = raw[(raw.drop(columns="line") != "").any(axis=1)]
+    if table.nonempty and raw.empty:
+        raise InputError(Problem(name, "has a header but no rows", expected="at least one row"))
+
+    problems: list[Problem] = []
+    frame = pd.DataFrame({"line": raw["line"].to_numpy()})
+    for column in table.columns:
+        cells = raw[column.name] if column.name in raw else pd.Series([""] * len(raw))
+        frame[column.name] = _convert(cells.reset_index(drop=True), column, frame["line"], name, problems)
+    for extra in raw.columns:
+        if extra.startswith("x_"):
+            frame[extra] = raw[extra].to_numpy()
+    if problems:
+        raise InputError(problems)
+    _check_unique(frame, table.key, name)
+    frame.attrs["file"] = name
+    return frame
+
+
+def _read_text(path: Path, name: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(Problem(name, "file not found")) from None
+    except IsADirectoryError:
+        raise InputError(Problem(name, "is a folder", expected="a CSV file")) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            Problem(name, f"is not UTF-8 text (byte {exc.start})", line=line, expected="a UTF-8 CSV file")
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(Problem(name, "contains a NUL byte", line=line, expected="a text CSV file"))
+    return text
+
+
+def _header_hint(table: Table) -> list[str]:
+    return [c.name for c in table.columns if c.required]
+
+
+def _check_header(header: list[str], table: Table, name: str) -> None:
+    problems = []
+    seen = set()
+    for position, column in enumerate(header, start=1):
+        if not column:
+            problems.append(Problem(name, f"header cell {position} is empty", line=1, expected="a column name"))
+        elif column in seen:
+            problems.append(Problem(name, "column appears twice in the header", line=1, column=column))
+        elif column not in table.column_names and not column.startswith("x_"):
+            problems.append(
+                Problem(
+                    name,
+                    "unknown column",
+                    line=1,
+                    column=column,
+                    expected="one of " + ", ".join(table.column_names) + ", or a note column starting with x_",
+                )
+            )
+        seen.add(column)
+    for column in table.columns:
+        if column.required and column.name not in seen:
+            problems.append(
+                Problem(name, "required column is missing", line=1, column=column.name, expected="it in the header")
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem]) -> pd.Series:
+    blank = cells == ""
+    if column.value_required:
+        for line in lines[blank]:
+            problems.append(
+                Problem(name, "cell is blank", line=int(line), column=column.name, expected=column.expected)
+            )
+    if column.kind == "text":
+        if column.choices:
+            bad = ~blank & ~cells.isin(column.choices)
+            for line, value in zip(lines[bad], cells[bad], strict=True):
+                problems.append(
+                    Problem(
+                        name, f"'{value}' is not allowed", line=int(line), column=column.name, expected=column.expected
+                    )
+                )
+        return cells.where(~blank, column.default if column.default is not None else "")
+    if column.kind == "list":
+        return cells.map(lambda text: tuple(part.strip() for part in text.split(";") if part.strip()))
+    values = pd.to_numeric(cells.where(~blank), errors="coerce").astype(float)
+    not_number = ~blank & values.isna()
+    not_finite = ~blank & ~not_number & ~np.isfinite(values)
+    for line, value in zip(lines[not_number | not_finite], cells[not_number | not_finite], strict=True):
+        problems.append(
+            Problem(
+                name, f"'{value}' is not a finite number", line=int(line), column=column.name, expected=column.expected
+            )
+        )
+    ok = ~blank & ~not_number & ~not_finite
+    bad_range = pd.Series(False, index=cells.index)
+    if column.positive:
+        bad_range |= ok & (values <= 0)
+    elif column.minimum is not None:
+        bad_range |= ok & (values < column.minimum)
+    if column.maximum is not None:
+        bad_range |= ok & ((values >= column.maximum) if column.below_maximum else (values > column.maximum))
+    for line, value in zip(lines[bad_range], cells[bad_range], strict=True):
+        problems.append(
+            Problem(name, f"{value} is out of range", line=int(line), column=column.name, expected=column.expected)
+        )
+    if column.name == "period":
+        fractional = ok & (values != np.floor(values))
+        for line, value in zip(lines[fractional], cells[fractional], strict=True):
+            problems.append(
+                Problem(name, f"'{value}' is not a year", line=int(line), column="period", expected="a whole year")
+            )
+    default = math.nan if column.default is None else float(column.default)
+    return values.where(ok, default)
+
+
+def _check_unique(frame: pd.DataFrame, key: tuple[str, ...], name: str) -> None:
+    present = [k for k in key if k in frame]
+    duplicated = frame.duplicated(present, keep=False)
+    if not duplicated.any():
+        return
+    problems = []
+    for _, group in frame[duplicated].groupby(present, dropna=False, sort=False):
+        lines = ", ".join(str(int(x)) for x in group["line"])
+        described = ", ".join(
+            f"{k}={_show(v)}" for k, v in zip(present, group.iloc[0][present], strict=True) if _show(v) != ""
+        )
+        problems.append(
+            Problem(
+                name,
+                f"duplicate rows for {described} on lines {lines}",
+                line=int(group["line"].iloc[1]),
+                expected="one row per " + ", ".join(present),
+            )
+        )
+    raise InputError(problems)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:g}"
+    return str(value)

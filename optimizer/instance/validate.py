@@ -1,0 +1,212 @@
+"""Checks across tables: every name refers to something defined, every period lies in the horizon.
+
+Per-file checks (types, signs, duplicate keys) happen in the reader; these need several tables.
+Problems are collected and raised together so a user fixes a spreadsheet in one pass; things that
+are legal but suspicious come back as warnings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError, Problem
+from optimizer.instance.schema import OBSERVED_KEYS
+
+if TYPE_CHECKING:
+    from optimizer.instance.instance import Instance
+
+WILDCARD = "*"
+
+
+def check_references(instance: Instance) -> list[str]:
+    """Raise :class:`InputError` for broken references; return warnings for suspicious data."""
+    t = instance.tables
+    regions = set(t["regions"]["region"])
+    commodities = set(t["commodities"]["commodity"])
+    processes = set(t["process_io"]["process"])
+    problems: list[Problem] = []
+
+    def refer(table: str, column: str, allowed: set, what: str, extra: tuple = ()) -> None:
+        frame = t[table]
+        if frame.empty:
+            return
+        values = frame[column]
+        bad = ~values.isin(allowed | set(extra)) & (values != "")
+        for line, value in zip(frame["line"][bad], values[bad], strict=True):
+            problems.append(
+                Problem(
+                    frame.attrs.get("file", table),
+                    f"'{value}' is not a known {what}",
+                    int(line),
+                    column,
+                    f"a {what} defined in {_defined_in(what)}",
+                )
+            )
+
+    refer("process_io", "commodity", commodities, "commodity")
+    refer("processes", "process", processes, "process")
+    refer("processes", "region", regions, "region")
+    refer("trade", "commodity", commodities, "commodity")
+    refer("trade", "origin", regions, "region", (WILDCARD,))
+    refer("trade", "destination", regions, "region", (WILDCARD,))
+    refer("demand", "region", regions, "region")
+    refer("demand", "commodity", commodities, "commodity")
+    refer("quotas", "origin", regions, "region")
+    refer("stocks", "region", regions, "region")
+    refer("stocks", "commodity", commodities, "commodity")
+    _check_lists(t["quotas"], "commodities", commodities, "commodity", problems)
+    _check_lists(t["quotas"], "destinations", regions, "region", problems)
+    _check_self_trade(t["trade"], problems)
+    _check_periods(instance, problems)
+    _check_commodity_rows(t["commodities"], problems)
+    _check_reserves(t["processes"], problems)
+    _check_observed(t["observed"], regions, commodities, processes, problems)
+    if problems:
+        raise InputError(problems)
+    return _warnings(instance)
+
+
+def _defined_in(what: str) -> str:
+    return {"region": "regions.csv", "commodity": "commodities.csv", "process": "process_io.csv"}[what]
+
+
+def _check_lists(frame: pd.DataFrame, column: str, allowed: set, what: str, problems: list[Problem]) -> None:
+    for line, names in zip(frame["line"], frame[column], strict=True):
+        for name in names:
+            if name not in allowed:
+                problems.append(
+                    Problem(
+                        frame.attrs.get("file", "quotas.csv"),
+                        f"'{name}' is not a known {what}",
+                        int(line),
+                        column,
+                        f"a {what} defined in {_defined_in(what)}",
+                    )
+                )
+
+
+def _check_self_trade(trade: pd.DataFrame, problems: list[Problem]) -> None:
+    same = (trade["origin"] == trade["destination"]) & (trade["origin"] != WILDCARD)
+    for line, region in zip(trade["line"][same], trade["origin"][same], strict=True):
+        problems.append(
+            Problem(
+                trade.attrs.get("file", "trade.csv"),
+                f"trade from {region} to itself",
+                int(line),
+                "destination",
+                "a destination other than the origin",
+            )
+        )
+
+
+def _check_periods(instance: Instance, problems: list[Problem]) -> None:
+    horizon = set(instance.periods)
+    for name, frame in instance.tables.items():
+        if "period" not in frame or frame.empty:
+            continue
+        period = frame["period"]
+        bad = period.notna() & ~period.isin(horizon)
+        for line, value in zip(frame["line"][bad], period[bad], strict=True):
+            problems.append(
+                Problem(
+                    frame.attrs.get("file", name),
+                    f"period {value:g} is outside the horizon",
+                    int(line),
+                    "period",
+                    "one of " + ", ".join(map(str, instance.periods)),
+                )
+            )
+
+
+def _check_commodity_rows(commodities: pd.DataFrame, problems: list[Problem]) -> None:
+    """A commodity is defined once (no period); period rows may only change its prices."""
+    file = commodities.attrs.get("file", "commodities.csv")
+    general = commodities[commodities["period"].isna()].set_index("commodity")
+    for row in commodities[commodities["period"].notna()].itertuples():
+        if row.commodity not in general.index:
+            problems.append(
+                Problem(
+                    file,
+                    f"'{row.commodity}' has period rows but no row without a period",
+                    row.line,
+                    "period",
+                    "a defining row with the period blank",
+                )
+            )
+            continue
+        base = general.loc[row.commodity]
+        for column in ("stage", "unit", "element", "element_group"):
+            if getattr(row, column) != base[column]:
+                problems.append(
+                    Problem(
+                        file,
+                        f"{column} of '{row.commodity}' differs from its defining row",
+                        row.line,
+                        column,
+                        f"'{base[column]}' (only prices change by period)",
+                    )
+                )
+
+
+def _check_reserves(processes: pd.DataFrame, problems: list[Problem]) -> None:
+    dated = processes["period"].notna() & processes["reserve"].notna()
+    for line in processes["line"][dated]:
+        problems.append(
+            Problem(
+                processes.attrs.get("file", "processes.csv"),
+                "reserve is cumulative over the horizon",
+                int(line),
+                "reserve",
+                "it on the row without a period",
+            )
+        )
+
+
+def _check_observed(
+    observed: pd.DataFrame, regions: set, commodities: set, processes: set, problems: list[Problem]
+) -> None:
+    file = observed.attrs.get("file", "observed.csv")
+    allowed = {
+        "process": processes,
+        "region": regions,
+        "commodity": commodities,
+        "origin": regions,
+        "destination": regions,
+    }
+    for kind, keys in OBSERVED_KEYS.items():
+        rows = observed[observed["kind"] == kind]
+        for column, names in allowed.items():
+            cells = rows[column]
+            if column in keys:
+                for line in rows["line"][cells == ""]:
+                    problems.append(
+                        Problem(file, f"a '{kind}' observation needs {column}", int(line), column, ", ".join(keys))
+                    )
+                bad = (cells != "") & ~cells.isin(names)
+                for line, value in zip(rows["line"][bad], cells[bad], strict=True):
+                    problems.append(Problem(file, f"'{value}' is not a known {column}", int(line), column))
+            else:
+                for line in rows["line"][cells != ""]:
+                    problems.append(
+                        Problem(file, f"a '{kind}' observation has no {column}", int(line), column, "the cell blank")
+                    )
+
+
+def _warnings(instance: Instance) -> list[str]:
+    t = instance.tables
+    warnings = []
+    deployed = set(t["processes"]["process"])
+    idle = sorted(set(t["process_io"]["process"]) - deployed)
+    if idle:
+        warnings.append("process_io.csv: processes not deployed in any region: " + ", ".join(idle))
+    io = t["process_io"]
+    no_output = sorted(set(io["process"]) - set(io.loc[io["direction"] == "out", "process"]))
+    if no_output:
+        warnings.append("process_io.csv: processes with no output (pure sinks): " + ", ".join(no_output))
+    demand = t["demand"]
+    if not demand.empty and float(np.nansum(demand["quantity"])) == 0.0:
+        warnings.append("demand.csv: every demand is zero")
+    return warnings

@@ -1,0 +1,231 @@
+"""The index structure of the model, built once with pandas: every table expanded to one row per key
+and period and every name replaced by an integer code.
+
+Constraint families then work on whole arrays of codes (a node is ``(region, commodity, period)``),
+never on rows one at a time; this is what keeps the build time small next to the solve time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.instance import Instance
+from optimizer.instance.expand import build_limit, expand_periods, expand_trade
+
+INF = np.inf
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """An instance as integer-coded arrays (codes index ``regions``, ``commodities``, ...).
+
+    ``processes`` has one row per deployed process, region and period (columns ``p, r, t`` and the
+    numbers of processes.csv, blank capacity as ``inf``); ``recipe`` one row per process and
+    commodity with a signed ``coefficient`` (outputs positive); ``trade`` one row per link and
+    period; ``demand`` one row per positive demand; ``quotas`` one row per quota and period and
+    ``quota_links`` the trade links each quota covers; ``stocks`` one row per declared stock.
+    """
+
+    instance: Instance
+    regions: pd.Index
+    commodities: pd.Index
+    process_names: pd.Index
+    periods: np.ndarray
+    lengths: np.ndarray
+    discount: np.ndarray
+    stage: np.ndarray
+    rare_earth: np.ndarray
+    reference_price: np.ndarray  # [commodity, period], NaN where not given
+    disposal_cost: np.ndarray  # [commodity, period]
+    processes: pd.DataFrame
+    recipe: pd.DataFrame
+    trade: pd.DataFrame
+    demand: pd.DataFrame
+    quotas: pd.DataFrame
+    quota_links: pd.DataFrame
+    stocks: pd.DataFrame
+    objective: str
+    unmet_penalty: float | None
+
+    @property
+    def weight(self) -> np.ndarray:
+        """``disc[t] * len[t]``: what one unit per year in period t is worth in the objective."""
+        return self.discount * self.lengths
+
+    @property
+    def n_periods(self) -> int:
+        return len(self.periods)
+
+    def node_code(self, r, c, t) -> np.ndarray:
+        """One integer per (region, commodity, period) node."""
+        return (np.asarray(r, dtype=np.int64) * len(self.commodities) + c) * self.n_periods + t
+
+    def node_parts(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        t = code % self.n_periods
+        rc = code // self.n_periods
+        return rc // len(self.commodities), rc % len(self.commodities), t
+
+
+def build_index(instance: Instance, objective: str | None = None) -> ModelData:
+    t = instance.tables
+    periods = np.array(instance.periods)
+    regions = pd.Index(instance.regions, name="region")
+    commodity_table = t["commodities"]
+    commodities = pd.Index(commodity_table.loc[commodity_table["period"].isna(), "commodity"], name="commodity")
+    process_names = pd.Index(t["process_io"]["process"].drop_duplicates(), name="process")
+
+    def code(index: pd.Index, values: pd.Series) -> np.ndarray:
+        return index.get_indexer(values).astype(np.int64)
+
+    def period_code(values: pd.Series) -> np.ndarray:
+        return np.searchsorted(periods, values.to_numpy(dtype=np.int64))
+
+    general = commodity_table[commodity_table["period"].isna()].set_index("commodity").loc[commodities]
+    units = general["unit"].str.lower()
+    rare_earth = ((units == "") | units.str.contains("reo")).to_numpy()
+    prices = expand_periods(commodity_table, ["commodity"], instance.periods)
+    shape = (len(commodities), len(periods))
+    reference_price = np.full(shape, np.nan)
+    disposal_cost = np.zeros(shape)
+    ci, ti = code(commodities, prices["commodity"]), period_code(prices["period"])
+    reference_price[ci, ti] = prices["reference_price"].to_numpy()
+    disposal_cost[ci, ti] = prices["disposal_cost"].to_numpy()
+
+    processes = _processes(t["processes"], instance.periods)
+    processes.insert(0, "p", code(process_names, processes.pop("process")))
+    processes.insert(1, "r", code(regions, processes.pop("region")))
+    processes.insert(2, "t", period_code(processes.pop("period")))
+
+    io = t["process_io"]
+    recipe = pd.DataFrame(
+        {
+            "p": code(process_names, io["process"]),
+            "c": code(commodities, io["commodity"]),
+            "coefficient": np.where(io["direction"] == "out", 1.0, -1.0) * io["coefficient"].to_numpy(),
+        }
+    )
+
+    trade = expand_trade(t["trade"], instance.regions, instance.periods)
+    trade = pd.DataFrame(
+        {
+            "c": code(commodities, trade["commodity"]),
+            "o": code(regions, trade["origin"]),
+            "d": code(regions, trade["destination"]),
+            "t": period_code(trade["period"]),
+            "cost": trade["cost"].to_numpy(),
+            "tariff": trade["tariff"].to_numpy(),
+            "tariff_rate": trade["tariff_rate"].to_numpy(),
+            "loss": trade["loss"].to_numpy(),
+            "capacity": trade["capacity"].fillna(INF).to_numpy(),
+        }
+    )
+
+    demand = expand_periods(t["demand"], ["region", "commodity"], instance.periods)
+    demand = demand[demand["quantity"] > 0]
+    penalty = demand["penalty"]
+    if instance.unmet_penalty is not None:
+        penalty = penalty.fillna(instance.unmet_penalty)
+    demand = pd.DataFrame(
+        {
+            "r": code(regions, demand["region"]),
+            "c": code(commodities, demand["commodity"]),
+            "t": period_code(demand["period"]),
+            "quantity": demand["quantity"].to_numpy(),
+            "price": demand["price"].fillna(0.0).to_numpy(),
+            "penalty": penalty.to_numpy(),  # NaN: demand is hard
+        }
+    )
+
+    quotas, quota_links = _quotas(t["quotas"], instance, regions, commodities, periods)
+
+    stocks = t["stocks"]
+    stocks = pd.DataFrame(
+        {
+            "r": code(regions, stocks["region"]),
+            "c": code(commodities, stocks["commodity"]),
+            "initial": stocks["initial"].to_numpy(),
+            "max_level": stocks["max_level"].fillna(INF).to_numpy(),
+            "holding_cost": stocks["holding_cost"].to_numpy(),
+        }
+    )
+
+    return ModelData(
+        instance=instance,
+        regions=regions,
+        commodities=commodities,
+        process_names=process_names,
+        periods=periods,
+        lengths=np.array(instance.period_lengths, dtype=float),
+        discount=np.array(instance.discount_factors, dtype=float),
+        stage=general["stage"].to_numpy(),
+        rare_earth=rare_earth,
+        reference_price=reference_price,
+        disposal_cost=disposal_cost,
+        processes=processes,
+        recipe=recipe,
+        trade=trade,
+        demand=demand.reset_index(drop=True),
+        quotas=quotas,
+        quota_links=quota_links,
+        stocks=stocks,
+        objective=objective or instance.objective,
+        unmet_penalty=instance.unmet_penalty,
+    )
+
+
+def _processes(table: pd.DataFrame, periods: tuple[int, ...]) -> pd.DataFrame:
+    reserve = table.loc[table["period"].isna(), ["process", "region", "reserve"]]
+    frame = expand_periods(table.drop(columns="reserve"), ["process", "region"], periods)
+    frame = frame.merge(reserve, on=["process", "region"], how="left")
+    frame["max_build"] = build_limit(frame)
+    frame["capacity"] = frame["capacity"].fillna(INF)
+    frame["reserve"] = frame["reserve"].fillna(INF)
+    frame["capex"] = frame["capex"].fillna(0.0)
+    columns = [
+        "process",
+        "region",
+        "period",
+        "capacity",
+        "cost_system",
+        "cost_energy",
+        "cost_material",
+        "cost_waste",
+        "capex",
+        "max_build",
+        "lead_time",
+        "unit_size",
+        "reserve",
+    ]
+    return frame[columns].reset_index(drop=True)
+
+
+def _quotas(
+    table: pd.DataFrame, instance: Instance, regions: pd.Index, commodities: pd.Index, periods: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quotas per period, and the (commodity, origin, destination) links each one covers."""
+    if table.empty:
+        return (
+            pd.DataFrame({"quota": [], "name": [], "t": [], "limit": []}),
+            pd.DataFrame({"quota": [], "c": [], "o": [], "d": []}, dtype=np.int64),
+        )
+    frame = expand_periods(table, ["quota"], instance.periods).reset_index(drop=True)
+    quotas = pd.DataFrame(
+        {
+            "quota": np.arange(len(frame)),
+            "name": frame["quota"].to_numpy(),
+            "t": np.searchsorted(periods, frame["period"].to_numpy()),
+            "limit": frame["limit"].to_numpy(),
+        }
+    )
+    links = []
+    for quota, row in enumerate(frame.itertuples()):
+        origin = regions.get_loc(row.origin)
+        destinations = row.destinations or tuple(r for r in regions if r != row.origin)
+        for commodity in row.commodities:
+            for destination in destinations:
+                links.append((quota, commodities.get_loc(commodity), origin, regions.get_loc(destination)))
+    quota_links = pd.DataFrame(links, columns=["quota", "c", "o", "d"], dtype=np.int64)
+    return quotas, quota_links

@@ -1,0 +1,24 @@
+"""Group quotas on trade (export quotas and controls).
+
+.. math::  \\sum_{(c, d) \\in Q} f_{c,o_Q,d,t} \\le limit_{Q,t}
+
+over the commodities and destinations the quota names (blank destinations: every other region).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.model.index import ModelData
+from optimizer.model.lp import LPBuilder
+
+
+def add_quotas(data: ModelData, lp: LPBuilder) -> None:
+    quotas = data.quotas
+    family = lp.add_rows("quota", quotas[["name", "t"]], -np.inf, quotas["limit"].to_numpy())
+    if quotas.empty:
+        return
+    trade = lp.column("trade")
+    links = trade.index[["c", "o", "d", "t"]].assign(col=trade.ids)
+    covered = data.quota_links.merge(quotas[["quota", "t"]], on="quota").merge(links, on=["c", "o", "d", "t"])
+    lp.add_terms(family.start + covered["quota"].to_numpy(), covered["col"].to_numpy(), 1.0)

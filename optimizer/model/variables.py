@@ -1,0 +1,114 @@
+"""The variables of FORMULATION.md, one column family each, with their bounds.
+
+=========  ===============  ============================================================
+family     index            meaning and bounds
+=========  ===============  ============================================================
+activity   p, r, t          ``z`` activity per year; ``0 <= z <= cap`` when no build can add
+                            capacity (the bound is the capacity constraint), else ``z >= 0``
+build      p, r, t          ``k / unit_size`` new capacity commissioned in t, in units
+                            (integer when ``unit_size`` is given); ``<= max_build``
+trade      c, o, d, t       ``f`` tonnes shipped per year; ``<= tcap`` (0 is a ban)
+delivery   r, c, t          ``s`` delivered to final demand; ``s = dem`` when demand is hard,
+                            ``0 <= s <= dem`` otherwise (unmet ``u = dem - s`` is implied)
+disposal   r, c, t          ``w`` disposed or stockpiled as an unwanted co-product
+stock      r, c, t          ``h`` stock level at the end of t; ``<= max_level``
+=========  ===============  ============================================================
+
+Substituting ``u = dem - s`` removes the demand rows altogether: the demand constraint becomes a
+bound on ``s``, and the penalty of unmet demand a constant minus ``penalty * s`` in the objective.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.model.index import INF, ModelData
+from optimizer.model.lp import LPBuilder
+
+
+def build_availability(data: ModelData) -> pd.DataFrame:
+    """Which build (row of ``processes`` with builds allowed) adds capacity in which period.
+
+    Capacity commissioned in period ``tau`` is available in every period ``t`` with
+    ``year[t] >= year[tau] + lead_time`` and stays for the rest of the horizon.
+    Columns: ``build`` (position among build columns), ``p``, ``r``, ``t`` (period available).
+    """
+    procs = data.processes
+    buildable = procs[procs["max_build"] > 0].reset_index(drop=True)
+    ready_year = data.periods[buildable["t"].to_numpy()] + buildable["lead_time"].to_numpy()
+    pairs = pd.DataFrame(
+        {"build": np.arange(len(buildable)), "p": buildable["p"], "r": buildable["r"], "ready": ready_year}
+    ).merge(pd.DataFrame({"t": np.arange(data.n_periods), "year": data.periods}), how="cross")
+    pairs = pairs[pairs["year"] >= pairs["ready"]]
+    return pairs[["build", "p", "r", "t"]].reset_index(drop=True)
+
+
+def add_activity(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> None:
+    procs = data.processes
+    expandable = (
+        procs[["p", "r", "t"]]
+        .merge(availability[["p", "r", "t"]].drop_duplicates().assign(_b=True), how="left", on=["p", "r", "t"])["_b"]
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    capacity = procs["capacity"].to_numpy()
+    upper = np.where(expandable, INF, capacity)
+    index = procs[["p", "r", "t"]].assign(capacity_row=expandable & np.isfinite(capacity))
+    lp.add_columns("activity", index, 0.0, upper)
+
+
+def add_builds(data: ModelData, lp: LPBuilder) -> None:
+    procs = data.processes
+    buildable = procs[procs["max_build"] > 0].reset_index(drop=True)
+    unit = buildable["unit_size"].to_numpy()
+    lumpy = ~np.isnan(unit)
+    unit = np.where(lumpy, unit, 1.0)
+    upper = np.floor(buildable["max_build"].to_numpy() / unit + 1e-9)
+    upper = np.where(lumpy, upper, buildable["max_build"].to_numpy())
+    index = pd.DataFrame({"p": buildable["p"], "r": buildable["r"], "t": buildable["t"], "unit": unit})
+    lp.add_columns("build", index, 0.0, upper, integer=lumpy)
+
+
+def add_trade(data: ModelData, lp: LPBuilder) -> None:
+    trade = data.trade
+    lp.add_columns("trade", trade[["c", "o", "d", "t", "loss"]], 0.0, trade["capacity"].to_numpy())
+
+
+def add_delivery(data: ModelData, lp: LPBuilder) -> None:
+    demand = data.demand
+    quantity = demand["quantity"].to_numpy()
+    hard = demand["penalty"].isna().to_numpy() & (data.objective == "cost")
+    lp.add_columns("delivery", demand[["r", "c", "t"]], np.where(hard, quantity, 0.0), quantity)
+
+
+def add_disposal(data: ModelData, lp: LPBuilder) -> None:
+    """Disposal wherever something can arrive: process outputs, trade arrivals, declared stocks."""
+    procs, recipe = data.processes, data.recipe
+    outputs = procs[["p", "r", "t"]].merge(recipe[recipe["coefficient"] > 0], on="p")
+    stocks = data.stocks.merge(pd.DataFrame({"t": np.arange(data.n_periods)}), how="cross")
+    codes = np.unique(
+        np.concatenate(
+            [
+                data.node_code(outputs["r"], outputs["c"], outputs["t"]),
+                data.node_code(data.trade["d"], data.trade["c"], data.trade["t"]),
+                data.node_code(stocks["r"], stocks["c"], stocks["t"]),
+            ]
+        )
+    )
+    r, c, t = data.node_parts(codes)
+    lp.add_columns("disposal", pd.DataFrame({"r": r, "c": c, "t": t}), 0.0, INF)
+
+
+def add_stock(data: ModelData, lp: LPBuilder) -> None:
+    stocks = data.stocks.merge(pd.DataFrame({"t": np.arange(data.n_periods)}), how="cross")
+    lp.add_columns("stock", stocks[["r", "c", "t"]], 0.0, stocks["max_level"].to_numpy())
+
+
+def add_variables(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> None:
+    add_activity(data, lp, availability)
+    add_builds(data, lp)
+    add_trade(data, lp)
+    add_delivery(data, lp)
+    add_disposal(data, lp)
+    add_stock(data, lp)

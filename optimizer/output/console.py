@@ -1,0 +1,123 @@
+"""What the terminal shows: rich tables of a solution's summary, and progress while it runs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.solution import Solution
+
+STAGE_WORDS = {
+    "load": "Reading and checking the instance",
+    "check": "Checking the network",
+    "build": "Building the model",
+    "solve": "Solving with HiGHS",
+    "diagnose": "Diagnosing",
+    "write": "Writing results",
+    "account": "Tracing sources and accounts",
+}
+
+
+@contextlib.contextmanager
+def progress(console: Console, quiet: bool) -> Iterator:
+    """A spinner naming the current stage (on stderr); a no-op when quiet."""
+    if quiet:
+        yield lambda stage: None
+        return
+    with console.status("Starting") as status:
+        yield lambda stage: status.update(STAGE_WORDS.get(stage, stage) + " ...")
+
+
+def money(value: float | None, currency: str = "") -> str:
+    if value is None:
+        return "-"
+    for size, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= size:
+            return f"{value / size:,.2f}{suffix} {currency}".rstrip()
+    return f"{value:,.2f} {currency}".rstrip()
+
+
+def print_summary(console: Console, solution: Solution, folder) -> None:
+    summary = solution.summary
+    instance = solution.instance
+    title = f"{instance.name} / {instance.scenario}"
+    status = summary["status"]
+    colour = "green" if status == "optimal" else "yellow" if status == "time_limit" else "red"
+    console.print(
+        f"[bold]{title}[/bold]: [{colour}]{status}[/{colour}]"
+        + (f"  ({summary['solution']})" if "solution" in summary else "")
+    )
+    if solution.diagnosis is not None:
+        console.print(solution.diagnosis.text(), highlight=False)
+    if summary.get("objective") is None:
+        console.print(f"Results: {folder}")
+        return
+    kind = "total discounted cost" if summary["objective_kind"] == "cost" else "value added (revenue - costs)"
+    console.print(
+        f"Objective ({kind}): [bold]{money(summary['objective'], instance.currency)}[/bold]"
+        f"   build {summary['build_seconds']:.2f} s, solve {summary['solve_seconds']:.2f} s"
+    )
+    if summary.get("duals") == "fixed_integer_lp":
+        console.print("Builds are lumpy (a MIP): marginal values come from the LP with builds fixed.")
+    _costs(console, summary, instance.currency)
+    _marginal_values(console, solution)
+    for line in headline_lines(solution):
+        console.print(line)
+    if summary.get("unmet_demand"):
+        console.print(f"[yellow]Unmet demand: {summary['unmet_demand']:,.6g} t over the horizon[/yellow]")
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    console.print(f"Results: {folder}")
+
+
+def _costs(console: Console, summary: dict, currency: str) -> None:
+    console.print("[bold]Costs by category[/bold] (discounted, whole horizon)")
+    table = Table()
+    table.add_column("category")
+    table.add_column(currency, justify="right")
+    total = 0.0
+    for category, value in summary["costs"].items():
+        if value:
+            table.add_row(category, f"{value:,.0f}")
+            total += value
+    table.add_row("[bold]total[/bold]", f"[bold]{total:,.0f}[/bold]")
+    if summary.get("revenue"):
+        table.add_row("revenue", f"{summary['revenue']:,.0f}")
+    console.print(table)
+
+
+def _marginal_values(console: Console, solution: Solution, count: int = 8) -> None:
+    balance = solution.tables.get("balance")
+    if balance is None or balance.empty:
+        return
+    last = balance["period"].max()
+    top = balance[balance["period"] == last].nlargest(count, "marginal_value")
+    console.print(f"[bold]Highest marginal values[/bold], {last} ({solution.instance.currency} per t)")
+    table = Table()
+    for column in ("region", "commodity"):
+        table.add_column(column)
+    table.add_column("marginal value", justify="right")
+    for row in top.itertuples():
+        table.add_row(row.region, row.commodity, f"{row.marginal_value:,.2f}")
+    console.print(table)
+
+
+def headline_lines(solution: Solution) -> list[str]:
+    """One line per headline of the accounts, when they were computed."""
+    lines = []
+    for name in solution.summary.get("headlines", []):
+        lines.append(name)
+    return lines
+
+
+def print_table(console: Console, frame: pd.DataFrame, title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)

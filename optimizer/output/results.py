@@ -1,0 +1,127 @@
+"""Results folders, written atomically.
+
+Everything goes to a temporary folder beside the target, which is then renamed into place; the old
+folder is moved aside first and deleted after. A crash therefore leaves either the previous
+complete folder or none (a half-written folder never carries the target's name), and the next run
+cleans up what a crash left behind. A lock file serialises concurrent runs into the same folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.solution import Solution
+
+# The files of a results folder in the order INTERFACE.md lists them.
+TABLE_FILES = (
+    "activity",
+    "trade",
+    "delivered",
+    "balance",
+    "builds",
+    "sourcing",
+    "stage_sourcing",
+    "mfa",
+    "mfca",
+    "value_added",
+)
+
+
+def default_out(instance_name: str, scenario: str) -> Path:
+    return Path("results") / instance_name / scenario
+
+
+def write_solution(solution: Solution, out: Path, extra_files: Mapping[str, str | bytes] | None = None) -> Path:
+    """Write summary.json, the tables and ``extra_files`` (name → text) into ``out`` atomically."""
+    files: dict[str, str | bytes] = {"summary.json": json.dumps(_jsonable(solution.summary), indent=2) + "\n"}
+    for name in TABLE_FILES:
+        if name in solution.tables:
+            files[f"{name}.csv"] = solution.tables[name].to_csv(index=False, float_format="%.10g")
+    for name, table in solution.tables.items():
+        if name not in TABLE_FILES:
+            files[f"{name}.csv"] = table.to_csv(index=False, float_format="%.10g")
+    files.update(extra_files or {})
+    return write_folder(out, files)
+
+
+def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        _recover(out)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+        for name, content in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            mode = "wb" if isinstance(content, bytes) else "w"
+            with open(target, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        aside = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.rename(out, aside)
+        os.rename(staging, out)
+        _fsync_dir(out.parent)
+        shutil.rmtree(aside, ignore_errors=True)
+    return out
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _recover(out: Path) -> None:
+    """Undo what a crashed writer left: put a moved-aside folder back if the target is gone, then
+    delete staging and moved-aside folders (we hold the lock, so no other writer owns them)."""
+    leftovers_aside = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if not out.exists() and leftovers_aside:
+        os.rename(leftovers_aside.pop(), out)
+    for leftover in leftovers_aside + list(out.parent.glob(f".{out.name}.tmp-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _jsonable(value):
+    """JSON has no NaN or infinity: write them as null."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    return value
+
+
+def read_summary(folder: Path) -> dict:
+    return json.loads((Path(folder) / "summary.json").read_text())
+
+
+def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {path.stem: pd.read_csv(path) for path in sorted(Path(folder).glob("*.csv"))}

@@ -1,0 +1,401 @@
+"""Scenarios: YAML files of changes (``set``, ``scale``, ``add``, ``drop``) applied to an instance.
+
+The language is INTERFACE.md's. A change picks rows of one table with ``where`` (a value, a list
+of values, or ``{not: ...}`` per column) and optionally ``periods`` (``{from, to}``, a year or a
+list of years); a ``where`` that matches nothing is an error, because it is almost always a typo.
+Nothing in a scenario is evaluated as code: the file is read with ``yaml.safe_load``.
+
+``periods`` on a row that holds for every period (blank ``period``) first copies that row to each
+period it does not already have a dated row for, then changes only the copies in range, which is
+exactly what the period-override rule of the tables means.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError, Problem, display_name
+from optimizer.instance.instance import OBJECTIVES, Instance
+from optimizer.instance.schema import TABLES, Column, Table
+from optimizer.instance.validate import check_references
+from optimizer.yamlio import Lines, line_of, load_yaml
+
+OPERATIONS = ("set", "scale", "add", "drop")
+SCENARIO_KEYS = ("name", "description", "objective", "extends", "changes")
+CHANGE_KEYS = ("table", "where", "periods") + OPERATIONS
+BASE = "base"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    changes: tuple[dict, ...]
+    file: str
+    lines: Lines
+    objective: str | None = None
+    extends: str | None = None
+
+
+def scenario_path(instance: Instance, name_or_file: str | Path) -> Path | None:
+    """The file of a scenario given by path or by name in the instance's ``scenarios/`` folder."""
+    path = Path(name_or_file)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path
+    for suffix in (".yaml", ".yml"):
+        candidate = instance.folder / "scenarios" / f"{name_or_file}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def list_scenarios(instance: Instance) -> list[str]:
+    folder = instance.folder / "scenarios"
+    return sorted(p.stem for p in folder.glob("*.y*ml")) if folder.is_dir() else []
+
+
+def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
+    path = scenario_path(instance, name_or_file)
+    if path is None:
+        known = ", ".join(list_scenarios(instance)) or "none"
+        raise InputError(
+            Problem(
+                str(name_or_file), "no such scenario", expected=f"a YAML file or a scenario of {instance.name}: {known}"
+            )
+        )
+    data, lines = load_yaml(path)
+    name = display_name(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(Problem(name, "is not a mapping", line=1, expected="keys name, description, changes"))
+    for key in data:
+        if key not in SCENARIO_KEYS:
+            raise InputError(
+                Problem(
+                    name,
+                    f"unknown key '{key}'",
+                    line=line_of(lines, (key,)),
+                    expected="one of " + ", ".join(SCENARIO_KEYS),
+                )
+            )
+    changes = data.get("changes") or []
+    if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
+        raise InputError(
+            Problem(
+                name,
+                "'changes' is not a list of changes",
+                line=line_of(lines, ("changes",)),
+                expected="a list of mappings with table and one of " + ", ".join(OPERATIONS),
+            )
+        )
+    objective = data.get("objective")
+    if objective is not None and objective not in OBJECTIVES:
+        raise InputError(
+            Problem(
+                name,
+                f"'{objective}' is not an objective",
+                line=line_of(lines, ("objective",)),
+                expected="cost or value",
+            )
+        )
+    return Scenario(
+        name=str(data.get("name") or path.stem),
+        description=str(data.get("description") or ""),
+        changes=tuple(changes),
+        file=name,
+        lines=lines,
+        objective=objective,
+        extends=data.get("extends"),
+    )
+
+
+def apply_scenario(instance: Instance, name_or_file: str | Path | None) -> Instance:
+    """The instance with a scenario's changes applied (and those of the scenarios it extends).
+
+    ``None`` or ``"base"`` without a ``base`` file give the instance unchanged.
+
+    >>> from optimizer.instance import load_instance
+    >>> toy = load_instance("toy")
+    >>> banned = apply_scenario(toy, "north_export_ban")
+    >>> banned.scenario, banned.table("trade").loc[0, "capacity"]
+    ('north_export_ban', np.float64(0.0))
+    """
+    if name_or_file is None or (str(name_or_file) == BASE and scenario_path(instance, BASE) is None):
+        return instance
+    chain = _extension_chain(instance, name_or_file)
+    tables = dict(instance.tables)
+    objective = instance.objective
+    for scenario in chain:
+        for position, change in enumerate(scenario.changes):
+            _apply_change(instance, tables, scenario, position, change)
+        objective = scenario.objective or objective
+    last = chain[-1]
+    changed = instance.replace(
+        tables=tables, scenario=last.name, scenario_description=last.description, objective=objective
+    )
+    return changed.replace(warnings=tuple(check_references(changed)))
+
+
+def _extension_chain(instance: Instance, name_or_file) -> list[Scenario]:
+    chain: list[Scenario] = []
+    seen: set[str] = set()
+    current = name_or_file
+    while current is not None:
+        scenario = load_scenario(instance, current)
+        if scenario.file in seen:
+            raise InputError(
+                Problem(
+                    scenario.file,
+                    "scenarios extend each other in a circle",
+                    line=line_of(scenario.lines, ("extends",)),
+                    column="extends",
+                )
+            )
+        seen.add(scenario.file)
+        chain.insert(0, scenario)
+        current = scenario.extends
+    return chain
+
+
+class _Fail:
+    """Builds errors that point at one change of one scenario file."""
+
+    def __init__(self, scenario: Scenario, position: int):
+        self.scenario = scenario
+        self.position = position
+
+    def __call__(self, message: str, key: str | None = None, expected: str | None = None) -> InputError:
+        path = ("changes", self.position) + ((key,) if key else ())
+        return InputError(
+            Problem(
+                self.scenario.file,
+                f"change {self.position + 1}: {message}",
+                line=line_of(self.scenario.lines, path),
+                column=key,
+                expected=expected,
+            )
+        )
+
+
+def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position: int, change: dict) -> None:
+    fail = _Fail(scenario, position)
+    for key in change:
+        if key not in CHANGE_KEYS:
+            raise fail(f"unknown key '{key}'", str(key), "one of " + ", ".join(CHANGE_KEYS))
+    table_name = change.get("table")
+    if table_name not in TABLES:
+        raise fail(f"'{table_name}' is not a table", "table", "one of " + ", ".join(TABLES))
+    table = TABLES[table_name]
+    operations = [op for op in OPERATIONS if op in change]
+    if len(operations) != 1:
+        raise fail("needs exactly one operation", None, "one of " + ", ".join(OPERATIONS))
+    operation = operations[0]
+    frame = tables[table_name]
+
+    if operation == "add":
+        if "where" in change or "periods" in change:
+            raise fail("'add' takes neither where nor periods (give period in the rows)", operation)
+        tables[table_name] = _added(frame, table, change["add"], fail)
+        return
+
+    match = _where(frame, table, change.get("where"), fail)
+    if not match.any():
+        raise fail("where matches no row of " + table.file, "where", "a where that selects at least one row")
+    if "periods" in change:
+        if not table.has_period:
+            raise fail(f"{table.file} has no period column", "periods")
+        selected = _period_selection(change["periods"], instance.periods, fail)
+        frame, match = _materialise(
+            frame, table, match, selected, instance.periods, keep_out_of_range=operation == "drop"
+        )
+    if operation == "drop":
+        if change["drop"] is not True:
+            raise fail("drop must be true", "drop", "drop: true")
+        tables[table_name] = frame.loc[~match].reset_index(drop=True)
+        return
+    frame = frame.copy()
+    values = change[operation]
+    if not isinstance(values, dict) or not values:
+        raise fail(f"'{operation}' needs a mapping of columns", operation, "{column: value}")
+    for column_name, value in values.items():
+        column = _column(table, column_name, fail, operation)
+        if column.name in table.key and column.name != "period":
+            raise fail(f"cannot {operation} the key column '{column.name}'", operation, "a non-key column")
+        if operation == "set":
+            frame.loc[match, column.name] = _cell(column, value, fail, operation)
+        else:
+            if column.kind != "number" or column.name == "period":
+                raise fail(f"cannot scale '{column.name}'", operation, "a numeric column")
+            factor = _cell(Column("factor", kind="number"), value, fail, operation)
+            frame.loc[match, column.name] = frame.loc[match, column.name] * factor
+    _check_unique(frame, table, fail, operation)
+    tables[table_name] = frame
+
+
+def _column(table: Table, name, fail: _Fail, key: str) -> Column:
+    try:
+        return table.column(str(name))
+    except KeyError:
+        raise fail(
+            f"'{name}' is not a column of {table.file}", key, "one of " + ", ".join(table.column_names)
+        ) from None
+
+
+def _cell(column: Column, value, fail: _Fail, key: str):
+    """A YAML value as the table cell it replaces, checked as the reader checks files."""
+    if value is None:
+        if column.value_required:
+            raise fail(f"'{column.name}' cannot be blank", key, column.expected)
+        if column.kind == "number":
+            return math.nan if column.default is None else float(column.default)
+        return () if column.kind == "list" else (column.default or "")
+    if column.kind == "list":
+        items = value if isinstance(value, list) else str(value).split(";")
+        return tuple(str(item).strip() for item in items if str(item).strip())
+    if column.kind == "text":
+        text = str(value)
+        if column.choices and text not in column.choices:
+            raise fail(f"'{text}' is not allowed in '{column.name}'", key, column.expected)
+        return text
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise fail(f"'{value}' is not a finite number for '{column.name}'", key, column.expected)
+    number = float(value)
+    if (
+        column.positive
+        and number <= 0
+        or (not column.positive and column.minimum is not None and number < column.minimum)
+    ):
+        raise fail(f"{value} is out of range for '{column.name}'", key, column.expected)
+    if column.maximum is not None and (number >= column.maximum if column.below_maximum else number > column.maximum):
+        raise fail(f"{value} is out of range for '{column.name}'", key, column.expected)
+    return number
+
+
+def _where(frame: pd.DataFrame, table: Table, where, fail: _Fail) -> np.ndarray:
+    match = np.ones(len(frame), dtype=bool)
+    if where is None:
+        return match
+    if not isinstance(where, dict):
+        raise fail("where must map columns to values", "where", "{column: value or [values]}")
+    for name, wanted in where.items():
+        column = _column(table, name, fail, "where")
+        negate = isinstance(wanted, dict)
+        if negate:
+            if set(wanted) != {"not"}:
+                raise fail(f"where {name}: only 'not' is allowed in a mapping", "where", "{not: value}")
+            wanted = wanted["not"]
+        values = wanted if isinstance(wanted, list) else [wanted]
+        cells = frame[column.name]
+        if column.kind == "number":
+            numbers = [_cell(Column(column.name, kind="number", minimum=None), v, fail, "where") for v in values]
+            hit = cells.isin(numbers).to_numpy()
+            if any(math.isnan(n) for n in numbers):
+                hit |= cells.isna().to_numpy()
+        elif column.kind == "list":
+            names = {str(v) for v in values}
+            hit = cells.map(lambda items, names=names: bool(names & set(items))).to_numpy(dtype=bool)
+        else:
+            hit = cells.isin(["" if v is None else str(v) for v in values]).to_numpy()
+        match &= ~hit if negate else hit
+    return match
+
+
+def _period_selection(spec, periods: tuple[int, ...], fail: _Fail) -> tuple[int, ...]:
+    expected = "{from: year, to: year}, a year, or a list of years"
+    if isinstance(spec, dict):
+        if not spec or set(spec) - {"from", "to"}:
+            raise fail("periods takes from and/or to", "periods", expected)
+        bounds = [spec.get("from", periods[0]), spec.get("to", periods[-1])]
+        if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+            raise fail("periods from/to must be years", "periods", expected)
+        selected = tuple(t for t in periods if bounds[0] <= t <= bounds[1])
+    else:
+        years = spec if isinstance(spec, list) else [spec]
+        if not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
+            raise fail("periods must be years", "periods", expected)
+        outside = [y for y in years if y not in periods]
+        if outside:
+            raise fail(
+                f"period {outside[0]} is outside the horizon", "periods", "one of " + ", ".join(map(str, periods))
+            )
+        selected = tuple(t for t in periods if t in years)
+    if not selected:
+        raise fail("periods select no period of the horizon", "periods", expected)
+    return selected
+
+
+def _materialise(
+    frame: pd.DataFrame,
+    table: Table,
+    match: np.ndarray,
+    selected: tuple[int, ...],
+    horizon: tuple[int, ...],
+    keep_out_of_range: bool,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Copy matched blank-period rows to dated rows, and say which dated rows are in range."""
+    key = [k for k in table.key if k != "period"]
+    general = match & frame["period"].isna().to_numpy()
+    dated_keys = frame.loc[frame["period"].notna(), key + ["period"]]
+    wanted = list(horizon) if keep_out_of_range else list(selected)
+    copies = frame.loc[general].drop(columns="period").merge(pd.DataFrame({"period": wanted}), how="cross")
+    if not dated_keys.empty and not copies.empty:
+        existing = copies[key + ["period"]].merge(
+            dated_keys.astype({"period": float}).assign(_exists=True), how="left", on=key + ["period"]
+        )["_exists"]
+        copies = copies.loc[existing.isna().to_numpy()]
+    if keep_out_of_range:
+        # The general row disappears; its copies carry it for the periods out of range.
+        kept = frame.loc[~general]
+        match = match[~general]
+    else:
+        kept = frame
+    result = pd.concat([kept, copies.astype({"period": float})], ignore_index=True)
+    result.attrs = frame.attrs
+    in_range = result["period"].isin(selected).to_numpy()
+    copied = np.r_[np.zeros(len(kept), dtype=bool), np.ones(len(copies), dtype=bool)]
+    return result, (np.r_[match, np.zeros(len(copies), dtype=bool)] | copied) & in_range
+
+
+def _added(frame: pd.DataFrame, table: Table, rows, fail: _Fail) -> pd.DataFrame:
+    if isinstance(rows, dict):
+        rows = [rows]
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise fail("'add' needs a list of rows", "add", "a list of {column: value}")
+    line = fail.scenario.lines.get(("changes", fail.position, "add"), 0)
+    new = []
+    for row in rows:
+        cells = {"line": line}
+        for name in row:
+            if not str(name).startswith("x_"):
+                _column(table, name, fail, "add")
+        for column in table.columns:
+            if column.required and column.name not in row and column.value_required:
+                raise fail(f"an added row needs '{column.name}'", "add", column.expected)
+            cells[column.name] = _cell(column, row.get(column.name), fail, "add")
+        new.append(cells)
+    result = pd.concat([frame, pd.DataFrame(new)], ignore_index=True)
+    result.attrs = frame.attrs
+    _check_unique(result, table, fail, "add")
+    return result
+
+
+def _check_unique(frame: pd.DataFrame, table: Table, fail: _Fail, key: str) -> None:
+    duplicated = frame.duplicated(list(table.key), keep=False)
+    if duplicated.any():
+        first = frame.loc[duplicated, list(table.key)].iloc[0]
+        described = ", ".join(
+            f"{k}={v}"
+            for k, v in first.items()
+            if isinstance(v, str) and v or isinstance(v, float) and not math.isnan(v)
+        )
+        raise fail(
+            f"makes two rows of {table.file} with the same key ({described})",
+            key,
+            "one row per " + ", ".join(table.key),
+        )

@@ -1,0 +1,222 @@
+"""A solved program turned into tidy tables with the instance's names (INTERFACE.md's results).
+
+Sign conventions of the reported duals (per tonne, or per t/yr of capacity, in the period's own
+money, i.e. the raw dual divided by ``disc[t] * len[t]``):
+
+* ``marginal_value``: cost objective, the cost of one more tonne demanded at the node; value
+  objective, the value of one more tonne available there. The program is always minimised (value
+  as its negative), so both are ``row_dual / weight``.
+* ``capacity_dual``: the saving (or extra value) from one more unit of capacity, ``>= 0``:
+  ``-row_dual / weight`` for a capacity row, ``max(0, -reduced cost) / weight`` for a capacity
+  that is the activity's bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from optimizer.instance import Instance
+from optimizer.model import COST_CATEGORIES, Model
+from optimizer.model.index import ModelData
+from optimizer.solver import SolverResult, solver_version
+
+if TYPE_CHECKING:
+    from optimizer.diagnosis import Diagnosis
+
+ZERO = 1e-9
+
+
+@dataclass
+class Solution:
+    """Summary and tables of one solved scenario: everything the writers and the analysis read."""
+
+    instance: Instance
+    summary: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    diagnosis: Diagnosis | None = None
+
+    @property
+    def status(self) -> str:
+        return self.summary["status"]
+
+    @property
+    def objective(self) -> float | None:
+        return self.summary.get("objective")
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+def make_solution(model: Model, result: SolverResult) -> Solution:
+    data, lp = model.data, model.lp
+    summary = _summary(model, result)
+    solution = Solution(instance=model.instance, summary=summary)
+    if not result.has_solution:
+        return solution
+    x = result.x
+    solution.tables = {
+        "activity": _activity(data, model, result),
+        "trade": _trade(data, model, x),
+        "delivered": _delivered(data, model, x),
+        "balance": _balance(data, model, result),
+        "builds": _builds(data, model, x),
+    }
+    costs = {name: float(lp.cost_parts[name] @ x) for name in COST_CATEGORIES}
+    costs["penalty"] += lp.offset
+    summary["costs"] = costs
+    delivered = solution.tables["delivered"]
+    weight = data.weight[data.demand["t"].to_numpy()]
+    summary["revenue"] = float(np.sum(weight * data.demand["price"].to_numpy() * x[lp.columns["delivery"].ids]))
+    lengths = data.lengths[data.demand["t"].to_numpy()]
+    summary["unmet_demand"] = float(np.sum(lengths * delivered["unmet"].to_numpy()))
+    sign = -1.0 if data.objective == "value" else 1.0
+    summary["objective"] = sign * result.objective
+    return solution
+
+
+def _names(data: ModelData, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Label columns for the code columns present in ``frame``."""
+    labels = {}
+    lookup = {
+        "p": ("process", data.process_names),
+        "r": ("region", data.regions),
+        "c": ("commodity", data.commodities),
+        "o": ("origin", data.regions),
+        "d": ("destination", data.regions),
+    }
+    for code, (name, index) in lookup.items():
+        if code in frame:
+            labels[name] = index.to_numpy()[frame[code].to_numpy()]
+    if "t" in frame:
+        labels["period"] = data.periods[frame["t"].to_numpy()]
+    return labels
+
+
+def _activity(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
+    lp = model.lp
+    family = lp.columns["activity"]
+    index = family.index
+    t = index["t"].to_numpy()
+    weight = data.weight[t]
+    capacity = data.processes["capacity"].to_numpy().copy()
+    dual = np.maximum(0.0, -result.col_dual[family.ids]) * np.isfinite(lp.col_upper[family.ids])
+    rows = lp.rows["capacity"]
+    if rows.size:
+        position = np.flatnonzero(index["capacity_row"].to_numpy())
+        dual[position] = -result.row_dual[rows.ids]
+        # Capacity there is what existed plus what was built and is available by then.
+        available_builds = result.x[family.ids][position] - result.row_activity[rows.ids]
+        capacity[position] = capacity[position] + available_builds
+    frame = pd.DataFrame(_names(data, index))
+    frame["activity"] = result.x[family.ids]
+    frame["capacity"] = np.where(np.isfinite(capacity), capacity, np.nan)
+    frame["capacity_dual"] = _clean(dual / weight)
+    return frame
+
+
+def _trade(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
+    lp = model.lp
+    family = lp.columns["trade"]
+    shipped = x[family.ids]
+    used = shipped > ZERO
+    index = family.index[used]
+    weight = data.weight[index["t"].to_numpy()]
+    per_tonne = (lp.cost_parts["trade"] + lp.cost_parts["tariff"])[family.ids][used] / weight
+    frame = pd.DataFrame(_names(data, index))
+    frame["shipped"] = shipped[used]
+    frame["arrived"] = shipped[used] * (1.0 - index["loss"].to_numpy())
+    frame["cost"] = per_tonne * shipped[used]
+    return frame
+
+
+def _delivered(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
+    family = model.lp.columns["delivery"]
+    frame = pd.DataFrame(_names(data, family.index))
+    frame["demand"] = data.demand["quantity"].to_numpy()
+    frame["delivered"] = x[family.ids]
+    frame["unmet"] = _clean(frame["demand"] - frame["delivered"])
+    return frame
+
+
+def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
+    lp = model.lp
+    rows = lp.rows["balance"]
+    block = lp.matrix[rows.start : rows.stop].tocoo()
+    flow = block.data * result.x[block.col]
+    parts = {
+        name: np.zeros(rows.size)
+        for name in ("produced", "consumed", "imports", "exports", "delivered", "disposed", "stock_change")
+    }
+    family_of = np.zeros(lp.n_cols, dtype=np.int8)
+    names = list(lp.columns)
+    for position, name in enumerate(names):
+        family_of[lp.columns[name].start : lp.columns[name].stop] = position
+    kind = family_of[block.col]
+
+    def add(target: str, mask: np.ndarray, sign: float) -> None:
+        np.add.at(parts[target], block.row[mask], sign * flow[mask])
+
+    add("produced", (kind == names.index("activity")) & (flow > 0), 1.0)
+    add("consumed", (kind == names.index("activity")) & (flow < 0), -1.0)
+    add("imports", (kind == names.index("trade")) & (flow > 0), 1.0)
+    add("exports", (kind == names.index("trade")) & (flow < 0), -1.0)
+    add("delivered", kind == names.index("delivery"), -1.0)
+    add("disposed", kind == names.index("disposal"), -1.0)
+    add("stock_change", kind == names.index("stock"), -1.0)
+    parts["stock_change"] += lp.row_lower[rows.ids]  # the initial stock is on the right-hand side
+    t = rows.index["t"].to_numpy()
+    frame = pd.DataFrame(_names(data, rows.index))
+    for name, values in parts.items():
+        frame[name] = _clean(values)
+    frame["marginal_value"] = _clean(result.row_dual[rows.ids] / data.weight[t])
+    flows = frame[list(parts)].abs().to_numpy().max(axis=1)
+    return frame[flows > ZERO].reset_index(drop=True)
+
+
+def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
+    family = model.lp.columns["build"]
+    built = x[family.ids] * family.index["unit"].to_numpy()
+    used = built > ZERO
+    frame = pd.DataFrame(_names(data, family.index[used]))
+    frame["built"] = built[used]
+    return frame
+
+
+def _clean(values) -> np.ndarray:
+    """Round solver noise (|v| < 1e-9) to an exact zero so files do not show -0.0 or 1e-14."""
+    values = np.asarray(values, dtype=float)
+    return np.where(np.abs(values) < ZERO, 0.0, values)
+
+
+def _summary(model: Model, result: SolverResult) -> dict:
+    instance, lp = model.instance, model.lp
+    summary = {
+        "status": result.status,
+        "objective_kind": model.objective_kind,
+        "objective": None,
+        "instance": instance.name,
+        "scenario": instance.scenario,
+        "periods": list(instance.periods),
+        "currency": instance.currency,
+        "n_variables": lp.n_cols,
+        "n_constraints": lp.n_rows,
+        "n_nonzeros": lp.nnz,
+        "n_integer_variables": int(lp.integer.sum()),
+        "build_seconds": round(model.build_seconds, 4),
+        "solve_seconds": round(result.wall_seconds, 4),
+        "solver": {"name": "highs", "version": solver_version(), "seconds": round(result.solver_seconds, 4)},
+        "costs": {name: None for name in COST_CATEGORIES},
+        "revenue": None,
+        "unmet_demand": None,
+        "duals": result.duals_from,
+        "solver_info": result.info,
+    }
+    if result.status == "time_limit" and result.has_solution:
+        summary["solution"] = "feasible, not proven optimal (time limit)"
+    if lp.is_mip:
+        summary["mip_gap"] = result.mip_gap
+    return summary

@@ -1,0 +1,258 @@
+"""HiGHS, fed the program's arrays directly through highspy, kept alive for re-solves.
+
+One interface, chosen on purpose: the program is already a sparse matrix, so it goes to HiGHS in
+one ``passModel`` call with no per-row Python, and a scenario that changes only numbers (costs,
+bounds, coefficients) is applied in place and re-solved from the previous basis.
+
+Duals follow HiGHS's convention for a minimisation: ``row_dual = d objective / d right-hand side``
+and ``col_dual`` is the reduced cost. For a MIP, the integers are fixed at their optimum and the
+LP re-solved so that duals exist; :attr:`SolverResult.duals_from` says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+from optimizer.model.lp import LinearProgram
+
+INF = highspy.kHighsInf
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "unbounded_or_infeasible",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kIterationLimit: "time_limit",
+    highspy.HighsModelStatus.kSolutionLimit: "time_limit",
+    highspy.HighsModelStatus.kInterrupt: "time_limit",
+    highspy.HighsModelStatus.kModelEmpty: "optimal",
+}
+_FEASIBLE = 2  # HiGHS solution status kSolutionStatusFeasible
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class SolverResult:
+    """What HiGHS returned, as arrays indexed like the program's columns and rows."""
+
+    status: str
+    objective: float
+    x: np.ndarray
+    row_activity: np.ndarray
+    row_dual: np.ndarray
+    col_dual: np.ndarray
+    has_solution: bool
+    has_duals: bool
+    duals_from: str | None
+    solver_seconds: float
+    wall_seconds: float
+    mip_gap: float | None = None
+    info: dict = field(default_factory=dict)
+
+
+def solver_version() -> str:
+    return highspy.Highs.version(new_highs())
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS. Its first construction in a process prints a banner from C, which would
+    break ``--quiet`` and machine-read output, so standard output is closed around it."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highs = highspy.Highs()
+        highs.silent()
+        _libc_flush()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    return highs
+
+
+def _libc_flush() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).fflush(None)
+
+
+class HighsSolver:
+    """A HiGHS instance holding one program; ``update`` swaps in a program of the same shape."""
+
+    def __init__(self, lp: LinearProgram, options: SolveOptions | None = None):
+        self.options = options or SolveOptions()
+        self.highs = new_highs()
+        if self.options.log:
+            self.highs.setOptionValue("output_flag", True)
+        if self.options.time_limit is not None:
+            self.highs.setOptionValue("time_limit", float(self.options.time_limit))
+        if self.options.mip_gap is not None:
+            self.highs.setOptionValue("mip_rel_gap", float(self.options.mip_gap))
+        if self.options.threads is not None:
+            self.highs.setOptionValue("threads", int(self.options.threads))
+        self.lp = lp
+        self._pass(lp)
+
+    def _pass(self, lp: LinearProgram) -> None:
+        matrix = lp.matrix
+        integrality = lp.integer.astype(np.int32)
+        status = self.highs.passModel(
+            lp.n_cols,
+            lp.n_rows,
+            lp.nnz,
+            int(highspy.MatrixFormat.kColwise),
+            int(highspy.ObjSense.kMinimize),
+            float(lp.offset),
+            lp.col_cost,
+            _finite(lp.col_lower),
+            _finite(lp.col_upper),
+            _finite(lp.row_lower),
+            _finite(lp.row_upper),
+            matrix.indptr.astype(np.int32),
+            matrix.indices.astype(np.int32),
+            matrix.data,
+            integrality,
+        )
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model")
+
+    def update(self, lp: LinearProgram) -> bool:
+        """Load ``lp``: in place (keeping the basis) when only numbers changed. True if in place."""
+        old, self.lp = self.lp, lp
+        if not old.same_structure(lp):
+            self._pass(lp)
+            return False
+        h = self.highs
+        changed = np.flatnonzero(old.col_cost != lp.col_cost)
+        if changed.size:
+            h.changeColsCost(changed.size, changed.astype(np.int32), lp.col_cost[changed])
+        changed = np.flatnonzero((old.col_lower != lp.col_lower) | (old.col_upper != lp.col_upper))
+        if changed.size:
+            h.changeColsBounds(
+                changed.size, changed.astype(np.int32), _finite(lp.col_lower[changed]), _finite(lp.col_upper[changed])
+            )
+        changed = np.flatnonzero((old.row_lower != lp.row_lower) | (old.row_upper != lp.row_upper))
+        if changed.size:
+            h.changeRowsBounds(
+                changed.size, changed.astype(np.int32), _finite(lp.row_lower[changed]), _finite(lp.row_upper[changed])
+            )
+        changed = np.flatnonzero(old.matrix.data != lp.matrix.data)
+        if changed.size:
+            cols = np.repeat(np.arange(lp.n_cols), np.diff(lp.matrix.indptr))
+            for position in changed:
+                h.changeCoeff(int(lp.matrix.indices[position]), int(cols[position]), float(lp.matrix.data[position]))
+        if old.offset != lp.offset:
+            h.changeObjectiveOffset(float(lp.offset))
+        return True
+
+    def export(self, path: Path) -> None:
+        """Write the program as HiGHS holds it (``.lp`` or ``.mps``, chosen by the suffix)."""
+        if self.highs.writeModel(str(path)) == highspy.HighsStatus.kError:
+            raise OSError(f"HiGHS could not write {path}")
+
+    def solve(self) -> SolverResult:
+        h = self.highs
+        started = time.perf_counter()
+        h.run()
+        status = _STATUS.get(h.getModelStatus(), "error")
+        if status == "unbounded_or_infeasible":
+            status = self._infeasible_or_unbounded()
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == _FEASIBLE
+        mip_gap = float(info.mip_gap) if self.lp.is_mip else None
+        duals_from = None
+        if has_solution and self.lp.is_mip:
+            mip_x = np.asarray(h.getSolution().col_value)
+            objective = float(info.objective_function_value)
+            x, row_activity, row_dual, col_dual, has_duals = self._fixed_lp_duals(mip_x)
+            duals_from = "fixed_integer_lp" if has_duals else None
+        else:
+            solution = h.getSolution()
+            x = np.asarray(solution.col_value)
+            objective = float(info.objective_function_value)
+            row_activity = np.asarray(solution.row_value)
+            row_dual = np.asarray(solution.row_dual)
+            col_dual = np.asarray(solution.col_dual)
+            has_duals = has_solution and info.dual_solution_status == _FEASIBLE
+            duals_from = "lp" if has_duals else None
+        return SolverResult(
+            status=status,
+            objective=objective,
+            x=x if has_solution else np.zeros(self.lp.n_cols),
+            row_activity=row_activity if has_solution else np.zeros(self.lp.n_rows),
+            row_dual=row_dual if has_duals else np.zeros(self.lp.n_rows),
+            col_dual=col_dual if has_duals else np.zeros(self.lp.n_cols),
+            has_solution=has_solution,
+            has_duals=has_duals,
+            duals_from=duals_from,
+            solver_seconds=float(h.getRunTime()),
+            wall_seconds=time.perf_counter() - started,
+            mip_gap=mip_gap,
+            info={
+                "simplex_iterations": int(info.simplex_iteration_count),
+                "ipm_iterations": int(info.ipm_iteration_count),
+                "mip_nodes": int(info.mip_node_count) if self.lp.is_mip else 0,
+                "max_primal_infeasibility": float(info.max_primal_infeasibility),
+                "max_dual_infeasibility": float(info.max_dual_infeasibility),
+            },
+        )
+
+    def _infeasible_or_unbounded(self) -> str:
+        """Presolve may not tell which; a solve without it does."""
+        h = self.highs
+        h.setOptionValue("presolve", "off")
+        try:
+            h.run()
+        finally:
+            h.setOptionValue("presolve", "choose")
+        status = _STATUS.get(h.getModelStatus(), "error")
+        return "infeasible" if status == "unbounded_or_infeasible" else status
+
+    def _fixed_lp_duals(self, x: np.ndarray):
+        """Fix the integers at their optimum, solve the LP left, and restore the MIP."""
+        h, lp = self.highs, self.lp
+        integers = np.flatnonzero(lp.integer).astype(np.int32)
+        fixed = np.round(x[integers])
+        h.changeColsIntegrality(integers.size, integers, np.zeros(integers.size, dtype=np.uint8))
+        h.changeColsBounds(integers.size, integers, fixed, fixed)
+        try:
+            h.run()
+            info = h.getInfo()
+            solution = h.getSolution()
+            ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal and info.dual_solution_status == _FEASIBLE
+            if not ok:
+                return x, lp.matrix @ x, np.zeros(lp.n_rows), np.zeros(lp.n_cols), False
+            return (
+                np.asarray(solution.col_value),
+                np.asarray(solution.row_value),
+                np.asarray(solution.row_dual),
+                np.asarray(solution.col_dual),
+                True,
+            )
+        finally:
+            h.changeColsIntegrality(integers.size, integers, np.ones(integers.size, dtype=np.uint8))
+            h.changeColsBounds(
+                integers.size, integers, _finite(lp.col_lower[integers]), _finite(lp.col_upper[integers])
+            )
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """HiGHS spells infinity as its own large constant."""
+    return np.clip(np.asarray(values, dtype=float), -INF, INF)
