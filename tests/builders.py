@@ -32,9 +32,24 @@ def write_instance(
     config = {"name": folder.name, "periods": periods or [2025], **settings}
     (folder / "instance.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     pd.DataFrame({"region": regions}).to_csv(folder / "regions.csv", index=False)
-    tables = {"commodities": commodities, "process_io": process_io, "processes": processes, "demand": demand,
-              "trade": trade, "quotas": quotas, "stocks": stocks, "observed": observed}
-    headers = {"demand": ["region", "commodity", "quantity"], "processes": ["process", "region", "capacity"]}
+    tables = {
+        "commodities": commodities,
+        "process_io": process_io,
+        "processes": processes,
+        "demand": demand,
+        "trade": trade,
+        "quotas": quotas,
+        "stocks": stocks,
+        "observed": observed,
+    }
+    headers = {
+        "demand": ["region", "commodity", "quantity"],
+        "processes": ["process", "region", "capacity"],
+        "trade": ["commodity", "origin", "destination"],
+        "quotas": ["quota", "origin", "commodities", "limit"],
+        "stocks": ["region", "commodity"],
+        "observed": ["kind", "period", "value"],
+    }
     for name, rows in tables.items():
         if rows is None:
             continue

@@ -47,6 +47,7 @@ def reeopt(capsys, monkeypatch, tmp_path):
 
 def run_process(*args: str, cwd=None, timeout: float = 120) -> Run:
     """The command line in a fresh process, as a user runs it."""
-    done = subprocess.run([sys.executable, "-m", "optimizer", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "optimizer", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout
+    )
     return Run(code=done.returncode, out=done.stdout, err=done.stderr)

@@ -23,8 +23,15 @@ def random_network(seed: int):
         for o in regions:
             for d in regions:
                 if o != d and rng.random() < 0.45:
-                    links.append({"commodity": c, "origin": o, "destination": d, "cost": int(rng.integers(1, 20)),
-                                  "capacity": int(rng.integers(5, 60))})
+                    links.append(
+                        {
+                            "commodity": c,
+                            "origin": o,
+                            "destination": d,
+                            "cost": int(rng.integers(1, 20)),
+                            "capacity": int(rng.integers(5, 60)),
+                        }
+                    )
     mine_cost = {r: int(rng.integers(1, 30)) for r in mines}
     refine_cost = {r: int(rng.integers(1, 30)) for r in refineries}
     return regions, mines, refineries, demand, links, mine_cost, refine_cost
@@ -45,8 +52,12 @@ def networkx_cost(regions, mines, refineries, demand, links, mine_cost, refine_c
     for r, cap in refineries.items():
         graph.add_edge((r, "ore"), (r, "metal"), weight=refine_cost[r], capacity=cap)
     for link in links:
-        graph.add_edge((link["origin"], link["commodity"]), (link["destination"], link["commodity"]),
-                       weight=link["cost"], capacity=link["capacity"])
+        graph.add_edge(
+            (link["origin"], link["commodity"]),
+            (link["destination"], link["commodity"]),
+            weight=link["cost"],
+            capacity=link["capacity"],
+        )
     try:
         return nx.min_cost_flow_cost(graph)
     except nx.NetworkXUnfeasible:
@@ -63,10 +74,13 @@ def reeopt_cost(folder, regions, mines, refineries, demand, links, mine_cost, re
             {"process": "refine", "commodity": "ore", "direction": "in", "coefficient": 1},
             {"process": "refine", "commodity": "metal", "direction": "out", "coefficient": 1},
         ],
-        processes=[{"process": "mine", "region": r, "capacity": c, "cost_system": mine_cost[r]}
-                   for r, c in mines.items()]
-        + [{"process": "refine", "region": r, "capacity": c, "cost_system": refine_cost[r]}
-           for r, c in refineries.items()],
+        processes=[
+            {"process": "mine", "region": r, "capacity": c, "cost_system": mine_cost[r]} for r, c in mines.items()
+        ]
+        + [
+            {"process": "refine", "region": r, "capacity": c, "cost_system": refine_cost[r]}
+            for r, c in refineries.items()
+        ],
         trade=links,
         demand=[{"region": r, "commodity": "metal", "quantity": q} for r, q in demand.items()],
     )

@@ -20,8 +20,8 @@ def test_objective_is_the_hand_derived_optimum(toy):
 def test_flows_are_the_hand_derived_flows(toy):
     activity = toy["activity"].set_index("process")["activity"]
     assert activity.to_dict() == pytest.approx(
-        {"mining_light": 300, "separation_light": 300, "mining_heavy": 50, "separation_heavy": 50,
-         "magnet_making": 100})
+        {"mining_light": 300, "separation_light": 300, "mining_heavy": 50, "separation_heavy": 50, "magnet_making": 100}
+    )
     shipped = toy["trade"].set_index(["commodity", "origin"])["shipped"]
     assert shipped[("NdPr_oxide", "NORTH")] == pytest.approx(75)
     assert shipped[("NdPr_oxide", "SOUTH")] == pytest.approx(20)
@@ -34,9 +34,15 @@ def test_flows_are_the_hand_derived_flows(toy):
 def test_marginal_values_are_the_hand_derived_ones(toy):
     value = toy["balance"].set_index(["region", "commodity"])["marginal_value"]
     expected = {
-        ("NORTH", "NdPr_oxide"): 1228.0, ("EAST", "NdPr_oxide"): 1278.0, ("SOUTH", "NdPr_oxide"): 1198.0,
-        ("SOUTH", "Dy2O3"): 3248.0, ("EAST", "Dy2O3"): 3328.0, ("EAST", "ndfeb_magnet"): 2380.5,
-        ("NORTH", "CeO2"): -10.0, ("SOUTH", "conc_heavy"): 300.0, ("NORTH", "conc_light"): 100.0,
+        ("NORTH", "NdPr_oxide"): 1228.0,
+        ("EAST", "NdPr_oxide"): 1278.0,
+        ("SOUTH", "NdPr_oxide"): 1198.0,
+        ("SOUTH", "Dy2O3"): 3248.0,
+        ("EAST", "Dy2O3"): 3328.0,
+        ("EAST", "ndfeb_magnet"): 2380.5,
+        ("NORTH", "CeO2"): -10.0,
+        ("SOUTH", "conc_heavy"): 300.0,
+        ("NORTH", "conc_light"): 100.0,
     }
     for node, mv in expected.items():
         assert value[node] == pytest.approx(mv, abs=1e-6), node

@@ -98,13 +98,18 @@ def load_instance(name_or_path: str | Path) -> Instance:
     """
     folder = resolve_folder(name_or_path)
     settings = _read_settings(folder / "instance.yaml")
-    tables = {}
+    tables, problems = {}, []
     for table in TABLES.values():
         path = folder / table.file
-        if path.exists() or table.required_file:
-            tables[table.name] = read_table(path, table)
-        else:
+        if not path.exists() and not table.required_file:
             tables[table.name] = empty_table(table.name)
+            continue
+        try:
+            tables[table.name] = read_table(path, table)
+        except InputError as error:  # keep reading: a user fixes all files in one pass
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
     instance = Instance(folder=folder, tables=tables, **settings)
     return instance.replace(warnings=tuple(check_references(instance)))
 

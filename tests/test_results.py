@@ -1,0 +1,137 @@
+"""The results folder: the files of INTERFACE.md, mass balance closing in them, atomic writes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import optimizer as reeopt
+from optimizer.output.results import write_folder
+from tests.random_instances import random_instance
+
+COLUMNS = {
+    "activity.csv": ["process", "region", "period", "activity", "capacity", "capacity_dual"],
+    "trade.csv": ["commodity", "origin", "destination", "period", "shipped", "arrived", "cost"],
+    "delivered.csv": ["region", "commodity", "period", "demand", "delivered", "unmet"],
+    "balance.csv": [
+        "region",
+        "commodity",
+        "period",
+        "produced",
+        "consumed",
+        "imports",
+        "exports",
+        "delivered",
+        "disposed",
+        "stock_change",
+        "marginal_value",
+    ],
+    "builds.csv": ["process", "region", "period", "built"],
+}
+SUMMARY_KEYS = [
+    "status",
+    "objective_kind",
+    "objective",
+    "instance",
+    "scenario",
+    "periods",
+    "n_variables",
+    "n_constraints",
+    "n_nonzeros",
+    "build_seconds",
+    "solve_seconds",
+    "solver",
+    "costs",
+    "revenue",
+    "unmet_demand",
+]
+
+
+@pytest.fixture(params=range(6))
+def written(request, tmp_path, reeopt):
+    folder = random_instance(tmp_path / "inst", request.param)
+    out = tmp_path / "out"
+    assert reeopt("solve", folder, "--out", out, "--quiet").code == 0
+    return folder, out
+
+
+def test_files_and_columns_are_as_the_interface_says(written):
+    _, out = written
+    for name, columns in COLUMNS.items():
+        assert pd.read_csv(out / name).columns.tolist()[: len(columns)] == columns
+    summary = json.loads((out / "summary.json").read_text())
+    assert all(key in summary for key in SUMMARY_KEYS)
+    assert set(summary["costs"]) >= {
+        "system",
+        "energy",
+        "material",
+        "waste",
+        "trade",
+        "tariff",
+        "capex",
+        "holding",
+        "penalty",
+    }
+    assert summary["solver"]["name"] == "highs"
+
+
+def test_mass_balance_closes_in_the_written_files(written):
+    _, out = written
+    b = pd.read_csv(out / "balance.csv")
+    residual = (
+        b["produced"] - b["consumed"] + b["imports"] - b["exports"] - b["delivered"] - b["disposed"] - b["stock_change"]
+    )
+    scale = b[["produced", "consumed", "imports", "exports"]].abs().max(axis=1).clip(lower=1.0)
+    assert (residual.abs() / scale).max() < 1e-6
+
+
+def test_balance_agrees_with_activity_trade_and_delivered(written):
+    folder, out = written
+    b = pd.read_csv(out / "balance.csv").set_index(["region", "commodity", "period"])
+    trade = pd.read_csv(out / "trade.csv")
+    imports = trade.groupby(["destination", "commodity", "period"])["arrived"].sum()
+    exports = trade.groupby(["origin", "commodity", "period"])["shipped"].sum()
+    for (region, commodity, period), value in imports.items():
+        assert b.loc[(region, commodity, period), "imports"] == pytest.approx(value, rel=1e-9, abs=1e-9)
+    for (region, commodity, period), value in exports.items():
+        assert b.loc[(region, commodity, period), "exports"] == pytest.approx(value, rel=1e-9, abs=1e-9)
+    delivered = pd.read_csv(out / "delivered.csv")
+    for row in delivered[delivered["delivered"] > 1e-9].itertuples():
+        assert b.loc[(row.region, row.commodity, row.period), "delivered"] == pytest.approx(row.delivered)
+    recipe = reeopt.load(folder).table("process_io")
+    activity = pd.read_csv(out / "activity.csv").merge(recipe, on="process")
+    outputs = activity[activity["direction"] == "out"]
+    produced = (
+        (outputs["activity"] * outputs["coefficient"])
+        .groupby([outputs["region"], outputs["commodity"], outputs["period"]])
+        .sum()
+    )
+    for key, value in produced[produced > 1e-9].items():
+        assert b.loc[key, "produced"] == pytest.approx(value, rel=1e-9)
+
+
+def test_delivered_plus_unmet_is_demand(written):
+    _, out = written
+    d = pd.read_csv(out / "delivered.csv")
+    np.testing.assert_allclose(d["delivered"] + d["unmet"], d["demand"], rtol=1e-9, atol=1e-9)
+
+
+def test_rewriting_replaces_the_folder_whole(tmp_path):
+    out = tmp_path / "res"
+    write_folder(out, {"a.csv": "x\n1\n", "b.csv": "y\n2\n"})
+    write_folder(out, {"a.csv": "x\n3\n"})
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".res.") and p.is_dir()] == []
+
+
+def test_a_crash_between_renames_is_recovered_by_the_next_run(tmp_path):
+    out = tmp_path / "res"
+    write_folder(out, {"a.csv": "x\n1\n"})
+    out.rename(tmp_path / ".res.old-99999")  # as a writer killed after moving the old folder aside
+    (tmp_path / ".res.tmp-99999-abc").mkdir()  # and its half-written staging folder
+    write_folder(out, {"a.csv": "x\n2\n"})
+    assert (out / "a.csv").read_text() == "x\n2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".res.lock", "res"]
