@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from optimizer.analysis import add_accounts
 from optimizer.diagnosis import diagnose
 from optimizer.instance import Instance, load_instance
 from optimizer.model import Model, build_model
@@ -73,7 +74,7 @@ def solve(
 def finish(model: Model, solver: HighsSolver, network_messages: list[str] | None = None) -> Solution:
     """Solve the loaded program and turn the result into a solution with its accounts."""
     result = solver.solve()
-    solution = make_solution(model, result)
+    solution = add_accounts(make_solution(model, result))
     solution.summary["warnings"] = list(model.instance.warnings) + list(network_messages or [])
     return solution
 

@@ -64,6 +64,7 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
         "delivered": _delivered(data, model, x),
         "balance": _balance(data, model, result),
         "builds": _builds(data, model, x),
+        "costs": cost_ledger(model, x),
     }
     costs = {name: float(lp.cost_parts[name] @ x) for name in COST_CATEGORIES}
     costs["penalty"] += lp.offset
@@ -184,6 +185,50 @@ def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
     frame = pd.DataFrame(_names(data, family.index[used]))
     frame["built"] = built[used]
     return frame
+
+
+def cost_ledger(model: Model, x: np.ndarray) -> pd.DataFrame:
+    """Every cost of the solution per year in its period's money, by category and by what incurred it.
+
+    Columns: category, source (activity, build, trade, disposal, stock, delivery), process, region,
+    commodity, origin, destination, period, amount. ``Σ disc·len·amount`` per category is the
+    category's total in summary.json; MFCA allocates these entries to its quantity centres.
+    """
+    data, lp = model.data, model.lp
+    weight = data.weight
+    parts = []
+
+    def entries(source: str, family_name: str, category: str, index: pd.DataFrame, amount: np.ndarray) -> None:
+        used = np.abs(amount) > ZERO
+        if used.any():
+            frame = pd.DataFrame(_names(data, index[used].reset_index(drop=True)))
+            parts.append(frame.assign(category=category, source=source, amount=amount[used]))
+
+    for name, family in lp.columns.items():
+        if family.size == 0 or name == "build":
+            continue
+        t = family.index["t"].to_numpy()
+        for category in COST_CATEGORIES:
+            if category == "capex" or (category == "penalty") != (name == "delivery"):
+                continue
+            per_unit = lp.cost_parts[category][family.ids] / weight[t]
+            if category == "penalty":  # the cost of unmet demand, u = demand - s
+                amount = -per_unit * (data.demand["quantity"].to_numpy() - x[family.ids])
+            else:
+                amount = per_unit * x[family.ids]
+            entries(name, name, category, family.index, amount)
+
+    build = lp.columns["build"]
+    if build.size:
+        available = model.availability
+        buildable = data.processes[data.processes["max_build"] > 0].reset_index(drop=True)
+        b = available["build"].to_numpy()
+        amount = buildable["capex"].to_numpy()[b] * build.index["unit"].to_numpy()[b] * x[build.start + b]
+        entries("build", "build", "capex", available[["p", "r", "t"]], amount)
+    columns = ["category", "source", "process", "region", "commodity", "origin", "destination", "period", "amount"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True).reindex(columns=columns)
 
 
 def _clean(values) -> np.ndarray:

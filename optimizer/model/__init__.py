@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import pandas as pd
+
 from optimizer.instance import Instance
 from optimizer.model.balance import add_balance
 from optimizer.model.capacity import add_capacity, add_reserves
@@ -28,6 +30,7 @@ class Model:
     data: ModelData
     lp: LinearProgram
     build_seconds: float
+    availability: pd.DataFrame  # which build adds capacity in which period (variables.build_availability)
 
     @property
     def instance(self) -> Instance:
@@ -57,4 +60,4 @@ def build_model(instance: Instance, objective: str | None = None) -> Model:
     add_quotas(data, lp)
     parts, cost, offset = objective_parts(data, lp, availability)
     program = lp.build(parts, cost, offset)
-    return Model(data=data, lp=program, build_seconds=time.perf_counter() - start)
+    return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=availability)

@@ -9,6 +9,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from optimizer.analysis.headlines import headline_lines
 from optimizer.solution import Solution
 
 STAGE_WORDS = {
@@ -65,7 +66,7 @@ def print_summary(console: Console, solution: Solution, folder) -> None:
         console.print("Builds are lumpy (a MIP): marginal values come from the LP with builds fixed.")
     _costs(console, summary, instance.currency)
     _marginal_values(console, solution)
-    for line in headline_lines(solution):
+    for line in headline_lines(summary, instance.currency):
         console.print(line)
     if summary.get("unmet_demand"):
         console.print(f"[yellow]Unmet demand: {summary['unmet_demand']:,.6g} t over the horizon[/yellow]")
@@ -104,14 +105,6 @@ def _marginal_values(console: Console, solution: Solution, count: int = 8) -> No
     for row in top.itertuples():
         table.add_row(row.region, row.commodity, f"{row.marginal_value:,.2f}")
     console.print(table)
-
-
-def headline_lines(solution: Solution) -> list[str]:
-    """One line per headline of the accounts, when they were computed."""
-    lines = []
-    for name in solution.summary.get("headlines", []):
-        lines.append(name)
-    return lines
 
 
 def print_table(console: Console, frame: pd.DataFrame, title: str) -> None:

@@ -1,0 +1,174 @@
+"""Sourcing, MFA and MFCA: hand-derived values on the toy, invariants on random instances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import optimizer as reeopt
+from tests.builders import chain_instance, copy_instance
+from tests.random_instances import random_instance
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return reeopt.solve("toy")
+
+
+def test_toy_origin_shares_are_the_hand_derived_ones(toy):
+    sourcing = toy["sourcing"].set_index(["region", "commodity", "origin_region"])
+    assert sourcing.loc[("EAST", "ndfeb_magnet", "NORTH"), "share"] == pytest.approx(0.75)
+    assert sourcing.loc[("EAST", "ndfeb_magnet", "SOUTH"), "share"] == pytest.approx(0.25)
+    assert set(toy["sourcing"].query("region == 'EAST'")["origin_kind"]) == {"import_mining"}
+    north = toy["sourcing"].query("region == 'NORTH'")
+    assert north["origin_kind"].tolist() == ["domestic_mining"] and north["share"].tolist() == [1.0]
+
+
+def test_toy_stage_sourcing_of_the_magnet_feed(toy):
+    feed = toy["stage_sourcing"].query("region == 'EAST' and stage == 'functional_material'")
+    assert dict(zip(feed["origin_region"], feed["tonnes"], strict=True)) == pytest.approx({"NORTH": 75, "SOUTH": 25})
+
+
+def test_toy_mfca_of_north_separation_is_the_hand_derived_one(toy):
+    north = toy["mfca"].query("region == 'NORTH' and stage == 'oxide'").set_index("category")
+    assert north["loss_share"].iloc[0] == pytest.approx(205 / 300)
+    total = north["to_products"] + north["to_losses"]
+    assert total.to_dict() == pytest.approx({"material": 39_000, "system": 36_000, "energy": 12_000, "waste": 4_900})
+    assert north["to_losses"].sum() == pytest.approx(91_900 * 205 / 300)
+
+
+def test_toy_headlines(toy):
+    accounts = toy.summary["accounts"]
+    assert accounts["sourcing"]["EAST"]["import_mining"] == pytest.approx(1.0)
+    assert accounts["highest_loss_cost"][0] == {
+        "stage": "oxide",
+        "region": "NORTH",
+        "loss_cost": pytest.approx(62_798.333333),
+    }
+
+
+def test_a_region_without_imports_is_all_domestic(tmp_path):
+    solution = reeopt.solve(
+        chain_instance(
+            tmp_path / "c", regions=["A"], trade=[], demand=[{"region": "A", "commodity": "metal", "quantity": 45}]
+        )
+    )
+    assert solution["sourcing"]["origin_kind"].tolist() == ["domestic_mining"]
+    assert solution["sourcing"]["share"].tolist() == [1.0]
+
+
+def test_recycling_and_stock_are_origins(tmp_path):
+    folder = chain_instance(
+        tmp_path / "c",
+        commodities=[
+            {"commodity": "ore", "stage": "concentrate"},
+            {"commodity": "metal", "stage": "metal"},
+            {"commodity": "scrap", "stage": "end_of_life"},
+        ],
+        process_io=[
+            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "refine", "commodity": "ore", "direction": "in", "coefficient": 1},
+            {"process": "refine", "commodity": "metal", "direction": "out", "coefficient": 0.9},
+            {"process": "collect", "commodity": "scrap", "direction": "out", "coefficient": 1},
+            {"process": "recycle", "commodity": "scrap", "direction": "in", "coefficient": 1},
+            {"process": "recycle", "commodity": "ore", "direction": "out", "coefficient": 0.8},
+        ],
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+            {"process": "collect", "region": "A", "capacity": 10, "cost_system": 1},
+            {"process": "recycle", "region": "A", "capacity": "", "cost_system": 1},
+        ],
+        stocks=[{"region": "B", "commodity": "metal", "initial": 9}],
+    )
+    shares = reeopt.solve(folder)["sourcing"].set_index("origin_kind")["tonnes"]
+    # B needs 45 t: 9 t from its stock, 36 t arriving from A, whose metal is 8/(8+ore) recycled
+    assert shares["stock"] == pytest.approx(9)
+    mined = 36 / 0.9 - 8
+    assert shares["recycling"] == pytest.approx(36 * 8 / (mined + 8))
+    assert shares["import_mining"] == pytest.approx(36 * mined / (mined + 8))
+
+
+@pytest.fixture(params=range(8))
+def random_solution(request, tmp_path):
+    return reeopt.solve(random_instance(tmp_path / "inst", request.param))
+
+
+def test_shares_sum_to_one_per_row(random_solution):
+    for name, key in (
+        ("sourcing", ["region", "commodity", "period"]),
+        ("stage_sourcing", ["region", "stage", "period"]),
+    ):
+        table = random_solution[name]
+        np.testing.assert_allclose(table.groupby(key)["share"].sum(), 1.0, rtol=1e-9)
+    delivered = random_solution["delivered"].query("delivered > 1e-9")
+    tonnes = random_solution["sourcing"].groupby(["region", "commodity", "period"])["tonnes"].sum()
+    np.testing.assert_allclose(
+        tonnes.loc[list(zip(delivered["region"], delivered["commodity"], delivered["period"], strict=True))],
+        delivered["delivered"],
+        rtol=1e-7,
+    )
+
+
+def test_mfa_closes(random_solution):
+    mfa = random_solution["mfa"]
+    inflow = mfa["production"] + mfa["imports"]
+    outflow = mfa["exports"] + mfa["consumed"] + mfa["delivered"] + mfa["disposed"] + mfa["stock_change"]
+    assert (np.abs(inflow - outflow) <= 1e-6 * np.maximum(1.0, inflow)).all()
+    np.testing.assert_allclose(mfa["net_imports"], mfa["imports"] - mfa["exports"])
+    assert (mfa["process_losses"] >= -1e-9).all() and (mfa["transit_losses"] >= -1e-9).all()
+
+
+def test_mfca_adds_up_to_the_total_cost_plus_input_values(random_solution):
+    solution = random_solution
+    instance = solution.instance
+    weight = dict(
+        zip(instance.periods, np.array(instance.discount_factors) * np.array(instance.period_lengths), strict=True)
+    )
+    mfca = solution["mfca"]
+    allocated = ((mfca["to_products"] + mfca["to_losses"]) * mfca["period"].map(weight)).sum()
+    costs = sum(v for k, v in solution.summary["costs"].items() if k != "penalty")
+    mv = solution["balance"].set_index(["region", "commodity", "period"])["marginal_value"]
+    recipe = instance.table("process_io")
+    activity = solution["activity"].merge(recipe[recipe["direction"] == "in"], on="process")
+    inputs = (
+        activity["activity"]
+        * activity["coefficient"]
+        * mv.reindex(pd.MultiIndex.from_frame(activity[["region", "commodity", "period"]])).fillna(0).to_numpy()
+        * activity["period"].map(weight)
+    ).sum()
+    trade = solution["trade"]
+    imports = (
+        trade["shipped"]
+        * mv.reindex(pd.MultiIndex.from_frame(trade[["origin", "commodity", "period"]])).to_numpy()
+        * trade["period"].map(weight)
+    ).sum()
+    assert allocated == pytest.approx(costs + inputs + imports, rel=1e-7, abs=1e-6)
+    assert (mfca["loss_share"].between(0, 1)).all()
+
+
+def test_cost_ledger_adds_up_to_the_summary(random_solution):
+    instance = random_solution.instance
+    weight = dict(
+        zip(instance.periods, np.array(instance.discount_factors) * np.array(instance.period_lengths), strict=True)
+    )
+    ledger = random_solution["costs"]
+    totals = (ledger["amount"] * ledger["period"].map(weight)).groupby(ledger["category"]).sum()
+    for category, value in random_solution.summary["costs"].items():
+        assert totals.get(category, 0.0) == pytest.approx(value, rel=1e-9, abs=1e-6)
+
+
+def test_tracing_is_invariant_to_row_order(tmp_path):
+    folder = copy_instance("toy", tmp_path)
+    base = reeopt.solve(folder)["sourcing"]
+    for name in ("process_io.csv", "processes.csv", "trade.csv", "demand.csv", "regions.csv", "commodities.csv"):
+        frame = pd.read_csv(folder / name, keep_default_na=False, dtype=str)
+        frame.iloc[::-1].to_csv(folder / name, index=False)
+    shuffled = reeopt.solve(folder)["sourcing"]
+    key = ["region", "commodity", "period", "origin_region", "origin_kind"]
+    pd.testing.assert_frame_equal(
+        base.sort_values(key).reset_index(drop=True),
+        shuffled.sort_values(key).reset_index(drop=True),
+        check_exact=False,
+    )
