@@ -16,7 +16,7 @@ import networkx as nx
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.instance.expand import build_limit, expand_periods, expand_trade
+from optimizer.instance.expand import build_limit
 
 SOURCE = ("source",)
 
@@ -58,7 +58,7 @@ def build_network(instance: Instance) -> nx.DiGraph:
     commodities = t["commodities"]
     stage = dict(zip(commodities["commodity"], commodities["stage"], strict=False))
 
-    processes = _runnable_processes(t["processes"], instance.periods)
+    processes = _runnable_processes(instance.expanded("processes"))
     recipe = t["process_io"][["process", "commodity", "direction", "coefficient"]]
     flows = processes.merge(recipe, on="process")
     inputs = flows[flows["direction"] == "in"]
@@ -66,26 +66,34 @@ def build_network(instance: Instance) -> nx.DiGraph:
     for frame in (inputs, outputs):
         graph.add_nodes_from(
             (commodity_node(r, c), {"kind": "commodity", "region": r, "commodity": c, "stage": stage.get(c)})
-            for r, c in zip(frame["region"], frame["commodity"], strict=True)
+            for r, c in zip(frame["region"].tolist(), frame["commodity"].tolist(), strict=True)
         )
     graph.add_nodes_from(
         (process_node(r, p), {"kind": "process", "region": r, "process": p})
-        for r, p in zip(processes["region"], processes["process"], strict=True)
+        for r, p in zip(processes["region"].tolist(), processes["process"].tolist(), strict=True)
     )
     graph.add_edges_from(
         (commodity_node(r, c), process_node(r, p), {"kind": "input", "coefficient": a})
         for r, p, c, a in zip(
-            inputs["region"], inputs["process"], inputs["commodity"], inputs["coefficient"], strict=True
+            inputs["region"].tolist(),
+            inputs["process"].tolist(),
+            inputs["commodity"].tolist(),
+            inputs["coefficient"].tolist(),
+            strict=True,
         )
     )
     graph.add_edges_from(
         (process_node(r, p), commodity_node(r, c), {"kind": "output", "coefficient": a})
         for r, p, c, a in zip(
-            outputs["region"], outputs["process"], outputs["commodity"], outputs["coefficient"], strict=True
+            outputs["region"].tolist(),
+            outputs["process"].tolist(),
+            outputs["commodity"].tolist(),
+            outputs["coefficient"].tolist(),
+            strict=True,
         )
     )
 
-    trade = expand_trade(t["trade"], instance.regions, instance.periods)
+    trade = instance.expanded("trade")
     open_links = (
         trade[trade["capacity"].isna() | (trade["capacity"] > 0)]
         .groupby(["commodity", "origin", "destination"], sort=False)
@@ -95,17 +103,17 @@ def build_network(instance: Instance) -> nx.DiGraph:
     for region_column in ("origin", "destination"):
         graph.add_nodes_from(
             (commodity_node(r, c), {"kind": "commodity", "region": r, "commodity": c, "stage": stage.get(c)})
-            for r, c in zip(open_links[region_column], open_links["commodity"], strict=True)
+            for r, c in zip(open_links[region_column].tolist(), open_links["commodity"].tolist(), strict=True)
             if commodity_node(r, c) not in graph
         )
     graph.add_edges_from(
         (commodity_node(o, c), commodity_node(d, c), {"kind": "trade", "cost": cost, "loss": loss})
         for c, o, d, cost, loss in zip(
-            open_links["commodity"],
-            open_links["origin"],
-            open_links["destination"],
-            open_links["cost"],
-            open_links["loss"],
+            open_links["commodity"].tolist(),
+            open_links["origin"].tolist(),
+            open_links["destination"].tolist(),
+            open_links["cost"].tolist(),
+            open_links["loss"].tolist(),
             strict=True,
         )
     )
@@ -114,21 +122,20 @@ def build_network(instance: Instance) -> nx.DiGraph:
     graph.add_node(SOURCE, kind="source")
     graph.add_edges_from(
         (SOURCE, process_node(r, p), {"kind": "source"})
-        for r, p in zip(processes["region"], processes["process"], strict=True)
+        for r, p in zip(processes["region"].tolist(), processes["process"].tolist(), strict=True)
         if p in sources
     )
     stocks = t["stocks"]
     stocked = stocks[stocks["initial"] > 0]
     graph.add_edges_from(
         (SOURCE, commodity_node(r, c), {"kind": "stock"})
-        for r, c in zip(stocked["region"], stocked["commodity"], strict=True)
+        for r, c in zip(stocked["region"].tolist(), stocked["commodity"].tolist(), strict=True)
     )
     return graph
 
 
-def _runnable_processes(processes: pd.DataFrame, periods: tuple[int, ...]) -> pd.DataFrame:
+def _runnable_processes(frame: pd.DataFrame) -> pd.DataFrame:
     """(process, region) pairs with capacity or a build in at least one period."""
-    frame = expand_periods(processes.drop(columns="reserve"), ["process", "region"], periods)
     runnable = frame["capacity"].isna() | (frame["capacity"] > 0) | (build_limit(frame) > 0)
     return frame.loc[runnable, ["process", "region"]].drop_duplicates()
 
@@ -141,7 +148,7 @@ def check_network(graph: nx.DiGraph, instance: Instance) -> NetworkReport:
     unreachable = sorted(
         {
             (r, c)
-            for r, c in zip(demand["region"], demand["commodity"], strict=True)
+            for r, c in zip(demand["region"].tolist(), demand["commodity"].tolist(), strict=True)
             if commodity_node(r, c) not in reached
         }
     )

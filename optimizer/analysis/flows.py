@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.instance.expand import expand_periods
 from optimizer.solution import Solution
 
 ZERO = 1e-9
@@ -33,7 +32,7 @@ def commodity_table(instance: Instance) -> pd.DataFrame:
 
 def reference_prices(instance: Instance) -> pd.Series:
     """Reference price per (commodity, period); missing where commodities.csv gives none."""
-    prices = expand_periods(instance.table("commodities"), ["commodity"], instance.periods)
+    prices = instance.expanded("commodities")
     return prices.set_index(["commodity", "period"])["reference_price"].dropna()
 
 

@@ -8,9 +8,9 @@ inputs by mass. Writing ``x_n`` for the origin mix of node ``n`` (a row vector o
 .. math::  x_n = \\sum_m \\frac{F_{mn}}{\\sum_{m'} F_{m'n}} x_m + b_n
 
 where ``F`` are the flows into ``n`` and ``b_n`` the share fed directly by sources (a mine or a
-scrap collection of a region, or the region's stock). This is one sparse linear system
-``(I - M) X = B`` per period, solved by LU factorisation with all origins as right-hand sides, not
-by walking paths.
+scrap collection of a region, or the region's stock). This is a sparse linear system
+``(I - M) X = B`` per period (all periods at once, as one block-diagonal system), solved by one LU
+factorisation with every origin as a right-hand side, not by walking paths.
 """
 
 from __future__ import annotations
@@ -42,94 +42,67 @@ def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     delivered = solution["delivered"]
     delivered = delivered[(delivered["delivered"] > ZERO) & delivered["commodity"].map(rare_earth)]
 
-    sourcing, stages = [], []
-    for period in instance.periods:
-        mix = _period_mix(
-            flows[flows["period"] == period], trade[trade["period"] == period], balance[balance["period"] == period]
-        )
-        if mix is None:
-            continue
-        nodes, shares, origins = mix
-        d = delivered[delivered["period"] == period]
-        at = nodes.get_indexer(pd.MultiIndex.from_arrays([np.full(len(d), "c"), d["region"], d["commodity"]]))
-        sourcing.append(
-            _long(d[["region", "commodity"]].assign(period=period), shares[at], origins, d["delivered"].to_numpy())
-        )
-        fed = flows[(flows["period"] == period) & (flows["direction"] == "in")]
-        feed = fed.groupby(["region", "process", "process_stage"], as_index=False)["tonnes"].sum()
-        at = nodes.get_indexer(pd.MultiIndex.from_arrays([np.full(len(feed), "p"), feed["region"], feed["process"]]))
-        per_process = _long(
-            feed[["region", "process_stage"]].rename(columns={"process_stage": "stage"}).assign(period=period),
-            shares[at],
-            origins,
-            feed["tonnes"].to_numpy(),
-        )
-        stages.append(per_process)
-    sourcing_table = _finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS)
-    stage_table = _finish(stages, ["region", "stage", "period"], STAGE_COLUMNS)
-    return sourcing_table, stage_table
+    mix = _origin_mix(flows, trade, balance)
+    if mix is None:
+        return pd.DataFrame(columns=SOURCING_COLUMNS), pd.DataFrame(columns=STAGE_COLUMNS)
+    nodes, shares, origins = mix
+    at = _locate(nodes, "c", delivered["region"], delivered["commodity"], delivered["period"])
+    sourcing = _long(delivered[["region", "commodity", "period"]], shares[at], origins, delivered["delivered"])
+    fed = flows[flows["direction"] == "in"]
+    feed = fed.groupby(["region", "process", "process_stage", "period"], as_index=False)["tonnes"].sum()
+    at = _locate(nodes, "p", feed["region"], feed["process"], feed["period"])
+    stages = _long(feed[["region", "process_stage", "period"]].rename(columns={"process_stage": "stage"}),
+                   shares[at], origins, feed["tonnes"])
+    return (_finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS),
+            _finish(stages, ["region", "stage", "period"], STAGE_COLUMNS))
 
 
-def _period_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame):
-    """Nodes, their origin shares (rows sum to 1 where anything flows in) and the origins."""
+def _locate(nodes: pd.MultiIndex, kind: str, region, name, period) -> np.ndarray:
+    return nodes.get_indexer(pd.MultiIndex.from_arrays([np.full(len(region), kind), np.asarray(region),
+                                                        np.asarray(name), np.asarray(period)]))
+
+
+def _origin_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame):
+    """Nodes (kind, region, commodity or process, period), their origin shares (rows sum to 1 where
+    anything flows in) and the origins (region, kind). Periods do not mix: the system is block-diagonal."""
     outputs = flows[flows["direction"] == "out"]
     inputs = flows[flows["direction"] == "in"]
     from_source = outputs[outputs["source_kind"].notna()]
     from_process = outputs[outputs["source_kind"].isna()]
     draws = balance[balance["stock_change"] < -ZERO]
 
-    commodity_nodes = pd.concat(
-        [
-            balance[["region", "commodity"]],
-            trade[["origin", "commodity"]].set_axis(["region", "commodity"], axis=1),
-        ]
-    ).drop_duplicates()
-    process_nodes = pd.concat([from_process[["region", "process"]], inputs[["region", "process"]]]).drop_duplicates()
-    nodes = pd.MultiIndex.from_arrays(
-        [
-            np.r_[np.full(len(commodity_nodes), "c"), np.full(len(process_nodes), "p")],
-            np.r_[commodity_nodes["region"].to_numpy(), process_nodes["region"].to_numpy()],
-            np.r_[commodity_nodes["commodity"].to_numpy(), process_nodes["process"].to_numpy()],
-        ]
-    )
-    if len(nodes) == 0:
+    commodity_nodes = pd.concat([
+        balance[["region", "commodity", "period"]],
+        trade[["origin", "commodity", "period"]].set_axis(["region", "commodity", "period"], axis=1),
+    ]).drop_duplicates()
+    process_nodes = pd.concat([from_process[["region", "process", "period"]],
+                               inputs[["region", "process", "period"]]]).drop_duplicates()
+    nodes = pd.MultiIndex.from_arrays([
+        np.r_[np.full(len(commodity_nodes), "c"), np.full(len(process_nodes), "p")],
+        np.r_[commodity_nodes["region"].to_numpy(), process_nodes["region"].to_numpy()],
+        np.r_[commodity_nodes["commodity"].to_numpy(), process_nodes["process"].to_numpy()],
+        np.r_[commodity_nodes["period"].to_numpy(), process_nodes["period"].to_numpy()],
+    ])
+    origins = pd.MultiIndex.from_frame(pd.concat([
+        from_source[["region", "source_kind"]].set_axis(["origin_region", "kind"], axis=1),
+        draws[["region"]].assign(kind="stock").set_axis(["origin_region", "kind"], axis=1),
+    ]).drop_duplicates())
+    if len(nodes) == 0 or len(origins) == 0:
         return None
 
-    def node(kind: str, region, name) -> np.ndarray:
-        return nodes.get_indexer(pd.MultiIndex.from_arrays([np.full(len(region), kind), region, name]))
-
-    origins = pd.MultiIndex.from_frame(
-        pd.concat(
-            [
-                from_source[["region", "source_kind"]].set_axis(["origin_region", "kind"], axis=1),
-                draws[["region"]].assign(kind="stock").set_axis(["origin_region", "kind"], axis=1),
-            ]
-        ).drop_duplicates()
-    )
-
-    # inflows: (to node, from node or origin, tonnes)
-    to_m = np.r_[
-        node("c", from_process["region"], from_process["commodity"]),
-        node("c", trade["destination"], trade["commodity"]),
-        node("p", inputs["region"], inputs["process"]),
-    ]
-    from_m = np.r_[
-        node("p", from_process["region"], from_process["process"]),
-        node("c", trade["origin"], trade["commodity"]),
-        node("c", inputs["region"], inputs["commodity"]),
-    ]
+    # flows between nodes (to, from, tonnes) and from origins straight into nodes
+    to_m = np.r_[_locate(nodes, "c", from_process["region"], from_process["commodity"], from_process["period"]),
+                 _locate(nodes, "c", trade["destination"], trade["commodity"], trade["period"]),
+                 _locate(nodes, "p", inputs["region"], inputs["process"], inputs["period"])]
+    from_m = np.r_[_locate(nodes, "p", from_process["region"], from_process["process"], from_process["period"]),
+                   _locate(nodes, "c", trade["origin"], trade["commodity"], trade["period"]),
+                   _locate(nodes, "c", inputs["region"], inputs["commodity"], inputs["period"])]
     weight_m = np.r_[from_process["tonnes"].to_numpy(), trade["arrived"].to_numpy(), inputs["tonnes"].to_numpy()]
-    to_b = np.r_[
-        node("c", from_source["region"], from_source["commodity"]), node("c", draws["region"], draws["commodity"])
-    ]
-    from_b = origins.get_indexer(
-        pd.MultiIndex.from_arrays(
-            [
-                np.r_[from_source["region"].to_numpy(), draws["region"].to_numpy()],
-                np.r_[from_source["source_kind"].to_numpy(), np.full(len(draws), "stock")],
-            ]
-        )
-    )
+    to_b = np.r_[_locate(nodes, "c", from_source["region"], from_source["commodity"], from_source["period"]),
+                 _locate(nodes, "c", draws["region"], draws["commodity"], draws["period"])]
+    from_b = origins.get_indexer(pd.MultiIndex.from_arrays([
+        np.r_[from_source["region"].to_numpy(), draws["region"].to_numpy()],
+        np.r_[from_source["source_kind"].to_numpy(), np.full(len(draws), "stock")]]))
     weight_b = np.r_[from_source["tonnes"].to_numpy(), -draws["stock_change"].to_numpy()]
 
     n = len(nodes)
@@ -137,30 +110,27 @@ def _period_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame)
     scale = np.divide(1.0, inflow, out=np.zeros(n), where=inflow > ZERO)
     mixing = sp.csc_array((weight_m * scale[to_m], (to_m, from_m)), shape=(n, n))
     direct = sp.csc_array((weight_b * scale[to_b], (to_b, from_b)), shape=(n, len(origins))).toarray()
-    system = (sp.identity(n, format="csc") - mixing).tocsc()
+    identity = sp.identity(n, format="csc")
     try:
-        shares = spla.splu(system).solve(direct)
+        shares = spla.splu((identity - mixing).tocsc()).solve(direct)
     except RuntimeError:
         # A loop with no source feeding it (a zero-cost circulation) makes the system singular;
         # damping the loop by 1e-12 gives it a unique solution with the same shares elsewhere.
-        shares = spla.splu((sp.identity(n, format="csc") - mixing * (1 - 1e-12)).tocsc()).solve(direct)
-    return nodes, np.atleast_2d(shares).reshape(n, len(origins)), origins
+        shares = spla.splu((identity - mixing * (1 - 1e-12)).tocsc()).solve(direct)
+    return nodes, np.asarray(shares).reshape(n, len(origins)), origins
 
 
-def _long(keys: pd.DataFrame, shares: np.ndarray, origins: pd.MultiIndex, tonnes: np.ndarray) -> pd.DataFrame:
+def _long(keys: pd.DataFrame, shares: np.ndarray, origins: pd.MultiIndex, tonnes) -> pd.DataFrame:
     """One row per key and origin with a share above zero."""
     rows, cols = np.nonzero(shares > 1e-12)
     frame = keys.iloc[rows].reset_index(drop=True)
     frame["origin_region"] = origins.get_level_values(0)[cols]
     frame["source"] = origins.get_level_values(1)[cols]
-    frame["tonnes"] = tonnes[rows] * shares[rows, cols]
+    frame["tonnes"] = np.asarray(tonnes)[rows] * shares[rows, cols]
     return frame
 
 
-def _finish(parts: list[pd.DataFrame], key: list[str], columns: list[str]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    frame = pd.concat(parts, ignore_index=True)
+def _finish(frame: pd.DataFrame, key: list[str], columns: list[str]) -> pd.DataFrame:
     mining = frame["source"] == "mining"
     frame["origin_kind"] = np.where(
         mining & (frame["origin_region"] == frame["region"]),

@@ -16,12 +16,13 @@ import pandas as pd
 from optimizer.instance.validate import WILDCARD
 
 
-def expand_periods(
-    frame: pd.DataFrame, key: list[str], periods: tuple[int, ...], rank: str | None = None
-) -> pd.DataFrame:
+def expand_periods(frame: pd.DataFrame, key: list[str], periods: tuple[int, ...],
+                   rank: str | None = None) -> pd.DataFrame:
     """One row per ``key`` and period: blank-period rows copied to every period, dated rows winning.
 
-    ``rank`` names a column of precedence to apply before the period's (higher wins).
+    ``rank`` names a column of precedence decided before the period's (higher wins). Rows come out
+    in the order their key first appears, then by period, so that a scenario which only changes
+    numbers gives tables (and a model) of the same shape as its base.
 
     >>> rows = pd.DataFrame({"process": ["mine", "mine"], "period": [np.nan, 2030], "capacity": [5.0, 9.0]})
     >>> expand_periods(rows, ["process"], (2025, 2030))[["process", "period", "capacity"]]
@@ -29,17 +30,24 @@ def expand_periods(
     0    mine    2025       5.0
     1    mine    2030       9.0
     """
-    dated = frame["period"].notna()
-    general = frame.loc[~dated].drop(columns="period").merge(pd.DataFrame({"period": list(periods)}), how="cross")
-    explicit = frame.loc[dated].astype({"period": int})
-    general["_dated"] = 0
-    explicit = explicit.assign(_dated=1)
-    both = pd.concat([general, explicit], ignore_index=True)
-    order = ([rank] if rank else []) + ["_dated"]
-    both = both.sort_values(order, kind="stable").drop_duplicates(key + ["period"], keep="last")
-    both = both.drop(columns="_dated").sort_values(key + ["period"], kind="stable").reset_index(drop=True)
-    both["period"] = both["period"].astype(int)
-    return both
+    years = np.asarray(periods, dtype=np.int64)
+    key_id = frame.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+    period = frame["period"].to_numpy(dtype=float)
+    dated = ~np.isnan(period)
+    general = np.flatnonzero(~dated)
+    explicit = np.flatnonzero(dated)
+    rows = np.concatenate([np.repeat(general, len(years)), explicit])
+    year = np.concatenate([np.tile(years, len(general)), period[explicit].astype(np.int64)])
+    precedence = dated[rows].astype(np.int64)
+    if rank is not None:
+        precedence = precedence + 2 * frame[rank].to_numpy(dtype=np.int64)[rows]
+    order = np.lexsort((precedence, year, key_id[rows]))
+    rows, year = rows[order], year[order]
+    last = np.ones(len(rows), dtype=bool)  # the last row of each (key, period) wins
+    last[:-1] = (key_id[rows][1:] != key_id[rows][:-1]) | (year[1:] != year[:-1])
+    result = frame.iloc[rows[last]].reset_index(drop=True)
+    result["period"] = year[last]
+    return result
 
 
 def expand_trade(trade: pd.DataFrame, regions: list[str], periods: tuple[int, ...]) -> pd.DataFrame:
@@ -57,12 +65,22 @@ def expand_trade(trade: pd.DataFrame, regions: list[str], periods: tuple[int, ..
         frame = pd.concat([frame.loc[~wild], spread], ignore_index=True)
     frame = frame[frame["origin"] != frame["destination"]]
     key = ["commodity", "origin", "destination"]
-    return expand_periods(frame, key, periods, rank="_regional").drop(columns="_regional")
+    return expand_periods(frame.reset_index(drop=True), key, periods, rank="_regional").drop(columns="_regional")
 
 
-def spread_over_periods(frame: pd.DataFrame, periods: tuple[int, ...]) -> pd.DataFrame:
-    """Tables without a period column (stocks) are the same in every period."""
-    return frame.merge(pd.DataFrame({"period": list(periods)}), how="cross")
+# The key of each table with a period column, without the period.
+PERIOD_KEYS = {"processes": ["process", "region"], "commodities": ["commodity"], "demand": ["region", "commodity"],
+               "quotas": ["quota"]}
+
+
+def expand_table(tables: dict[str, pd.DataFrame], name: str, regions: list[str], periods: tuple[int, ...]):
+    """One row per key and period of a table (``reserve`` left out: it is not per period)."""
+    if name == "trade":
+        return expand_trade(tables["trade"], regions, periods)
+    frame = tables[name]
+    if name == "processes":
+        frame = frame.drop(columns="reserve")
+    return expand_periods(frame, PERIOD_KEYS[name], periods)
 
 
 def build_limit(processes: pd.DataFrame) -> np.ndarray:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.errors import InputError, Problem, display_name
+from optimizer.instance.expand import expand_table
 from optimizer.instance.reader import read_table
 from optimizer.instance.schema import TABLES
 from optimizer.instance.validate import check_references
@@ -51,9 +52,20 @@ class Instance:
     scenario: str = "base"
     scenario_description: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    _expanded: dict = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
+
+    def expanded(self, name: str) -> pd.DataFrame:
+        """The table with one row per key and period (period overrides and ``*`` applied), computed once.
+
+        >>> load_instance("toy").expanded("trade").shape[0]  # 3 links + CeO2 between every two regions
+        9
+        """
+        if name not in self._expanded:
+            self._expanded[name] = expand_table(self.tables, name, self.regions, self.periods)
+        return self._expanded[name]
 
     @property
     def regions(self) -> list[str]:
@@ -69,7 +81,7 @@ class Instance:
         return tuple((1.0 + self.discount_rate) ** -(t - self.base_year) for t in self.periods)
 
     def replace(self, **changes) -> Instance:
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, _expanded={}, **changes)
 
 
 def resolve_folder(name_or_path: str | Path) -> Path:

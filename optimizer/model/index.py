@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.instance.expand import build_limit, expand_periods, expand_trade
+from optimizer.instance.expand import build_limit
 
 INF = np.inf
 
@@ -86,7 +86,7 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
     general = commodity_table[commodity_table["period"].isna()].set_index("commodity").loc[commodities]
     units = general["unit"].str.lower()
     rare_earth = ((units == "") | units.str.contains("reo")).to_numpy()
-    prices = expand_periods(commodity_table, ["commodity"], instance.periods)
+    prices = instance.expanded("commodities")
     shape = (len(commodities), len(periods))
     reference_price = np.full(shape, np.nan)
     disposal_cost = np.zeros(shape)
@@ -94,7 +94,7 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
     reference_price[ci, ti] = prices["reference_price"].to_numpy()
     disposal_cost[ci, ti] = prices["disposal_cost"].to_numpy()
 
-    processes = _processes(t["processes"], instance.periods)
+    processes = _processes(instance)
     processes.insert(0, "p", code(process_names, processes.pop("process")))
     processes.insert(1, "r", code(regions, processes.pop("region")))
     processes.insert(2, "t", period_code(processes.pop("period")))
@@ -108,7 +108,7 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
         }
     )
 
-    trade = expand_trade(t["trade"], instance.regions, instance.periods)
+    trade = instance.expanded("trade")
     trade = pd.DataFrame(
         {
             "c": code(commodities, trade["commodity"]),
@@ -123,7 +123,7 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
         }
     )
 
-    demand = expand_periods(t["demand"], ["region", "commodity"], instance.periods)
+    demand = instance.expanded("demand")
     demand = demand[demand["quantity"] > 0]
     penalty = demand["penalty"]
     if instance.unmet_penalty is not None:
@@ -176,10 +176,10 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
     )
 
 
-def _processes(table: pd.DataFrame, periods: tuple[int, ...]) -> pd.DataFrame:
+def _processes(instance: Instance) -> pd.DataFrame:
+    table = instance.table("processes")
     reserve = table.loc[table["period"].isna(), ["process", "region", "reserve"]]
-    frame = expand_periods(table.drop(columns="reserve"), ["process", "region"], periods)
-    frame = frame.merge(reserve, on=["process", "region"], how="left")
+    frame = instance.expanded("processes").merge(reserve, on=["process", "region"], how="left")
     frame["max_build"] = build_limit(frame)
     frame["capacity"] = frame["capacity"].fillna(INF)
     frame["reserve"] = frame["reserve"].fillna(INF)
@@ -211,7 +211,7 @@ def _quotas(
             pd.DataFrame({"quota": [], "name": [], "t": [], "limit": []}),
             pd.DataFrame({"quota": [], "c": [], "o": [], "d": []}, dtype=np.int64),
         )
-    frame = expand_periods(table, ["quota"], instance.periods).reset_index(drop=True)
+    frame = instance.expanded("quotas").reset_index(drop=True)
     quotas = pd.DataFrame(
         {
             "quota": np.arange(len(frame)),
