@@ -16,12 +16,12 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from benchmarks.generate import SIZES, Spec
+from benchmarks.generate import SIZES, Spec, shock
 
 
-def floor_lp(spec: Spec) -> dict:
+def floor_lp(spec: Spec, shocked: bool = False) -> dict:
     """Column costs and bounds, row bounds and the CSC matrix of the benchmark LP."""
-    d = spec.data()
+    d = shock(spec.data()) if shocked else spec.data()
     R, C, T = spec.regions, spec.commodities, spec.periods
     node = np.arange(R * C * T).reshape(R, C, T)
     rows, cols, vals, cost, upper = [], [], [], [], []
@@ -73,22 +73,44 @@ def floor_lp(spec: Spec) -> dict:
     upper += [np.full(node.size, np.inf)]
     start += node.size
 
-    matrix = sp.csc_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(node.size, start))
-    return {"cost": np.concatenate(cost), "lower": np.zeros(start), "upper": np.concatenate(upper),
-            "row_lower": np.zeros(node.size), "row_upper": np.zeros(node.size), "matrix": matrix, "offset": offset}
+    matrix = sp.csc_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(node.size, start)
+    )
+    return {
+        "cost": np.concatenate(cost),
+        "lower": np.zeros(start),
+        "upper": np.concatenate(upper),
+        "row_lower": np.zeros(node.size),
+        "row_upper": np.zeros(node.size),
+        "matrix": matrix,
+        "offset": offset,
+    }
 
 
-def solve_floor(spec: Spec) -> tuple[float, float, float]:
+def solve_floor(spec: Spec, shocked: bool = False) -> tuple[float, float, float]:
     """(objective, seconds to assemble, seconds in HiGHS)."""
     started = time.perf_counter()
-    lp = floor_lp(spec)
+    lp = floor_lp(spec, shocked)
     m = lp["matrix"]
     highs = highspy.Highs()
     highs.silent()
-    highs.passModel(m.shape[1], m.shape[0], m.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize),
-                    lp["offset"], lp["cost"], lp["lower"], lp["upper"], lp["row_lower"], lp["row_upper"],
-                    m.indptr.astype(np.int32), m.indices.astype(np.int32), m.data, np.zeros(m.shape[1], np.int32))
+    highs.passModel(
+        m.shape[1],
+        m.shape[0],
+        m.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        lp["offset"],
+        lp["cost"],
+        lp["lower"],
+        lp["upper"],
+        lp["row_lower"],
+        lp["row_upper"],
+        m.indptr.astype(np.int32),
+        m.indices.astype(np.int32),
+        m.data,
+        np.zeros(m.shape[1], np.int32),
+    )
     assembled = time.perf_counter()
     highs.run()
     solved = time.perf_counter()
@@ -96,5 +118,5 @@ def solve_floor(spec: Spec) -> tuple[float, float, float]:
 
 
 if __name__ == "__main__":
-    objective, build, solve = solve_floor(SIZES[sys.argv[1]])
+    objective, build, solve = solve_floor(SIZES[sys.argv[1]], shocked="--shock" in sys.argv)
     print(f"objective {objective:.10g} build {build:.3f} s solve {solve:.3f} s")

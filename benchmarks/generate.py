@@ -71,6 +71,30 @@ SIZES = {
 }
 
 
+SHOCK_REGIONS = 10
+SHOCK_YAML = f"""name: shock
+description: dearer shipping of c3, a fifth less p5 capacity in {SHOCK_REGIONS} regions, 10% more demand
+changes:
+  - table: trade
+    where: {{commodity: c3}}
+    scale: {{cost: 1.2}}
+  - table: processes
+    where: {{process: p5, region: [{", ".join(f"R{i:02d}" for i in range(SHOCK_REGIONS))}]}}
+    scale: {{capacity: 0.8}}
+  - table: demand
+    scale: {{quantity: 1.1}}
+"""
+
+
+def shock(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The data of the ``shock`` scenario (the same change as ``SHOCK_YAML``), for the floor and the peer."""
+    data = {k: np.copy(v) for k, v in data.items()}
+    data["trade_cost"][3] *= 1.2
+    data["capacity"][:SHOCK_REGIONS, 5] *= 0.8
+    data["demand"] = data["demand"] * 1.1
+    return data
+
+
 def write_instance(spec: Spec, folder: Path) -> Path:
     """Write the instance folder of ``spec`` (INTERFACE.md format) and return it."""
     d = spec.data()
@@ -78,34 +102,58 @@ def write_instance(spec: Spec, folder: Path) -> Path:
     regions = [f"R{i:02d}" for i in range(spec.regions)]
     commodities = [f"c{j}" for j in range(spec.commodities)]
     years = [int(y) for y in d["years"]]
-    (folder / "instance.yaml").write_text(yaml.safe_dump({
-        "name": spec.name, "description": "generated scaling benchmark", "periods": years, "discount_rate": 0.0,
-        "objective": "cost", "unmet_penalty": d["penalty"]}, sort_keys=False))
+    (folder / "instance.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "name": spec.name,
+                "description": "generated scaling benchmark",
+                "periods": years,
+                "discount_rate": 0.0,
+                "objective": "cost",
+                "unmet_penalty": d["penalty"],
+            },
+            sort_keys=False,
+        )
+    )
     pd.DataFrame({"region": regions}).to_csv(folder / "regions.csv", index=False)
     pd.DataFrame({"commodity": commodities, "stage": ["ore"] + ["intermediate"] * (spec.commodities - 1)}).to_csv(
-        folder / "commodities.csv", index=False)
+        folder / "commodities.csv", index=False
+    )
     io = [{"process": "p0", "commodity": "c0", "direction": "out", "coefficient": 1.0}]
     for j in range(1, spec.commodities):
         io.append({"process": f"p{j}", "commodity": f"c{j - 1}", "direction": "in", "coefficient": 1.0})
         io.append({"process": f"p{j}", "commodity": f"c{j}", "direction": "out", "coefficient": d["yield"][j]})
     pd.DataFrame(io).to_csv(folder / "process_io.csv", index=False)
     ri, cj = np.meshgrid(np.arange(spec.regions), np.arange(spec.commodities), indexing="ij")
-    pd.DataFrame({
-        "process": [f"p{j}" for j in cj.ravel()], "region": [regions[i] for i in ri.ravel()],
-        "capacity": d["capacity"].ravel(), "cost_system": d["process_cost"].ravel(),
-    }).to_csv(folder / "processes.csv", index=False)
-    c, o, k = np.meshgrid(np.arange(spec.commodities), np.arange(spec.regions), np.arange(spec.regions),
-                          indexing="ij")
+    pd.DataFrame(
+        {
+            "process": [f"p{j}" for j in cj.ravel()],
+            "region": [regions[i] for i in ri.ravel()],
+            "capacity": d["capacity"].ravel(),
+            "cost_system": d["process_cost"].ravel(),
+        }
+    ).to_csv(folder / "processes.csv", index=False)
+    c, o, k = np.meshgrid(np.arange(spec.commodities), np.arange(spec.regions), np.arange(spec.regions), indexing="ij")
     link = o.ravel() != k.ravel()
-    pd.DataFrame({
-        "commodity": np.array(commodities)[c.ravel()[link]], "origin": np.array(regions)[o.ravel()[link]],
-        "destination": np.array(regions)[k.ravel()[link]], "cost": d["trade_cost"].ravel()[link],
-    }).to_csv(folder / "trade.csv", index=False)
+    pd.DataFrame(
+        {
+            "commodity": np.array(commodities)[c.ravel()[link]],
+            "origin": np.array(regions)[o.ravel()[link]],
+            "destination": np.array(regions)[k.ravel()[link]],
+            "cost": d["trade_cost"].ravel()[link],
+        }
+    ).to_csv(folder / "trade.csv", index=False)
     rt, tt = np.meshgrid(np.arange(spec.regions), np.arange(spec.periods), indexing="ij")
-    pd.DataFrame({
-        "region": [regions[i] for i in rt.ravel()], "commodity": commodities[-1],
-        "quantity": d["demand"].ravel(), "period": [years[k] for k in tt.ravel()],
-    }).to_csv(folder / "demand.csv", index=False)
+    pd.DataFrame(
+        {
+            "region": [regions[i] for i in rt.ravel()],
+            "commodity": commodities[-1],
+            "quantity": d["demand"].ravel(),
+            "period": [years[k] for k in tt.ravel()],
+        }
+    ).to_csv(folder / "demand.csv", index=False)
+    (folder / "scenarios").mkdir(exist_ok=True)
+    (folder / "scenarios" / "shock.yaml").write_text(SHOCK_YAML)
     return folder
 
 

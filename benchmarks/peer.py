@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from benchmarks.generate import SIZES, Spec
+from benchmarks.generate import SIZES, Spec, shock
 
 
-def peer_model(spec: Spec) -> tuple[linopy.Model, float]:
+def peer_model(spec: Spec, shocked: bool = False) -> tuple[linopy.Model, float]:
     warnings.filterwarnings("ignore", module="linopy")
-    d = spec.data()
+    d = shock(spec.data()) if shocked else spec.data()
     R, C, T = spec.regions, spec.commodities, spec.periods
     region = pd.RangeIndex(R, name="region")
     origin = pd.RangeIndex(R, name="origin")
@@ -32,7 +32,8 @@ def peer_model(spec: Spec) -> tuple[linopy.Model, float]:
     m = linopy.Model()
 
     capacity = xr.DataArray(d["capacity"], coords=[region, commodity]).broadcast_like(
-        xr.DataArray(np.zeros(T), coords=[period]))
+        xr.DataArray(np.zeros(T), coords=[period])
+    )
     z = m.add_variables(lower=0, upper=capacity, name="activity")
     link = xr.DataArray(~np.eye(R, dtype=bool), coords=[origin, region])
     f = m.add_variables(lower=0, coords=[commodity, origin, region, period], name="trade", mask=link)
@@ -55,10 +56,10 @@ def peer_model(spec: Spec) -> tuple[linopy.Model, float]:
     return m, offset
 
 
-def solve_peer(spec: Spec) -> tuple[float, float, float]:
+def solve_peer(spec: Spec, shocked: bool = False) -> tuple[float, float, float]:
     """(objective, seconds to build, seconds to solve including linopy's hand-over to HiGHS)."""
     started = time.perf_counter()
-    model, offset = peer_model(spec)
+    model, offset = peer_model(spec, shocked)
     built = time.perf_counter()
     model.solve(solver_name="highs", io_api="direct", output_flag=False)
     solved = time.perf_counter()
@@ -66,5 +67,5 @@ def solve_peer(spec: Spec) -> tuple[float, float, float]:
 
 
 if __name__ == "__main__":
-    objective, build, solve = solve_peer(SIZES[sys.argv[1]])
+    objective, build, solve = solve_peer(SIZES[sys.argv[1]], shocked="--shock" in sys.argv)
     print(f"objective {objective:.10g} build {build:.3f} s solve {solve:.3f} s")

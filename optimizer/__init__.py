@@ -5,18 +5,21 @@ files → ``instance`` → ``scenario`` → ``network`` → ``model`` → ``solv
 ``analysis`` → ``output``; ``api`` strings them together and ``cli`` is a thin shell around it.
 """
 
-from optimizer.api import load, solve, write
+from optimizer.api import account, load, solve, write
 from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.model import build_model
 from optimizer.scenario import apply_scenario
 from optimizer.solution import Solution
+from optimizer.study import Study
 
 __version__ = "0.1.0"
 __all__ = [
     "Instance",
     "InputError",
     "Solution",
+    "Study",
+    "account",
     "apply_scenario",
     "build_model",
     "load",

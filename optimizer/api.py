@@ -10,21 +10,13 @@ np.float64(3328.0)
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from optimizer.analysis import add_accounts
-from optimizer.diagnosis import diagnose
 from optimizer.instance import Instance, load_instance
-from optimizer.model import Model, build_model
-from optimizer.network import build_network, check_network
 from optimizer.output.results import default_out, write_solution
 from optimizer.scenario import apply_scenario
-from optimizer.solution import Solution, make_solution
-from optimizer.solver import HighsSolver, SolveOptions
-
-Progress = Callable[[str], None]
+from optimizer.solution import Solution
+from optimizer.study import Progress, Study
 
 
 def load(instance: str | Path | Instance, scenario: str | Path | None = None) -> Instance:
@@ -47,36 +39,23 @@ def solve(
     """Load, check, build, solve: a :class:`~optimizer.solution.Solution` whatever the status.
 
     A solution that is not optimal carries ``solution.diagnosis`` (infeasible, unbounded) and no
-    tables, except after a time limit with a feasible point, which is reported and marked.
+    tables, except after a time limit with a feasible point, which is reported and marked. To solve
+    many scenarios of one instance, :class:`~optimizer.study.Study` re-uses the model between them.
     """
-    step = progress or (lambda stage: None)
-    step("load")
-    started = time.perf_counter()
-    instance = load(instance, scenario)
-    step("check")
-    network = check_network(build_network(instance), instance)
-    load_seconds = time.perf_counter() - started
-    step("build")
-    model = build_model(instance, objective)
-    solver = HighsSolver(model.lp, SolveOptions(time_limit=time_limit, mip_gap=mip_gap))
-    if export_model is not None:
-        solver.export(Path(export_model))
-    step("solve")
-    solution = finish(model, solver, network_messages=network.messages())
-    solution.summary["load_seconds"] = round(load_seconds, 4)
-    if solution.status in ("infeasible", "unbounded"):
-        step("diagnose")
-        solution.diagnosis = diagnose(model, solution.status, network)
-        solution.summary["diagnosis"] = solution.diagnosis.to_dict()
-    return solution
+    study = Study(instance, objective=objective, time_limit=time_limit, mip_gap=mip_gap)
+    return study.solve(scenario, export_model=export_model, progress=progress)
 
 
-def finish(model: Model, solver: HighsSolver, network_messages: list[str] | None = None) -> Solution:
-    """Solve the loaded program and turn the result into a solution with its accounts."""
-    result = solver.solve()
-    solution = add_accounts(make_solution(model, result))
-    solution.summary["warnings"] = list(model.instance.warnings) + list(network_messages or [])
-    return solution
+def account(instance: str | Path | Instance, scenario: str | Path | None = None) -> Solution:
+    """History: the flows of observed.csv fixed, with MFA, MFCA and (for CN) the study's headline figures.
+
+    >>> history = account("china_2015_2022")
+    >>> round(history.summary["headline"]["concentrate_inflow_kt"])
+    1234
+    """
+    from optimizer.history import account as run_account
+
+    return run_account(load(instance, scenario))
 
 
 def write(solution: Solution, out: str | Path | None = None) -> Path:

@@ -18,7 +18,8 @@ from rich.console import Console
 from optimizer import api
 from optimizer.errors import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OK, EXIT_TIME_LIMIT, InputError
 from optimizer.network import build_network, check_network
-from optimizer.output.console import print_summary, progress
+from optimizer.output.console import print_counterfactual, print_study_comparison, print_summary, progress
+from optimizer.output.results import default_out
 
 app = typer.Typer(
     help="reeopt: least-cost sourcing, marginal values and build-outs of the rare earth supply chain.",
@@ -105,6 +106,36 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOp
             for warning in list(loaded.warnings) + report.messages():
                 out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def account(
+    instance: InstanceArg,
+    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<instance>/account/).")] = None,
+    counterfactual: Annotated[
+        bool, typer.Option(help="Also solve for least cost within the same quotas and demand, and compare.")
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """MFA and MFCA of the flows fixed in observed.csv (history), with no free choice."""
+    with progress(err_console, quiet) as step:
+        step("solve")
+        history = api.account(instance)
+        step("write")
+        folder = api.write(history, out or default_out(history.instance.name, "account"))
+        optimum = None
+        if counterfactual and history.status == "optimal":
+            step("solve")
+            optimum = api.solve(instance)
+            step("write")
+            api.write(optimum, folder.parent / "counterfactual")
+    if not quiet:
+        print_summary(out_console, history, folder)
+        if "headline" in history.summary:
+            print_study_comparison(out_console, history.summary["headline"])
+        if optimum is not None:
+            print_counterfactual(out_console, history, optimum)
+    raise typer.Exit(exit_code(history.status, bool(history.tables)))
 
 
 def main() -> None:

@@ -51,15 +51,24 @@ def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     fed = flows[flows["direction"] == "in"]
     feed = fed.groupby(["region", "process", "process_stage", "period"], as_index=False)["tonnes"].sum()
     at = _locate(nodes, "p", feed["region"], feed["process"], feed["period"])
-    stages = _long(feed[["region", "process_stage", "period"]].rename(columns={"process_stage": "stage"}),
-                   shares[at], origins, feed["tonnes"])
-    return (_finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS),
-            _finish(stages, ["region", "stage", "period"], STAGE_COLUMNS))
+    stages = _long(
+        feed[["region", "process_stage", "period"]].rename(columns={"process_stage": "stage"}),
+        shares[at],
+        origins,
+        feed["tonnes"],
+    )
+    return (
+        _finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS),
+        _finish(stages, ["region", "stage", "period"], STAGE_COLUMNS),
+    )
 
 
 def _locate(nodes: pd.MultiIndex, kind: str, region, name, period) -> np.ndarray:
-    return nodes.get_indexer(pd.MultiIndex.from_arrays([np.full(len(region), kind), np.asarray(region),
-                                                        np.asarray(name), np.asarray(period)]))
+    return nodes.get_indexer(
+        pd.MultiIndex.from_arrays(
+            [np.full(len(region), kind), np.asarray(region), np.asarray(name), np.asarray(period)]
+        )
+    )
 
 
 def _origin_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame):
@@ -71,38 +80,58 @@ def _origin_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame)
     from_process = outputs[outputs["source_kind"].isna()]
     draws = balance[balance["stock_change"] < -ZERO]
 
-    commodity_nodes = pd.concat([
-        balance[["region", "commodity", "period"]],
-        trade[["origin", "commodity", "period"]].set_axis(["region", "commodity", "period"], axis=1),
-    ]).drop_duplicates()
-    process_nodes = pd.concat([from_process[["region", "process", "period"]],
-                               inputs[["region", "process", "period"]]]).drop_duplicates()
-    nodes = pd.MultiIndex.from_arrays([
-        np.r_[np.full(len(commodity_nodes), "c"), np.full(len(process_nodes), "p")],
-        np.r_[commodity_nodes["region"].to_numpy(), process_nodes["region"].to_numpy()],
-        np.r_[commodity_nodes["commodity"].to_numpy(), process_nodes["process"].to_numpy()],
-        np.r_[commodity_nodes["period"].to_numpy(), process_nodes["period"].to_numpy()],
-    ])
-    origins = pd.MultiIndex.from_frame(pd.concat([
-        from_source[["region", "source_kind"]].set_axis(["origin_region", "kind"], axis=1),
-        draws[["region"]].assign(kind="stock").set_axis(["origin_region", "kind"], axis=1),
-    ]).drop_duplicates())
+    commodity_nodes = pd.concat(
+        [
+            balance[["region", "commodity", "period"]],
+            trade[["origin", "commodity", "period"]].set_axis(["region", "commodity", "period"], axis=1),
+        ]
+    ).drop_duplicates()
+    process_nodes = pd.concat(
+        [from_process[["region", "process", "period"]], inputs[["region", "process", "period"]]]
+    ).drop_duplicates()
+    nodes = pd.MultiIndex.from_arrays(
+        [
+            np.r_[np.full(len(commodity_nodes), "c"), np.full(len(process_nodes), "p")],
+            np.r_[commodity_nodes["region"].to_numpy(), process_nodes["region"].to_numpy()],
+            np.r_[commodity_nodes["commodity"].to_numpy(), process_nodes["process"].to_numpy()],
+            np.r_[commodity_nodes["period"].to_numpy(), process_nodes["period"].to_numpy()],
+        ]
+    )
+    origins = pd.MultiIndex.from_frame(
+        pd.concat(
+            [
+                from_source[["region", "source_kind"]].set_axis(["origin_region", "kind"], axis=1),
+                draws[["region"]].assign(kind="stock").set_axis(["origin_region", "kind"], axis=1),
+            ]
+        ).drop_duplicates()
+    )
     if len(nodes) == 0 or len(origins) == 0:
         return None
 
     # flows between nodes (to, from, tonnes) and from origins straight into nodes
-    to_m = np.r_[_locate(nodes, "c", from_process["region"], from_process["commodity"], from_process["period"]),
-                 _locate(nodes, "c", trade["destination"], trade["commodity"], trade["period"]),
-                 _locate(nodes, "p", inputs["region"], inputs["process"], inputs["period"])]
-    from_m = np.r_[_locate(nodes, "p", from_process["region"], from_process["process"], from_process["period"]),
-                   _locate(nodes, "c", trade["origin"], trade["commodity"], trade["period"]),
-                   _locate(nodes, "c", inputs["region"], inputs["commodity"], inputs["period"])]
+    to_m = np.r_[
+        _locate(nodes, "c", from_process["region"], from_process["commodity"], from_process["period"]),
+        _locate(nodes, "c", trade["destination"], trade["commodity"], trade["period"]),
+        _locate(nodes, "p", inputs["region"], inputs["process"], inputs["period"]),
+    ]
+    from_m = np.r_[
+        _locate(nodes, "p", from_process["region"], from_process["process"], from_process["period"]),
+        _locate(nodes, "c", trade["origin"], trade["commodity"], trade["period"]),
+        _locate(nodes, "c", inputs["region"], inputs["commodity"], inputs["period"]),
+    ]
     weight_m = np.r_[from_process["tonnes"].to_numpy(), trade["arrived"].to_numpy(), inputs["tonnes"].to_numpy()]
-    to_b = np.r_[_locate(nodes, "c", from_source["region"], from_source["commodity"], from_source["period"]),
-                 _locate(nodes, "c", draws["region"], draws["commodity"], draws["period"])]
-    from_b = origins.get_indexer(pd.MultiIndex.from_arrays([
-        np.r_[from_source["region"].to_numpy(), draws["region"].to_numpy()],
-        np.r_[from_source["source_kind"].to_numpy(), np.full(len(draws), "stock")]]))
+    to_b = np.r_[
+        _locate(nodes, "c", from_source["region"], from_source["commodity"], from_source["period"]),
+        _locate(nodes, "c", draws["region"], draws["commodity"], draws["period"]),
+    ]
+    from_b = origins.get_indexer(
+        pd.MultiIndex.from_arrays(
+            [
+                np.r_[from_source["region"].to_numpy(), draws["region"].to_numpy()],
+                np.r_[from_source["source_kind"].to_numpy(), np.full(len(draws), "stock")],
+            ]
+        )
+    )
     weight_b = np.r_[from_source["tonnes"].to_numpy(), -draws["stock_change"].to_numpy()]
 
     n = len(nodes)

@@ -16,8 +16,9 @@ import pandas as pd
 from optimizer.instance.validate import WILDCARD
 
 
-def expand_periods(frame: pd.DataFrame, key: list[str], periods: tuple[int, ...],
-                   rank: str | None = None) -> pd.DataFrame:
+def expand_periods(
+    frame: pd.DataFrame, key: list[str], periods: tuple[int, ...], rank: str | None = None
+) -> pd.DataFrame:
     """One row per ``key`` and period: blank-period rows copied to every period, dated rows winning.
 
     ``rank`` names a column of precedence decided before the period's (higher wins). Rows come out
@@ -69,8 +70,12 @@ def expand_trade(trade: pd.DataFrame, regions: list[str], periods: tuple[int, ..
 
 
 # The key of each table with a period column, without the period.
-PERIOD_KEYS = {"processes": ["process", "region"], "commodities": ["commodity"], "demand": ["region", "commodity"],
-               "quotas": ["quota"]}
+PERIOD_KEYS = {
+    "processes": ["process", "region"],
+    "commodities": ["commodity"],
+    "demand": ["region", "commodity"],
+    "quotas": ["quota"],
+}
 
 
 def expand_table(tables: dict[str, pd.DataFrame], name: str, regions: list[str], periods: tuple[int, ...]):

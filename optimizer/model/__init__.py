@@ -18,6 +18,7 @@ from optimizer.model.index import ModelData, build_index
 from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
 from optimizer.model.quotas import add_quotas
+from optimizer.model.renumber import renumber, same_shape
 from optimizer.model.variables import add_variables, build_availability
 
 __all__ = ["COST_CATEGORIES", "LinearProgram", "Model", "ModelData", "build_model"]
@@ -41,8 +42,11 @@ class Model:
         return self.data.objective
 
 
-def build_model(instance: Instance, objective: str | None = None) -> Model:
+def build_model(instance: Instance, objective: str | None = None, reuse: Model | None = None) -> Model:
     """Build the LP (a MIP when some build is lumpy) of an instance.
+
+    With ``reuse``, a model of the same shape (see :mod:`optimizer.model.renumber`) only gets new
+    bounds and costs; otherwise the program is built in full.
 
     >>> from optimizer.instance import load_instance
     >>> model = build_model(load_instance("toy"))
@@ -51,6 +55,9 @@ def build_model(instance: Instance, objective: str | None = None) -> Model:
     """
     start = time.perf_counter()
     data = build_index(instance, objective)
+    if reuse is not None and same_shape(reuse.data, data):
+        program = renumber(reuse.lp, data, reuse.availability)
+        return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=reuse.availability)
     lp = LPBuilder()
     availability = build_availability(data)
     add_variables(data, lp, availability)

@@ -50,17 +50,28 @@ def balance_terms(
     term(data.node_code(h["r"], h["c"], t), stock.ids, -1.0 / data.lengths[t])
     later = t + 1 < data.n_periods
     term(data.node_code(h["r"][later], h["c"][later], t[later] + 1), stock.ids[later], 1.0 / data.lengths[t[later] + 1])
+    return np.concatenate(nodes), np.concatenate(cols), np.concatenate(values), initial_stock(data)
+
+
+def initial_stock(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes of the first period holding an initial stock, and the constant it puts on their right-hand side."""
     initial = data.stocks
-    rhs_nodes = data.node_code(initial["r"], initial["c"], np.zeros(len(initial), dtype=np.int64))
-    rhs_values = -initial["initial"].to_numpy() / data.lengths[0]
-    return np.concatenate(nodes), np.concatenate(cols), np.concatenate(values), (rhs_nodes, rhs_values)
+    nodes = data.node_code(initial["r"], initial["c"], np.zeros(len(initial), dtype=np.int64))
+    return nodes, -initial["initial"].to_numpy() / data.lengths[0]
+
+
+def balance_rhs(data: ModelData, codes: np.ndarray) -> np.ndarray:
+    """Right-hand sides of the balance rows of the (sorted) node ``codes``."""
+    rhs = np.zeros(len(codes))
+    nodes, values = initial_stock(data)
+    np.add.at(rhs, np.searchsorted(codes, nodes), values)
+    return rhs
 
 
 def add_balance(data: ModelData, lp: LPBuilder) -> None:
-    node, col, value, (rhs_nodes, rhs_values) = balance_terms(data, lp)
+    node, col, value, (rhs_nodes, _) = balance_terms(data, lp)
     codes, row = np.unique(np.concatenate([node, rhs_nodes]), return_inverse=True)
     r, c, t = data.node_parts(codes)
-    rhs = np.zeros(len(codes))
-    np.add.at(rhs, row[len(node) :], rhs_values)
+    rhs = balance_rhs(data, codes)
     family = lp.add_rows("balance", pd.DataFrame({"r": r, "c": c, "t": t}), rhs, rhs)
     lp.add_terms(family.start + row[: len(node)], col, value)

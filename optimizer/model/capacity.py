@@ -18,12 +18,29 @@ from optimizer.model.index import ModelData
 from optimizer.model.lp import LPBuilder
 
 
+def capacity_limits(data: ModelData, activity_index: pd.DataFrame) -> np.ndarray:
+    """Right-hand sides of the capacity rows: existing capacity where some build can add to it."""
+    return data.processes["capacity"].to_numpy()[activity_index["capacity_row"].to_numpy()]
+
+
+def reserve_limits(data: ModelData) -> np.ndarray:
+    """Right-hand sides of the reserve rows, in (process, region) order."""
+    reserve = data.processes["reserve"].to_numpy()
+    finite = np.isfinite(reserve)
+    return (
+        data.processes.loc[finite, ["p", "r"]]
+        .assign(reserve=reserve[finite])
+        .groupby(["p", "r"], sort=True)["reserve"]
+        .first()
+        .to_numpy()
+    )
+
+
 def add_capacity(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> None:
     activity = lp.column("activity")
     needs_row = activity.index["capacity_row"].to_numpy()
     keys = activity.index.loc[needs_row, ["p", "r", "t"]].assign(col=activity.ids[needs_row])
-    capacity = data.processes["capacity"].to_numpy()[needs_row]
-    family = lp.add_rows("capacity", keys[["p", "r", "t"]], -np.inf, capacity)
+    family = lp.add_rows("capacity", keys[["p", "r", "t"]], -np.inf, capacity_limits(data, activity.index))
     rows = family.start + np.arange(family.size)
     lp.add_terms(rows, keys["col"].to_numpy(), 1.0)
 
@@ -42,6 +59,6 @@ def add_reserves(data: ModelData, lp: LPBuilder) -> None:
     )
     groups = limited.groupby(["p", "r"], sort=True)
     index = groups["reserve"].first().reset_index()
-    family = lp.add_rows("reserve", index[["p", "r"]], -np.inf, index["reserve"].to_numpy())
+    family = lp.add_rows("reserve", index[["p", "r"]], -np.inf, reserve_limits(data))
     row = family.start + groups.ngroup().to_numpy()
     lp.add_terms(row, limited["col"].to_numpy(), data.lengths[limited["t"].to_numpy()])

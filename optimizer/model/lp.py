@@ -67,6 +67,9 @@ class LinearProgram:
     def nnz(self) -> int:
         return int(self.matrix.nnz)
 
+    def column(self, name: str) -> Family:
+        return self.columns[name]
+
     @property
     def is_mip(self) -> bool:
         return bool(self.integer.any())

@@ -73,5 +73,7 @@ def objective_parts(
         penalty = np.nan_to_num(demand["penalty"].to_numpy())
         parts["penalty"][delivery.start : delivery.stop] = -w * penalty
         offset = float(np.sum(w * penalty * demand["quantity"].to_numpy()))
-    total = np.sum(list(parts.values()), axis=0)
+    total = np.zeros(lp.n_cols)
+    for part in parts.values():
+        total += part
     return parts, total, offset

@@ -44,7 +44,7 @@ def build_availability(data: ModelData) -> pd.DataFrame:
     return pairs[["build", "p", "r", "t"]].reset_index(drop=True)
 
 
-def add_activity(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> None:
+def activity_columns(data: ModelData, availability: pd.DataFrame):
     procs = data.processes
     expandable = (
         procs[["p", "r", "t"]]
@@ -55,34 +55,33 @@ def add_activity(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> 
     capacity = procs["capacity"].to_numpy()
     upper = np.where(expandable, INF, capacity)
     index = procs[["p", "r", "t"]].assign(capacity_row=expandable & np.isfinite(capacity))
-    lp.add_columns("activity", index, 0.0, upper)
+    return index, 0.0, upper, False
 
 
-def add_builds(data: ModelData, lp: LPBuilder) -> None:
+def build_columns(data: ModelData):
     procs = data.processes
     buildable = procs[procs["max_build"] > 0].reset_index(drop=True)
     unit = buildable["unit_size"].to_numpy()
     lumpy = ~np.isnan(unit)
     unit = np.where(lumpy, unit, 1.0)
-    upper = np.floor(buildable["max_build"].to_numpy() / unit + 1e-9)
-    upper = np.where(lumpy, upper, buildable["max_build"].to_numpy())
+    upper = np.where(lumpy, np.floor(buildable["max_build"].to_numpy() / unit + 1e-9), buildable["max_build"])
     index = pd.DataFrame({"p": buildable["p"], "r": buildable["r"], "t": buildable["t"], "unit": unit})
-    lp.add_columns("build", index, 0.0, upper, integer=lumpy)
+    return index, 0.0, upper, lumpy
 
 
-def add_trade(data: ModelData, lp: LPBuilder) -> None:
+def trade_columns(data: ModelData):
     trade = data.trade
-    lp.add_columns("trade", trade[["c", "o", "d", "t", "loss"]], 0.0, trade["capacity"].to_numpy())
+    return trade[["c", "o", "d", "t", "loss"]], 0.0, trade["capacity"].to_numpy(), False
 
 
-def add_delivery(data: ModelData, lp: LPBuilder) -> None:
+def delivery_columns(data: ModelData):
     demand = data.demand
     quantity = demand["quantity"].to_numpy()
     hard = demand["penalty"].isna().to_numpy() & (data.objective == "cost")
-    lp.add_columns("delivery", demand[["r", "c", "t"]], np.where(hard, quantity, 0.0), quantity)
+    return demand[["r", "c", "t"]], np.where(hard, quantity, 0.0), quantity, False
 
 
-def add_disposal(data: ModelData, lp: LPBuilder) -> None:
+def disposal_columns(data: ModelData):
     """Disposal wherever something can arrive: process outputs, trade arrivals, declared stocks."""
     procs, recipe = data.processes, data.recipe
     outputs = procs[["p", "r", "t"]].merge(recipe[recipe["coefficient"] > 0], on="p")
@@ -97,18 +96,26 @@ def add_disposal(data: ModelData, lp: LPBuilder) -> None:
         )
     )
     r, c, t = data.node_parts(codes)
-    lp.add_columns("disposal", pd.DataFrame({"r": r, "c": c, "t": t}), 0.0, INF)
+    return pd.DataFrame({"r": r, "c": c, "t": t}), 0.0, INF, False
 
 
-def add_stock(data: ModelData, lp: LPBuilder) -> None:
+def stock_columns(data: ModelData):
     stocks = data.stocks.merge(pd.DataFrame({"t": np.arange(data.n_periods)}), how="cross")
-    lp.add_columns("stock", stocks[["r", "c", "t"]], 0.0, stocks["max_level"].to_numpy())
+    return stocks[["r", "c", "t"]], 0.0, stocks["max_level"].to_numpy(), False
+
+
+def column_specs(data: ModelData, availability: pd.DataFrame) -> dict:
+    """Each family's (index, lower, upper, integer), in the order of the program's columns."""
+    return {
+        "activity": activity_columns(data, availability),
+        "build": build_columns(data),
+        "trade": trade_columns(data),
+        "delivery": delivery_columns(data),
+        "disposal": disposal_columns(data),
+        "stock": stock_columns(data),
+    }
 
 
 def add_variables(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> None:
-    add_activity(data, lp, availability)
-    add_builds(data, lp)
-    add_trade(data, lp)
-    add_delivery(data, lp)
-    add_disposal(data, lp)
-    add_stock(data, lp)
+    for name, (index, lower, upper, integer) in column_specs(data, availability).items():
+        lp.add_columns(name, index, lower, upper, integer=integer)

@@ -114,3 +114,49 @@ def print_table(console: Console, frame: pd.DataFrame, title: str) -> None:
     for row in frame.itertuples(index=False):
         table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
+
+
+def print_study_comparison(console: Console, figures: dict) -> None:
+    """The table "study vs model" of an account run's headline figures."""
+    from optimizer.analysis.study_figures import comparison_rows
+
+    console.print("[bold]Study vs model[/bold] (Ge et al. 2025 headline figures, computed from the flows and costs)")
+    table = Table()
+    for column in ("figure", "study", "model", "tolerance", "within"):
+        table.add_column(column, justify="left" if column == "figure" else "right")
+    for row in comparison_rows(figures):
+        model = "-" if row["model"] is None else _number(row["model"], row["unit"])
+        within = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "-"}[row["within"]]
+        table.add_row(row["figure"], _number(row["study"], row["unit"]), model, row["tolerance"], within)
+    console.print(table)
+    if figures.get("net_import_growth_primary_basis") == "gross_imports":
+        console.print(
+            "Primary products: China is a net exporter in both years on these data, so the growth is that "
+            "of gross imports (see README).",
+            highlight=False,
+        )
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:,.2f} {unit}" if abs(value) < 1000 else f"{value:,.0f} {unit}"
+
+
+def print_counterfactual(console: Console, history: Solution, optimum: Solution) -> None:
+    """History next to the least-cost solution within the same quotas and demand."""
+    from optimizer.analysis.counterfactual import counterfactual_tables
+
+    tables = counterfactual_tables(history, optimum)
+    costs = tables["costs"]
+    saving = costs["saving_vs_history"].iloc[1]
+    console.print(
+        f"[bold]Counterfactual[/bold]: least-cost sourcing would have cost {money(saving)} "
+        f"({saving / costs['total_cost'].iloc[0]:.1%}) less than history"
+    )
+    print_table(console, tables["sourcing"], "Origin of China's deliveries (share of tonnes)")
+    if not tables["binding"].empty:
+        print_table(console, tables["binding"].head(10), "Capacities and quotas that bind in the least-cost run")
+    print_table(console, tables["marginal_values"], "Marginal values in China (USD per t)")

@@ -1,0 +1,255 @@
+"""Scaling benchmark (``make bench``): reeopt against the numpy floor and the linopy peer.
+
+For each generated size (about 10k … 1.5M nonzeros, see ``generate.py``) every variant runs in a
+fresh process, so that wall time is process start to results written and peak memory is the
+process's own (``ru_maxrss`` from ``wait4``):
+
+* ``cli``: ``python -m optimizer solve INSTANCE --out DIR --quiet``;
+* ``api``: the same through ``optimizer.solve`` and ``optimizer.write``, timing each phase;
+* ``floor``: the same LP assembled with numpy and passed to highspy (``floor.py``);
+* ``peer``: the same LP written with linopy and solved by HiGHS (``peer.py``);
+* re-solve: a ``Study`` solves the base, then re-solves the ``shock`` scenario (costs, capacities,
+  demands change) on the live model; a linopy user rebuilds and solves from cold instead.
+
+Every variant's optimum must equal the floor's (relative 1e-6), or the run stops. Ratios to the
+floor measured in the same run are the figures; the table goes to ``benchmarks/README.md``.
+
+    python benchmarks/scaling.py [--sizes 10k 100k ...] [--repeat N] [--no-peer] [--readme PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.generate import SIZES, write_instance  # noqa: E402
+
+API_SCRIPT = """
+import json, sys, time
+started = time.perf_counter()
+import optimizer
+imported = time.perf_counter()
+solution = optimizer.solve(sys.argv[1])
+solved = time.perf_counter()
+optimizer.write(solution, sys.argv[2])
+written = time.perf_counter()
+t = solution.summary["timings"]
+print(json.dumps({"objective": solution.objective, "import": imported - started, "load": t["load"],
+                  "validate": t["check"], "build": t["build"] + t["pass"], "solve": t["solve"],
+                  "accounts": t["solution"], "write": written - solved,
+                  "highs": solution.summary["solver"]["seconds"], "nnz": solution.summary["n_nonzeros"]}))
+"""
+
+RESOLVE_SCRIPT = """
+import json, sys, time
+import optimizer
+study = optimizer.Study(sys.argv[1])
+started = time.perf_counter()
+base = study.solve(accounts=False)
+cold = time.perf_counter() - started
+started = time.perf_counter()
+shocked = study.solve("shock", accounts=False)
+again = time.perf_counter() - started
+started = time.perf_counter()
+fresh = optimizer.Study(sys.argv[1]).solve("shock", accounts=False)
+cold_shock = time.perf_counter() - started
+print(json.dumps({"cold": cold, "resolve": again, "resolve_highs": shocked.summary["solver"]["seconds"],
+                  "reused": shocked.summary["model_reused"], "objective": shocked.objective,
+                  "cold_objective": fresh.objective, "cold_shock": cold_shock,
+                  "cold_shock_highs": fresh.summary["solver"]["seconds"]}))
+"""
+
+
+def run(command: list[str]) -> tuple[float, float, str]:
+    """(wall seconds, peak resident MB, stdout) of a command in a fresh process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO, text=True)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with {os.waitstatus_to_exitcode(status)}")
+    return wall, usage.ru_maxrss / 1024.0, out
+
+
+def last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def parse_objective(out: str) -> tuple[float, float, float]:
+    words = out.strip().splitlines()[-1].split()
+    return float(words[1]), float(words[3]), float(words[6])
+
+
+def check(name: str, value: float, reference: float) -> None:
+    if abs(value - reference) > 1e-6 * max(1.0, abs(reference)):
+        raise SystemExit(f"{name}: optimum {value!r} differs from the floor's {reference!r}")
+
+
+def bench_size(size: str, folder: Path, peer: bool) -> dict:
+    spec = SIZES[size]
+    instance = write_instance(spec, folder / size)
+    python = sys.executable
+    row: dict = {"size": size}
+    floor_wall, floor_mb, out = run([python, "-m", "benchmarks.floor", size])
+    floor_objective, floor_build, floor_solve = parse_objective(out)
+    row.update(floor_wall=floor_wall, floor_mb=floor_mb, floor_solve=floor_solve)
+
+    cli_wall, cli_mb, _ = run(
+        [python, "-m", "optimizer", "solve", str(instance), "--out", str(folder / "cli"), "--quiet"]
+    )
+    summary = json.loads((folder / "cli" / "summary.json").read_text())
+    check("cli", summary["objective"], floor_objective)
+    row.update(
+        cli_wall=cli_wall,
+        cli_mb=cli_mb,
+        nnz=summary["n_nonzeros"],
+        cols=summary["n_variables"],
+        rows=summary["n_constraints"],
+    )
+
+    api_wall, api_mb, out = run([python, "-c", API_SCRIPT, str(instance), str(folder / "api")])
+    phases = last_json(out)
+    check("api", phases["objective"], floor_objective)
+    row.update(api_wall=api_wall, api_mb=api_mb, **{f"api_{k}": v for k, v in phases.items() if k != "objective"})
+
+    _, _, out = run([python, "-c", RESOLVE_SCRIPT, str(instance)])
+    resolve = last_json(out)
+    shocked_floor, _, _ = parse_objective(run([python, "-m", "benchmarks.floor", size, "--shock"])[2])
+    check("re-solve", resolve["objective"], shocked_floor)
+    check("cold shock", resolve["cold_objective"], shocked_floor)
+    row.update({f"re_{k}": v for k, v in resolve.items() if "objective" not in k})
+
+    if peer:
+        peer_wall, peer_mb, out = run([python, "-m", "benchmarks.peer", size])
+        check("peer", parse_objective(out)[0], floor_objective)
+        started = time.perf_counter()
+        _, _, out = run([python, "-m", "benchmarks.peer", size, "--shock"])
+        peer_objective, peer_build, peer_solve = parse_objective(out)
+        check("peer shock", peer_objective, shocked_floor)
+        row.update(
+            peer_wall=peer_wall,
+            peer_mb=peer_mb,
+            peer_resolve=peer_build + peer_solve,
+            peer_resolve_wall=time.perf_counter() - started,
+        )
+    return row
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = []
+    for module in ("highspy", "numpy", "pandas", "scipy", "pyomo", "linopy", "xarray"):
+        try:
+            from importlib.metadata import version
+
+            versions.append(f"{module} {version(module)}")
+        except Exception:  # noqa: BLE001 - a missing optional package is just not listed
+            pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}; " + ", ".join(versions)
+    )
+
+
+def exponent(x: list[float], y: list[float]) -> float:
+    """Slope of log y against log x: the scaling law's exponent."""
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def report(rows: list[dict], peer: bool) -> str:
+    lines = [
+        "| size | nonzeros | load | validate | build | solve (HiGHS) | accounts | write | end-to-end (CLI) | floor "
+        "| **ratio to floor** | peer ratio | memory MB (ours / floor) | **memory ratio** | peer memory ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        peer_ratio = f"{r['peer_wall'] / r['floor_wall']:.2f}" if peer else "-"
+        peer_memory = f"{r['peer_mb'] / r['floor_mb']:.2f}" if peer else "-"
+        lines.append(
+            f"| {r['size']} | {r['nnz']:,} | {r['api_load']:.2f} | {r['api_validate']:.2f} | {r['api_build']:.2f} "
+            f"| {r['api_solve']:.2f} | {r['api_accounts']:.2f} | {r['api_write']:.2f} | {r['cli_wall']:.2f} "
+            f"| {r['floor_wall']:.2f} | **{r['cli_wall'] / r['floor_wall']:.2f}** | {peer_ratio} "
+            f"| {r['cli_mb']:.0f} / {r['floor_mb']:.0f} | **{r['cli_mb'] / r['floor_mb']:.2f}** | {peer_memory} |"
+        )
+    lines += [
+        "",
+        "Re-solve of the `shock` scenario (trade costs, capacities and demand change) on the live model:",
+        "",
+        "| size | cold solve | re-solve | speed-up | HiGHS in re-solve | overhead beyond HiGHS | peer: rebuild + "
+        "solve |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        overhead = (r["re_resolve"] - r["re_resolve_highs"]) / r["re_resolve_highs"]
+        peer_resolve = f"{r['peer_resolve']:.2f}" if peer else "-"
+        lines.append(
+            f"| {r['size']} | {r['re_cold_shock']:.2f} | {r['re_resolve']:.2f} "
+            f"| {r['re_cold_shock'] / r['re_resolve']:.1f}× | {r['re_resolve_highs']:.2f} "
+            f"| {overhead:.0%} | {peer_resolve} |"
+        )
+    # fixed costs (imports, process start) dominate the small sizes: fit the law on the three largest
+    rows = sorted(rows, key=lambda r: r["nnz"])[-3:]
+    nnz = [r["nnz"] for r in rows]
+    if len(rows) >= 3:
+        lines += [
+            "",
+            "Scaling law (least-squares slope of log y against log nonzeros, three largest sizes):",
+            "",
+            f"* end-to-end time ∝ nnz^{exponent(nnz, [r['cli_wall'] for r in rows]):.2f}; "
+            f"HiGHS time ∝ nnz^{exponent(nnz, [r['api_solve'] for r in rows]):.2f}; "
+            f"build ∝ nnz^{exponent(nnz, [r['api_build'] for r in rows]):.2f}",
+            f"* peak memory ∝ nnz^{exponent(nnz, [r['cli_mb'] for r in rows]):.2f} "
+            f"(floor: nnz^{exponent(nnz, [r['floor_mb'] for r in rows]):.2f})",
+        ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--no-peer", action="store_true", help="skip linopy (if it is not installed)")
+    parser.add_argument("--readme", type=Path, default=HERE / "README.md")
+    args = parser.parse_args()
+    peer = not args.no_peer
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="reeopt-bench-") as tmp:
+        for size in args.sizes:
+            print(f"{size} ...", flush=True)
+            rows.append(bench_size(size, Path(tmp), peer))
+            print(f"  ratio to floor {rows[-1]['cli_wall'] / rows[-1]['floor_wall']:.2f}", flush=True)
+    table = report(rows, peer)
+    print(table)
+    text = args.readme.read_text() if args.readme.exists() else ""
+    marker_start, marker_end = "<!-- results start -->", "<!-- results end -->"
+    block = f"{marker_start}\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}.\n\n{table}\n{marker_end}"
+    if marker_start in text:
+        text = text[: text.index(marker_start)] + block + text[text.index(marker_end) + len(marker_end) :]
+    else:
+        text = text + "\n" + block + "\n"
+    args.readme.write_text(text)
+    (HERE / "results.json").write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Re-use a built program for an instance of the same shape: new bounds and costs on the same matrix.
+
+A scenario that changes capacities, costs, prices, demands, quotas or stocks (and not which
+processes, links, demands and stocks exist, nor recipes, losses, unit sizes or lead times) leaves
+the program's columns, rows and coefficients as they were. Then only the bound and cost vectors are
+recomputed, with the same functions the full build uses, and the matrix is kept: no merges, no
+node numbering, no sparse assembly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from optimizer.model.balance import balance_rhs
+from optimizer.model.capacity import capacity_limits, reserve_limits
+from optimizer.model.index import ModelData
+from optimizer.model.lp import LinearProgram
+from optimizer.model.objective import objective_parts
+from optimizer.model.variables import activity_columns, build_columns, delivery_columns, stock_columns, trade_columns
+
+
+def same_shape(old: ModelData, new: ModelData) -> bool:
+    """True when ``new`` gives a program with ``old``'s columns, rows and coefficients."""
+
+    def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+        return a.shape == b.shape and all(
+            np.array_equal(a[c].to_numpy(), b[c].to_numpy(), equal_nan=True) for c in a.columns
+        )
+
+    def structure(data: ModelData) -> pd.DataFrame:
+        p = data.processes
+        return p[["p", "r", "t", "lead_time", "unit_size"]].assign(
+            buildable=p["max_build"] > 0, limited=np.isfinite(p["capacity"]), reserved=np.isfinite(p["reserve"])
+        )
+
+    return (
+        old.objective == new.objective
+        and np.array_equal(old.periods, new.periods)
+        and np.array_equal(old.lengths, new.lengths)
+        and same(structure(old), structure(new))
+        and same(old.recipe, new.recipe)
+        and same(old.trade[["c", "o", "d", "t", "loss"]], new.trade[["c", "o", "d", "t", "loss"]])
+        and same(old.demand[["r", "c", "t"]], new.demand[["r", "c", "t"]])
+        and same(old.quotas[["name", "t"]], new.quotas[["name", "t"]])
+        and same(old.quota_links, new.quota_links)
+        and same(old.stocks[["r", "c"]], new.stocks[["r", "c"]])
+    )
+
+
+def renumber(lp: LinearProgram, data: ModelData, availability: pd.DataFrame) -> LinearProgram:
+    """``lp`` with the bounds and costs of ``data`` (which must have the same shape)."""
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    specs = {
+        "activity": activity_columns(data, availability),
+        "build": build_columns(data),
+        "trade": trade_columns(data),
+        "delivery": delivery_columns(data),
+        "stock": stock_columns(data),
+    }
+    for name, (_, low, high, _) in specs.items():
+        family = lp.columns[name]
+        lower[family.start : family.stop] = low
+        upper[family.start : family.stop] = high
+
+    row_lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
+    balance = lp.rows["balance"]
+    codes = data.node_code(balance.index["r"], balance.index["c"], balance.index["t"])
+    rhs = balance_rhs(data, codes)
+    row_lower[balance.start : balance.stop] = rhs
+    row_upper[balance.start : balance.stop] = rhs
+    for name, limits in (
+        ("capacity", capacity_limits(data, lp.columns["activity"].index)),
+        ("reserve", reserve_limits(data)),
+        ("quota", data.quotas["limit"].to_numpy()),
+    ):
+        family = lp.rows[name]
+        row_upper[family.start : family.stop] = limits
+
+    parts, cost, offset = objective_parts(data, lp, availability)
+    return dataclasses.replace(
+        lp,
+        col_lower=lower,
+        col_upper=upper,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        col_cost=cost,
+        offset=offset,
+        cost_parts=parts,
+    )

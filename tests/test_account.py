@@ -1,0 +1,94 @@
+"""The accounting mode on the China 2015-2022 instance: the study's headline figures from a real run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import optimizer as reeopt
+from optimizer.analysis.study_figures import STUDY, comparison_rows
+from tests.builders import chain_instance
+
+
+@pytest.fixture(scope="module")
+def history():
+    return reeopt.account("china_2015_2022")
+
+
+@pytest.fixture(scope="module")
+def optimum():
+    return reeopt.solve("china_2015_2022")
+
+
+def test_the_account_reproduces_every_headline_figure_within_its_tolerance(history):
+    figures = history.summary["headline"]
+    assert set(STUDY) <= set(figures)
+    for row in comparison_rows(figures):
+        assert row["within"], row
+
+
+def test_headline_figures_are_numbers(history):
+    for key in STUDY:
+        assert isinstance(history.summary["headline"][key], float), key
+
+
+def test_account_flows_are_the_observed_flows(history):
+    observed = reeopt.load("china_2015_2022").table("observed")
+    activity = observed[observed["kind"] == "activity"].set_index(["process", "region", "period"])["value"]
+    solved = history["activity"].set_index(["process", "region", "period"])["activity"]
+    np.testing.assert_allclose(solved.reindex(activity.index).to_numpy(), activity.to_numpy(), rtol=1e-9, atol=1e-6)
+
+
+def test_mfa_closes_per_stage_and_year(history):
+    mfa = history["mfa"]
+    inflow = mfa["production"] + mfa["imports"]
+    outflow = mfa["exports"] + mfa["consumed"] + mfa["delivered"] + mfa["disposed"] + mfa["stock_change"]
+    assert (np.abs(inflow - outflow) <= 1e-6 * np.maximum(1.0, inflow)).all()
+
+
+def test_mfca_categories_sum_to_the_total_cost_plus_input_values(history):
+    mfca = history["mfca"]
+    allocated = (mfca["to_products"] + mfca["to_losses"]).sum()  # no discounting, yearly periods
+    costs = sum(v for k, v in history.summary["costs"].items() if k != "penalty")
+    assert allocated >= costs - 1e-6 * costs  # input values at marginal values are >= 0 here
+    assert set(mfca["category"]) == {"material", "system", "energy", "waste"}
+
+
+def test_the_counterfactual_never_costs_more_than_history(history, optimum):
+    assert optimum.status == "optimal"
+    assert optimum.objective <= history.objective * (1 + 1e-9)
+
+
+def test_account_command_writes_the_headline_and_prints_the_comparison(tmp_path, reeopt):
+    run = reeopt("account", "china_2015_2022", "--out", tmp_path / "acc", "--counterfactual")
+    assert run.code == 0
+    summary = json.loads((tmp_path / "acc" / "summary.json").read_text())
+    assert summary["mode"] == "account" and "headline" in summary
+    assert "Study vs model" in run.out and "Counterfactual" in run.out
+    assert (tmp_path / "counterfactual" / "summary.json").exists()
+
+
+def test_observations_that_do_not_balance_are_diagnosed(tmp_path):
+    folder = chain_instance(
+        tmp_path / "c",
+        observed=[
+            {"kind": "activity", "process": "mine", "region": "A", "period": 2025, "value": 10},
+            {"kind": "activity", "process": "refine", "region": "A", "period": 2025, "value": 30},
+        ],
+    )
+    history = reeopt.account(folder)
+    assert history.status == "infeasible"
+    assert "ore in A, 2025: the observed flows use 20 t more than is produced and arrives" in history.diagnosis.text()
+
+
+def test_an_observation_without_a_column_is_bad_input(tmp_path, reeopt):
+    folder = chain_instance(
+        tmp_path / "c",
+        observed=[
+            {"kind": "trade", "commodity": "metal", "origin": "B", "destination": "A", "period": 2025, "value": 1}
+        ],
+    )
+    run = reeopt("account", folder)
+    assert run.code == 2 and "observed.csv, line 2" in run.err and "a link opened in trade.csv" in run.err
