@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from optimizer.analysis.compare import comparison_table
+from optimizer.analysis.routes import ROUTE_COLUMNS, supply_routes
+from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.output.results import default_out, write_solution
 from optimizer.scenario import apply_scenario
@@ -44,6 +49,68 @@ def solve(
     """
     study = Study(instance, objective=objective, time_limit=time_limit, mip_gap=mip_gap)
     return study.solve(scenario, export_model=export_model, progress=progress)
+
+
+def compare(
+    instance: str | Path | Instance,
+    scenarios: list[str | Path],
+    *,
+    objective: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[Solution], pd.DataFrame]:
+    """Solve each scenario on one live model; the solutions and the comparison table (first = reference).
+
+    >>> solutions, table = compare("toy", ["base", "north_export_ban_soft"])
+    >>> table[["scenario", "unmet_demand"]].round(2).to_dict("records")
+    [{'scenario': 'base', 'unmet_demand': 0.0}, {'scenario': 'north_export_ban_soft', 'unmet_demand': 15.79}]
+    """
+    study = Study(instance, objective=objective)
+    solutions = [study.solve(scenario, progress=progress) for scenario in scenarios]
+    return solutions, comparison_table(solutions)
+
+
+def routes(
+    instance: str | Path | Instance,
+    commodity: str,
+    region: str,
+    *,
+    period: int | None = None,
+    avoid: tuple[str, ...] = (),
+    k: int = 10,
+) -> dict:
+    """The cheapest supply routes of ``commodity`` into ``region``; with ``avoid``, also the routes and
+    the cost once those regions are cut out. Demand in avoided regions is left out of both runs, so
+    the cost increase is that of avoiding them, not of their own shortfall.
+
+    >>> found = routes("toy", "ndfeb_magnet", "EAST", avoid=("SOUTH",))
+    >>> found["optimum"]["regions"].tolist()[:1], found["avoiding"].empty
+    (['NORTH;EAST'], True)
+    """
+    base = load(instance)
+    unknown = [name for name in (region, *avoid) if name not in base.regions]
+    if unknown or commodity not in base.commodities:
+        raise InputError(
+            f"unknown {'region ' + unknown[0] if unknown else 'commodity ' + commodity}: "
+            f"expected names from regions.csv and commodities.csv"
+        )
+    if region in avoid:
+        raise InputError(f"--avoid {region} would cut out the region the routes lead to")
+    if avoid:
+        demand = base.table("demand")
+        base = base.replace(tables={**base.tables, "demand": demand[~demand["region"].isin(avoid)]})
+    study = Study(base)
+    optimum = study.solve()
+    result = {"optimum_solution": optimum, "optimum": _routes_or_empty(optimum, commodity, region, period, k)}
+    if avoid:
+        avoiding = study.solve(avoid=tuple(avoid))
+        result.update(avoiding_solution=avoiding, avoiding=_routes_or_empty(avoiding, commodity, region, period, k))
+    return result
+
+
+def _routes_or_empty(solution: Solution, commodity: str, region: str, period: int | None, k: int) -> pd.DataFrame:
+    if not solution.tables:
+        return pd.DataFrame(columns=ROUTE_COLUMNS)
+    return supply_routes(solution, commodity, region, period, k)
 
 
 def account(instance: str | Path | Instance, scenario: str | Path | None = None) -> Solution:

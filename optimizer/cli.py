@@ -12,14 +12,22 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 
 from optimizer import api
 from optimizer.errors import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_INPUT, EXIT_OK, EXIT_TIME_LIMIT, InputError
 from optimizer.network import build_network, check_network
-from optimizer.output.console import print_counterfactual, print_study_comparison, print_summary, progress
-from optimizer.output.results import default_out
+from optimizer.output.console import (
+    print_comparison,
+    print_counterfactual,
+    print_routes,
+    print_study_comparison,
+    print_summary,
+    progress,
+)
+from optimizer.output.results import default_out, write_table
 
 app = typer.Typer(
     help="reeopt: least-cost sourcing, marginal values and build-outs of the rare earth supply chain.",
@@ -106,6 +114,65 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOp
             for warning in list(loaded.warnings) + report.messages():
                 out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def compare(
+    instance: InstanceArg,
+    scenario: Annotated[
+        list[str], typer.Option("--scenario", "-s", help="Scenario to compare; repeat (the first is the reference).")
+    ],
+    objective: Annotated[str | None, typer.Option(help="cost or value (default: the instance's).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the results folders and comparison.csv (default results/<instance>/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Solve several scenarios on one model, write their results and comparison.csv, print them side by side."""
+    with progress(err_console, quiet) as step:
+        solutions, table = api.compare(instance, scenario, objective=objective, progress=step)
+        step("write")
+        folder = out or default_out(solutions[0].instance.name, "").parent / solutions[0].instance.name
+        for solution in solutions:
+            api.write(solution, folder / solution.instance.scenario)
+        write_table(table, folder / "comparison.csv")
+    if not quiet:
+        print_comparison(out_console, table)
+        out_console.print(f"Results: {folder}")
+    raise typer.Exit(max(exit_code(s.status, bool(s.tables)) for s in solutions))
+
+
+@app.command()
+def routes(
+    instance: InstanceArg,
+    commodity: Annotated[str, typer.Option(help="The commodity fed into the region, e.g. Dy2O3.")],
+    region: Annotated[str, typer.Option(help="The region it is fed into, e.g. JP.")],
+    period: Annotated[int | None, typer.Option(help="Year (default: the last period).")] = None,
+    avoid: Annotated[list[str] | None, typer.Option(help="Cut this region out (repeatable) and re-solve.")] = None,
+    k: Annotated[int, typer.Option(help="How many routes to list.", min=1)] = 10,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for routes.csv (default results/<instance>/routes/).")
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """The supply routes that feed a commodity into a region, cheapest first (optionally avoiding regions)."""
+    avoided = tuple(avoid or ())
+    with progress(err_console, quiet) as step:
+        step("solve")
+        found = api.routes(instance, commodity, region, period=period, avoid=avoided, k=k)
+        step("write")
+        optimum = found["optimum_solution"]
+        tables = [found["optimum"].assign(run="optimum")]
+        if avoided:
+            tables.append(found["avoiding"].assign(run="avoiding_" + "_".join(avoided)))
+        folder = out or default_out(optimum.instance.name, "routes")
+        path = write_table(pd.concat(tables, ignore_index=True), folder / "routes.csv")
+    if not quiet:
+        print_routes(out_console, found, commodity, region, avoided)
+        out_console.print(f"Routes: {path}")
+    status = found["avoiding_solution"].status if avoided else optimum.status
+    raise typer.Exit(max(exit_code(optimum.status, True), exit_code(status, True)))
 
 
 @app.command()

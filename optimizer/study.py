@@ -23,6 +23,7 @@ from optimizer.analysis import add_accounts
 from optimizer.diagnosis import diagnose
 from optimizer.instance import Instance, load_instance
 from optimizer.model import Model, build_model
+from optimizer.model.cut import cut_regions
 from optimizer.network import build_network, check_network
 from optimizer.scenario import apply_scenario
 from optimizer.solution import Solution, make_solution
@@ -60,6 +61,7 @@ class Study:
         accounts: bool = True,
         export_model: str | Path | None = None,
         progress: Progress | None = None,
+        avoid: tuple[str, ...] = (),
     ) -> Solution:
         """Solve the base instance or a scenario of it; see :meth:`solve_instance`."""
         step = progress or (lambda stage: None)
@@ -67,7 +69,9 @@ class Study:
         started = time.perf_counter()
         instance = self.instance(scenario)
         load_seconds = time.perf_counter() - started + (self.load_seconds if self.solver is None else 0.0)
-        solution = self.solve_instance(instance, accounts=accounts, export_model=export_model, progress=step)
+        solution = self.solve_instance(
+            instance, accounts=accounts, export_model=export_model, progress=step, avoid=avoid
+        )
         solution.summary["load_seconds"] = round(load_seconds, 4)
         solution.summary["timings"]["load"] = round(load_seconds, 4)
         return solution
@@ -79,9 +83,11 @@ class Study:
         accounts: bool = True,
         export_model: str | Path | None = None,
         progress: Progress | None = None,
+        avoid: tuple[str, ...] = (),
     ) -> Solution:
         """Build (or update), solve, and return the solution with its accounts and a diagnosis if any.
 
+        ``avoid`` cuts regions out: no processes, builds or trade in, out of or through them.
         The network check runs on the first solve (its warnings go to the summary) and whenever a
         solve fails (for the diagnosis), not on every re-solve.
         """
@@ -97,6 +103,8 @@ class Study:
         step("build")
         model = build_model(instance, self.objective, reuse=self.model)
         self.model = model
+        if avoid:
+            model = cut_regions(model, avoid)
         started = time.perf_counter()
         if first:
             self.solver = HighsSolver(model.lp, self.options)

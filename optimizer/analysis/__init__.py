@@ -7,6 +7,7 @@ DataFrames and its instance's tables.
 from __future__ import annotations
 
 from optimizer.analysis.accounts import mfa_table, mfca_tables
+from optimizer.analysis.buildout import buildout_table
 from optimizer.analysis.headlines import account_headlines
 from optimizer.analysis.sourcing import sourcing_tables
 from optimizer.solution import Solution
@@ -15,13 +16,18 @@ __all__ = ["add_accounts", "mfa_table", "mfca_tables", "sourcing_tables"]
 
 
 def add_accounts(solution: Solution) -> Solution:
-    """Add sourcing, stage_sourcing, mfa, mfca and value_added tables and the headlines (in place)."""
+    """Add sourcing, stage_sourcing, mfa, mfca, value_added and buildout tables and the headlines (in place)."""
     if not solution.tables:
         return solution
     sourcing, stage_sourcing = sourcing_tables(solution)
     mfca, value_added = mfca_tables(solution)
     solution.tables.update(
-        sourcing=sourcing, stage_sourcing=stage_sourcing, mfa=mfa_table(solution), mfca=mfca, value_added=value_added
+        sourcing=sourcing,
+        stage_sourcing=stage_sourcing,
+        mfa=mfa_table(solution),
+        mfca=mfca,
+        value_added=value_added,
+        buildout=buildout_table(solution),
     )
     solution.summary["accounts"] = account_headlines(solution)
     return solution

@@ -160,3 +160,70 @@ def print_counterfactual(console: Console, history: Solution, optimum: Solution)
     if not tables["binding"].empty:
         print_table(console, tables["binding"].head(10), "Capacities and quotas that bind in the least-cost run")
     print_table(console, tables["marginal_values"], "Marginal values in China (USD per t)")
+
+
+def print_comparison(console: Console, table: pd.DataFrame) -> None:
+    """Scenarios as columns, metrics as rows; later scenarios show their difference to the first."""
+    console.print("[bold]Scenarios compared[/bold] (differences to the first in brackets)")
+    grid = Table()
+    grid.add_column("")
+    for scenario in table["scenario"]:
+        grid.add_column(str(scenario), justify="right")
+    grid.add_row("status", *[str(s) for s in table["status"]])
+    numeric = [c for c in table.columns if c not in ("scenario", "status")]
+    for column in numeric:
+        values = pd.to_numeric(table[column], errors="coerce")
+        if values.isna().all() or (values.fillna(0) == 0).all():
+            continue
+        cells = []
+        for position, value in enumerate(values):
+            if pd.isna(value):
+                cells.append("-")
+                continue
+            text = _short(value, column)
+            base = values.iloc[0]
+            if position and not pd.isna(base) and abs(value - base) > 1e-9 * max(1.0, abs(base)):
+                change = value - base
+                colour = "red" if change > 0 and column != "objective" or change > 0 else "green"
+                text += f" [{colour}]({'+' if change > 0 else ''}{_short(change, column)})[/{colour}]"
+            cells.append(text)
+        grid.add_row(column, *cells)
+    console.print(grid)
+
+
+def _short(value: float, column: str) -> str:
+    if column.startswith(("domestic_", "import_", "recycling_", "from_")):
+        return f"{value:.1%}"
+    return money(value)
+
+
+def print_routes(console: Console, found: dict, commodity: str, region: str, avoided: tuple[str, ...]) -> None:
+    """The cheapest routes, and with ``avoided`` regions the new routes and what avoiding them costs."""
+    from optimizer.analysis.routes import average_cost
+
+    def show(table: pd.DataFrame, title: str) -> None:
+        if table.empty:
+            console.print(f"{title}: no route delivers {commodity} to {region} in that period")
+            return
+        shown = table.assign(route=table["route"].str.replace(r"@\w+", "", regex=True))
+        print_table(console, shown[["rank", "regions", "tonnes", "cost_per_tonne", "route"]], title)
+
+    show(found["optimum"], f"Routes of {commodity} into {region} (cost per t: joint costs allocated by mass)")
+    if not avoided:
+        return
+    avoiding = found["avoiding_solution"]
+    if avoiding.diagnosis is not None:
+        console.print(avoiding.diagnosis.text(), highlight=False)
+        return
+    show(found["avoiding"], f"Routes avoiding {', '.join(avoided)}")
+    base = found["optimum_solution"]
+    console.print(
+        f"Avoiding {', '.join(avoided)} raises the total cost by {money(avoiding.objective - base.objective)}"
+        f" ({avoiding.objective / base.objective - 1:+.1%}); unmet demand "
+        f"{avoiding.summary['unmet_demand']:,.0f} t (was {base.summary['unmet_demand']:,.0f} t)."
+    )
+    before, after = average_cost(found["optimum"]), average_cost(found["avoiding"])
+    if before is not None and after is not None:
+        console.print(
+            f"Average cost per t of {commodity} into {region} along its routes: {before:,.0f} -> {after:,.0f}"
+        )

@@ -119,6 +119,16 @@ def _jsonable(value):
     return value
 
 
+def write_table(table: pd.DataFrame, path: Path) -> Path:
+    """One CSV file, replaced atomically (written beside it, then renamed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    staging.write_text(table.to_csv(index=False, float_format="%.10g"), encoding="utf-8")
+    os.replace(staging, path)
+    return path
+
+
 def read_summary(folder: Path) -> dict:
     return json.loads((Path(folder) / "summary.json").read_text())
 

@@ -1,0 +1,30 @@
+"""Cutting parts of the chain out of a built program: zero upper bounds, same shape.
+
+Used to avoid a region (no activity, no builds, no trade into, out of or through it) and, for
+chokepoint analysis, to remove single processes or links; because only bounds change, a
+:class:`~optimizer.study.Study` re-solves the cut program in place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from optimizer.model import Model
+
+
+def cut_regions(model: Model, regions: list[str] | tuple[str, ...]) -> Model:
+    """``model`` with every process, build and trade link of ``regions`` at zero."""
+    data, lp = model.data, model.lp
+    codes = data.regions.get_indexer(list(regions))
+    upper = lp.col_upper.copy()
+    lower = lp.col_lower.copy()
+    for name, keys in (("activity", ("r",)), ("build", ("r",)), ("trade", ("o", "d"))):
+        family = lp.columns[name]
+        hit = np.zeros(family.size, dtype=bool)
+        for key in keys:
+            hit |= np.isin(family.index[key].to_numpy(), codes)
+        upper[family.ids[hit]] = 0.0
+        lower[family.ids[hit]] = 0.0
+    return dataclasses.replace(model, lp=dataclasses.replace(lp, col_lower=lower, col_upper=upper))
