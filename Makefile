@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-INSTANCE ?= toy
+INSTANCE ?= world
 PYTEST_ARGS ?=
 
 .PHONY: install run test bench lint clean

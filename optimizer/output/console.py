@@ -36,6 +36,7 @@ def progress(console: Console, quiet: bool) -> Iterator:
 def money(value: float | None, currency: str = "") -> str:
     if value is None:
         return "-"
+    value = value + 0.0  # no "-0.00"
     for size, suffix in ((1e9, " B"), (1e6, " M"), (1e3, " k")):
         if abs(value) >= size:
             return f"{value / size:,.2f}{suffix} {currency}".rstrip()
@@ -82,7 +83,7 @@ def _costs(console: Console, summary: dict, currency: str) -> None:
     table.add_column(currency, justify="right")
     total = 0.0
     for category, value in summary["costs"].items():
-        if value:
+        if value and abs(value) >= 0.5:
             table.add_row(category, f"{value:,.0f}")
             total += value
     table.add_row("[bold]total[/bold]", f"[bold]{total:,.0f}[/bold]")
@@ -112,8 +113,16 @@ def print_table(console: Console, frame: pd.DataFrame, title: str) -> None:
     for column in frame.columns:
         table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     console.print(table)
+
+
+def _cell(value) -> str:
+    if not isinstance(value, float):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
 
 
 def print_study_comparison(console: Console, figures: dict) -> None:
@@ -184,7 +193,7 @@ def print_comparison(console: Console, table: pd.DataFrame) -> None:
             base = values.iloc[0]
             if position and not pd.isna(base) and abs(value - base) > 1e-9 * max(1.0, abs(base)):
                 change = value - base
-                colour = "red" if change > 0 and column != "objective" or change > 0 else "green"
+                colour = "red" if change > 0 else "green"
                 text += f" [{colour}]({'+' if change > 0 else ''}{_short(change, column)})[/{colour}]"
             cells.append(text)
         grid.add_row(column, *cells)
