@@ -21,6 +21,7 @@ from optimizer.network import NetworkReport
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
 TOLERANCE = 1e-7
+IIS_STRATEGY = 2  # HiGHS's strategies 0 and 32 return an empty subset for these models; 2 finds one
 
 
 @dataclass
@@ -55,7 +56,12 @@ class Diagnosis:
             lines += ["", "Limits behind the shortfall (tonnes of shortfall removed per unit relaxed):"]
             lines += [f"  {b['limit']}: {b['shortfall_per_unit']:.4g}" for b in self.binding]
         if self.conflict:
-            lines += ["", "These limits conflict (an irreducible infeasible subset):"]
+            heading = (
+                "These grow without limit (a primal ray):"
+                if self.status == "unbounded"
+                else "These limits conflict (an irreducible infeasible subset):"
+            )
+            lines += ["", heading]
             lines += [f"  {item}" for item in self.conflict]
         if self.network:
             lines += ["", "The network check before solving found:"]
@@ -65,12 +71,15 @@ class Diagnosis:
 
 def diagnose(model: Model, status: str, network: NetworkReport | None = None) -> Diagnosis:
     diagnosis = Diagnosis(status=status, network=network.messages() if network else [])
+    if status == "unbounded":
+        diagnosis.conflict = _unbounded_direction(model)
+        return diagnosis
     if status != "infeasible":
         return diagnosis
+    diagnosis.conflict = _conflict(model)
     elastic, hard = _elastic(model)
     result = HighsSolver(elastic, SolveOptions()).solve()
     if result.status != "optimal":
-        diagnosis.conflict = _conflict(model)
         return diagnosis
     data, lp = model.data, model.lp
     delivery = lp.columns["delivery"]
@@ -113,19 +122,19 @@ def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
     """Limits with a non-zero dual in the elastic re-solve, largest effect first."""
     found = []
     for row in np.flatnonzero(result.row_dual < -TOLERANCE):
-        family = _family_of(elastic.rows, row)
+        family = family_of(elastic.rows, row)
         if family.name in ("capacity", "reserve", "quota"):
             found.append((-result.row_dual[row], describe(model, family, row - family.start)))
     at_upper = (result.col_dual < -TOLERANCE) & np.isfinite(elastic.col_upper)
     for col in np.flatnonzero(at_upper):
-        family = _family_of(elastic.columns, col)
+        family = family_of(elastic.columns, col)
         if family.name in ("activity", "trade", "build", "stock"):
             found.append((-result.col_dual[col], describe(model, family, col - family.start, bound=True)))
     found.sort(key=lambda item: -item[0])
     return [{"limit": text, "shortfall_per_unit": float(value)} for value, text in found[:25]]
 
 
-def _family_of(families: dict, position: int):
+def family_of(families: dict, position: int):
     for family in families.values():
         if family.start <= position < family.stop:
             return family
@@ -148,21 +157,30 @@ def describe(model: Model, family, position: int, bound: bool = False) -> str:
         return str(lookup[code][int(index[code])])
 
     period = int(data.periods[int(index["t"])]) if "t" in index else None
-    if family.name in ("activity", "capacity"):
-        capacity = lp.col_upper[family.start + position] if bound else lp.row_upper[family.start + position]
-        return f"capacity of {name('p')} in {name('r')}, {period} ({capacity:.6g} t/yr)"
+    at = family.start + position
+    if family.name == "activity":
+        where = f"{name('p')} in {name('r')}, {period}"
+        return f"capacity of {where} ({lp.col_upper[at]:.6g} t/yr)" if bound else f"activity of {where}"
+    if family.name == "capacity":
+        return f"capacity of {name('p')} in {name('r')}, {period} ({lp.row_upper[at]:.6g} t/yr)"
     if family.name == "trade":
-        cap = lp.col_upper[family.start + position]
-        what = "banned (capacity 0)" if cap == 0 else f"capacity {cap:.6g} t/yr"
-        return f"trade of {name('c')} from {name('o')} to {name('d')}, {period}: {what}"
+        link = f"trade of {name('c')} from {name('o')} to {name('d')}, {period}"
+        if not bound:
+            return link
+        cap = lp.col_upper[at]
+        return f"{link}: " + ("banned (capacity 0)" if cap == 0 else f"capacity {cap:.6g} t/yr")
     if family.name == "build":
-        return f"max_build of {name('p')} in {name('r')}, {period}"
+        return f"{'max_build' if bound else 'build'} of {name('p')} in {name('r')}, {period}"
     if family.name == "reserve":
-        return f"reserve of {name('p')} in {name('r')} ({lp.row_upper[family.start + position]:.6g} t)"
+        return f"reserve of {name('p')} in {name('r')} ({lp.row_upper[at]:.6g} t)"
     if family.name == "quota":
-        return f"quota {index['name']}, {period} (limit {lp.row_upper[family.start + position]:.6g} t/yr)"
+        return f"quota {index['name']}, {period} (limit {lp.row_upper[at]:.6g} t/yr)"
     if family.name == "stock":
-        return f"max_level of the {name('c')} stock in {name('r')}, {period}"
+        return (
+            f"max_level of the {name('c')} stock in {name('r')}, {period}"
+            if bound
+            else f"stock of {name('c')} in {name('r')}, {period}"
+        )
     if family.name == "balance":
         return f"balance of {name('c')} in {name('r')}, {period}"
     if family.name in ("delivery", "disposal"):
@@ -170,19 +188,51 @@ def describe(model: Model, family, position: int, bound: bool = False) -> str:
     return f"{family.name} {position}"
 
 
-def _conflict(model: Model) -> list[str]:
-    """HiGHS's irreducible infeasible subset, in the instance's names (empty if it finds none)."""
+def _unbounded_direction(model: Model) -> list[str]:
+    """The columns of HiGHS's primal ray: the activities and flows that can grow without limit."""
     lp = model.lp
     solver = HighsSolver(dataclasses.replace(lp, integer=np.zeros(lp.n_cols, dtype=bool)))
+    solver.highs.setOptionValue("presolve", "off")
+    solver.solve()
+    status, exists, ray = solver.highs.getPrimalRay()
+    if status == highspy.HighsStatus.kError or not exists:
+        return []
+    ray = np.asarray(ray)
+    moving = np.flatnonzero(np.abs(ray) > TOLERANCE * max(1.0, float(np.abs(ray).max())))
+    items = []
+    for col in moving[np.argsort(-np.abs(ray[moving]))][:25]:
+        family = family_of(lp.columns, int(col))
+        items.append(f"{describe(model, family, int(col) - family.start)} grows without limit")
+    return items
+
+
+def _conflict(model: Model) -> list[str]:
+    """HiGHS's irreducible infeasible subset, in the instance's names (empty if it finds none).
+
+    Only what a user can change is listed: capacities, bans, quotas, reserves, build limits and hard
+    demands; the balances and non-negativity that tie them together are left implicit.
+    """
+    lp = model.lp
+    solver = HighsSolver(dataclasses.replace(lp, integer=np.zeros(lp.n_cols, dtype=bool)))
+    solver.highs.setOptionValue("presolve", "off")
+    solver.highs.setOptionValue("iis_strategy", IIS_STRATEGY)
+    solver.solve()
     status, iis = solver.highs.getIis()
     if status == highspy.HighsStatus.kError or not iis.valid_:
         return []
-    items = [
-        describe(model, _family_of(lp.rows, int(row)), int(row) - _family_of(lp.rows, int(row)).start)
-        for row in iis.row_index_
-    ]
-    items += [
-        describe(model, _family_of(lp.columns, int(col)), int(col) - _family_of(lp.columns, int(col)).start, bound=True)
-        for col in iis.col_index_
-    ]
-    return items
+    items = []
+    for row in iis.row_index_:
+        family = family_of(lp.rows, int(row))
+        if family.name in ("capacity", "reserve", "quota"):
+            items.append(describe(model, family, int(row) - family.start))
+    for col in iis.col_index_:
+        family = family_of(lp.columns, int(col))
+        position = int(col) - family.start
+        if family.name == "delivery" and lp.col_lower[col] > 0:
+            items.append(
+                f"hard demand: {describe(model, family, position).replace('delivery of ', '')} "
+                f"({lp.col_lower[col]:.6g} t/yr)"
+            )
+        elif family.name in ("activity", "trade", "build", "stock") and np.isfinite(lp.col_upper[col]):
+            items.append(describe(model, family, position, bound=True))
+    return list(dict.fromkeys(items))

@@ -25,6 +25,7 @@ from optimizer.instance import Instance, load_instance
 from optimizer.model import Model, build_model
 from optimizer.model.cut import cut_regions
 from optimizer.network import build_network, check_network
+from optimizer.numerics import check_memory, coefficient_report, estimate_nonzeros, residuals
 from optimizer.scenario import apply_scenario
 from optimizer.solution import Solution, make_solution
 from optimizer.solver import HighsSolver, SolveOptions
@@ -95,16 +96,19 @@ class Study:
         timings = {}
         first = self.solver is None
         network = None
+        memory = None
         if first:
             step("check")
             started = time.perf_counter()
             network = check_network(build_network(instance), instance)
+            memory = check_memory(instance, estimate_nonzeros(instance))
             timings["check"] = time.perf_counter() - started
         step("build")
         model = build_model(instance, self.objective, reuse=self.model)
         self.model = model
         if avoid:
             model = cut_regions(model, avoid)
+        numerics = coefficient_report(model)
         started = time.perf_counter()
         if first:
             self.solver = HighsSolver(model.lp, self.options)
@@ -127,7 +131,8 @@ class Study:
         summary = solution.summary
         summary["model_reused"] = in_place
         summary["timings"] = {name: round(seconds, 4) for name, seconds in timings.items()}
-        summary["warnings"] = list(instance.warnings) + (network.messages() if network else [])
+        summary["warnings"] = list(instance.warnings) + (network.messages() if network else []) + numerics["warnings"]
+        summary["numerics"] = {**numerics, **residuals(model, result), **(memory or {})}
         if solution.status in ("infeasible", "unbounded"):
             step("diagnose")
             network = network or check_network(build_network(instance), instance)

@@ -1,0 +1,125 @@
+"""Numerical health: coefficient ranges before solving, residuals after, memory before building.
+
+HiGHS is robust to badly scaled models only up to a point; a recipe written in kg next to one in kt,
+or a price in $ next to a tonnage in t, shows up as a matrix or cost range of many orders of
+magnitude. The report names the rows and columns at both ends of each range, so the user knows
+which table to look at. After solving, the residuals of the primal (Ax within its bounds, x within
+its bounds) and dual (c = Aᵀy + reduced costs) say how far the numbers written are from exact.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from optimizer.errors import InputError, Problem
+from optimizer.model import Model
+from optimizer.solver import SolverResult
+
+# Ranges (max / min of the nonzero magnitudes) beyond which HiGHS's tolerances start to bite.
+RANGE_LIMITS = {"matrix": 1e9, "costs": 1e10, "bounds": 1e10, "rhs": 1e10}
+BYTES_PER_NONZERO = 1000  # measured ≈ 500-650 B per nonzero at 0.4-1.5M nonzeros (benchmarks/README.md)
+BASE_BYTES = 200 * 2**20
+
+
+def coefficient_report(model: Model) -> dict:
+    """Smallest and largest magnitude of matrix, costs, bounds and right-hand sides, with warnings."""
+    lp = model.lp
+    matrix = lp.matrix.tocoo()
+    magnitudes = {
+        "matrix": np.abs(matrix.data),
+        "costs": np.abs(lp.col_cost),
+        "bounds": np.abs(np.r_[lp.col_lower, lp.col_upper]),
+        "rhs": np.abs(np.r_[lp.row_lower, lp.row_upper]),
+    }
+    report, warnings = {}, []
+    for name, values in magnitudes.items():
+        keep = np.isfinite(values) & (values > 0)
+        if not keep.any():
+            continue
+        positions = np.flatnonzero(keep)
+        low, high = positions[np.argmin(values[keep])], positions[np.argmax(values[keep])]
+        report[name] = {"min": float(values[low]), "max": float(values[high])}
+        if values[high] / values[low] > RANGE_LIMITS[name]:
+            warnings.append(
+                f"{name} coefficients span {values[low]:.3g} to {values[high]:.3g} (more than "
+                f"{RANGE_LIMITS[name]:.0e}): smallest at {_where(model, matrix, name, low)}, largest at "
+                f"{_where(model, matrix, name, high)}; mixed units (kg and kt, $ and t)?"
+            )
+    report["warnings"] = warnings
+    return report
+
+
+def _where(model: Model, matrix, name: str, position: int) -> str:
+    """The entry at ``position`` of the array ``name`` of :func:`coefficient_report`, in the instance's words."""
+    from optimizer.diagnosis import describe, family_of
+
+    lp = model.lp
+    if name == "matrix":
+        row, col = int(matrix.row[position]), int(matrix.col[position])
+        row_family, col_family = family_of(lp.rows, row), family_of(lp.columns, col)
+        return (
+            f"{describe(model, col_family, col - col_family.start)} in the "
+            f"{describe(model, row_family, row - row_family.start)}"
+        )
+    if name == "rhs":
+        family = family_of(lp.rows, position % lp.n_rows)
+        return describe(model, family, position % lp.n_rows - family.start)
+    family = family_of(lp.columns, position % lp.n_cols)
+    return describe(model, family, position % lp.n_cols - family.start, bound=name == "bounds")
+
+
+def residuals(model: Model, result: SolverResult) -> dict:
+    """Largest violations of the solution written: primal (rows and bounds) and dual (c − Aᵀy − d)."""
+    if not result.has_solution:
+        return {}
+    lp, x = model.lp, result.x
+    activity = lp.matrix @ x
+    primal = max(
+        float(np.max(np.maximum(lp.row_lower - activity, activity - lp.row_upper), initial=0.0)),
+        float(np.max(np.maximum(lp.col_lower - x, x - lp.col_upper), initial=0.0)),
+    )
+    report = {"primal_residual": primal}
+    if result.has_duals:
+        dual = lp.col_cost - lp.matrix.T @ result.row_dual - result.col_dual
+        report["dual_residual"] = float(np.max(np.abs(dual), initial=0.0))
+    return report
+
+
+def check_memory(instance, estimate_nonzeros: int) -> dict:
+    """Refuse early, with the estimate, a model that would not fit in memory (not let the kernel kill it)."""
+    needed = BASE_BYTES + BYTES_PER_NONZERO * estimate_nonzeros
+    limit = os.environ.get("REEOPT_MEMORY_LIMIT_MB")
+    available = int(float(limit) * 2**20) if limit else _available_memory()
+    if available is not None and needed > available:
+        raise InputError(
+            Problem(
+                str(instance.folder),
+                f"the model would need about {needed / 2**20:,.0f} MB of "
+                f"memory ({estimate_nonzeros:,} nonzeros) but {available / 2**20:,.0f} MB are "
+                "available",
+                expected="a smaller instance (fewer regions, periods or links)",
+            )
+        )
+    return {"estimated_nonzeros": estimate_nonzeros, "estimated_bytes": needed}
+
+
+def estimate_nonzeros(instance) -> int:
+    """Nonzeros of the model from the expanded tables, before building it."""
+    processes = instance.expanded("processes")
+    recipe_size = instance.table("process_io").groupby("process").size()
+    activity = int(processes["process"].map(recipe_size).fillna(0).sum())
+    trade = 2 * len(instance.expanded("trade"))
+    return activity + trade + len(instance.expanded("demand")) + len(processes)
+
+
+def _available_memory() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
