@@ -67,6 +67,7 @@ def solve(
     time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
     export_model: Annotated[Path | None, typer.Option(help="Write the model solved to FILE.lp or FILE.mps.")] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write report.html into each results folder.")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Build and solve an instance (once per --scenario), write a results folder, print a summary."""
@@ -91,6 +92,11 @@ def solve(
             )
             step("write")
             folder = api.write(solution, out)
+            if report:
+                from optimizer.report import write_report  # plotly is imported only when a report is asked for
+
+                step("report")
+                write_report([folder], folder / "report.html")
         if not quiet:
             print_summary(out_console, solution, folder)
         worst = max(worst, exit_code(solution.status, bool(solution.tables)))
@@ -113,6 +119,22 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOp
             )
             for warning in list(loaded.warnings) + report.messages():
                 out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def report(
+    results: Annotated[list[Path], typer.Argument(help="Results folders; the first is the reference of a comparison.")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+    period: Annotated[int | None, typer.Option(help="Period of the per-period charts (default: the last).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write a self-contained HTML report (charts, plotly.js inside) of one or more results folders."""
+    from optimizer.report import write_report  # plotly is imported only when a report is asked for
+
+    written = write_report(results, out, period)
+    if not quiet:
+        out_console.print(f"Report: {written}")
     raise typer.Exit(EXIT_OK)
 
 

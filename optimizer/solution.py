@@ -244,6 +244,7 @@ def _summary(model: Model, result: SolverResult) -> dict:
         "objective_kind": model.objective_kind,
         "objective": None,
         "instance": instance.name,
+        "instance_path": str(instance.folder.resolve()),
         "scenario": instance.scenario,
         "periods": list(instance.periods),
         "currency": instance.currency,
