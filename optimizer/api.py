@@ -10,6 +10,7 @@ np.float64(3328.0)
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,7 @@ from optimizer.analysis.routes import ROUTE_COLUMNS, supply_routes
 from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.output.results import default_out, write_solution
+from optimizer.registry import effective_inputs
 from optimizer.scenario import apply_scenario
 from optimizer.solution import Solution
 from optimizer.study import Progress, Study
@@ -113,6 +115,157 @@ def _routes_or_empty(solution: Solution, commodity: str, region: str, period: in
     return supply_routes(solution, commodity, region, period, k)
 
 
+def chokepoints(instance: str | Path | Instance, period: int | None = None, progress=None, exact: bool = False) -> dict:
+    """N-1: every element carrying flow cut in turn on one live model; and the min cuts of the main demands.
+    Lumpy builds are relaxed unless ``exact`` (the base optimum is then the relaxation's too).
+
+    >>> found = chokepoints("toy")
+    >>> last = found["ranking"].iloc[-1]
+    >>> last["element"], last["status"], float(last["cost_increase"])
+    ('NdPr_oxide SOUTH->EAST', 'optimal', 23960.0)
+    """
+    from optimizer.analysis.chokepoints import chokepoint_table, min_cuts, relaxed
+
+    study = Study(instance)
+    optimum = study.solve(restrict=None if exact else relaxed)
+    if optimum.status != "optimal":
+        raise InputError(f"the base of {optimum.instance.name} is {optimum.status}: chokepoints need an optimum")
+    if period is not None and period not in optimum.instance.periods:
+        raise InputError(f"--period {period} is not a period of {optimum.instance.name}")
+    return {
+        "optimum": optimum,
+        "ranking": chokepoint_table(study, optimum, period, progress, exact=exact),
+        "min_cuts": min_cuts(optimum, period),
+        "relaxed": not exact and optimum.summary["n_integer_variables"] > 0,
+    }
+
+
+def alternatives(
+    instance: str | Path | Instance, scenario: str | Path | None = None, *, slack: float = 0.05, count: int = 6
+) -> tuple[list[Solution], pd.DataFrame]:
+    """The optimum and up to ``count`` near-optimal portfolios (within ``slack`` of its cost) that differ
+    most in where the rare earths come from; their comparison table, optimum first.
+
+    >>> solutions, table = alternatives("toy", slack=0.10)
+    >>> table["scenario"].tolist()[:2], bool((table["objective"] <= 1.10 * table["objective"].iloc[0] + 1e-6).all())
+    (['base', 'min_NORTH-sourced_supply_of_EAST'], True)
+    """
+    from optimizer.analysis.alternatives import alternatives as near_optimal
+
+    if slack < 0:
+        raise InputError(f"--slack must be >= 0, not {slack}")
+    study = Study(instance)
+    optimum = study.solve(scenario)
+    if optimum.status != "optimal":
+        raise InputError(
+            f"{optimum.instance.name} / {optimum.instance.scenario} is {optimum.status}: alternatives need an optimum"
+        )
+    found = near_optimal(study.model, optimum, slack, count)
+    solutions = [optimum] + [solution for _, solution in found]
+    table = comparison_table(solutions)
+    table.insert(1, "direction", ["optimum"] + [label for label, _ in found])
+    return solutions, table
+
+
+def _sweep_setup(instance, scenario, vary):
+    """The instance, its spec (``--vary`` or the instance's uncertainty.yaml) and the main demand regions."""
+    from optimizer.analysis.compare import main_demand_regions
+    from optimizer.uncertainty import check_spec, default_spec_path, load_spec
+
+    base = load(instance, scenario)
+    path = Path(vary) if vary is not None else default_spec_path(base)
+    if path is None:
+        raise InputError(f"{base.name} has no uncertainty.yaml: name a spec with --vary SPEC.yaml")
+    spec = load_spec(path)
+    check_spec(base, spec)
+    reference = Study(base).solve(accounts=False)
+    if not reference.tables:
+        raise InputError(f"the base of the sweep is {reference.status}: sample around a feasible instance")
+    from optimizer.analysis.sourcing import sourcing_tables
+
+    reference.tables["sourcing"] = sourcing_tables(reference)[0]
+    return base, spec, main_demand_regions(reference)
+
+
+def sweep(
+    instance: str | Path | Instance,
+    samples: int,
+    *,
+    scenario: str | None = None,
+    vary: str | Path | None = None,
+    workers: int = 2,
+    scheduler: str | None = None,
+    seed: int = 0,
+    progress=None,
+    exact: bool = False,
+) -> tuple[pd.DataFrame, dict]:
+    """Monte Carlo over the spec's uncertain inputs: one row per sample, and a summary.
+
+    >>> table, summary = sweep("toy", 4, workers=0, seed=1)
+    >>> summary["optimal"], list(table.columns[:4])
+    (4, ['sample', 'magnet_cost', 'light_mining_cost', 'trade_cost'])
+    """
+    from optimizer.sweep import run_samples, summarize
+    from optimizer.uncertainty import draw
+
+    if samples < 1:
+        raise InputError(f"--samples must be at least 1, not {samples}")
+    base, spec, regions = _sweep_setup(instance, scenario, vary)
+    started = time.perf_counter()
+    table = run_samples(
+        base.folder, scenario, spec, draw(spec, samples, seed), regions, workers, scheduler, progress, exact
+    )
+    summary = summarize(table, spec, time.perf_counter() - started)
+    summary.update(
+        instance=base.name,
+        scenario=base.scenario,
+        spec=str(spec.path),
+        seed=seed,
+        workers=workers,
+        scheduler=scheduler,
+        relaxed=not exact,
+    )
+    return table, summary
+
+
+def sensitivity(
+    instance: str | Path | Instance,
+    method: str = "morris",
+    *,
+    samples: int = 10,
+    outputs: list[str] | None = None,
+    scenario: str | None = None,
+    vary: str | Path | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
+    seed: int = 0,
+    progress=None,
+    exact: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank the spec's inputs by their effect on the objective and on chosen outputs (SALib)."""
+    from optimizer.analysis.sensitivity import METHODS
+    from optimizer.analysis.sensitivity import sensitivity as analyse
+
+    if method not in METHODS:
+        raise InputError(f"--method must be one of {', '.join(METHODS)}, not '{method}'")
+    base, spec, regions = _sweep_setup(instance, scenario, vary)
+    wanted = ["objective", *(outputs or spec.outputs)]
+    return analyse(
+        base.folder,
+        scenario,
+        spec,
+        method,
+        samples,
+        list(dict.fromkeys(wanted)),
+        regions,
+        workers,
+        scheduler,
+        seed,
+        progress,
+        exact,
+    )
+
+
 def account(instance: str | Path | Instance, scenario: str | Path | None = None) -> Solution:
     """History: the flows of observed.csv fixed, with MFA, MFCA and (for CN) the study's headline figures.
 
@@ -128,5 +281,7 @@ def account(instance: str | Path | Instance, scenario: str | Path | None = None)
 def write(solution: Solution, out: str | Path | None = None) -> Path:
     """Write the results folder (atomically); default ``results/<instance>/<scenario>/``."""
     folder = Path(out) if out is not None else default_out(solution.instance.name, solution.instance.scenario)
-    extra = {"diagnosis.txt": solution.diagnosis.text()} if solution.diagnosis is not None else {}
+    extra = effective_inputs(solution.instance)
+    if solution.diagnosis is not None:
+        extra["diagnosis.txt"] = solution.diagnosis.text()
     return write_solution(solution, folder, extra)

@@ -22,12 +22,15 @@ from optimizer.network import build_network, check_network
 from optimizer.output.console import (
     print_comparison,
     print_counterfactual,
+    print_diff,
     print_routes,
     print_study_comparison,
     print_summary,
+    print_sweep,
+    print_table,
     progress,
 )
-from optimizer.output.results import default_out, write_table
+from optimizer.output.results import default_out, write_folder, write_sweep, write_table
 
 app = typer.Typer(
     help="reeopt: least-cost sourcing, marginal values and build-outs of the rare earth supply chain.",
@@ -225,6 +228,163 @@ def account(
         if optimum is not None:
             print_counterfactual(out_console, history, optimum)
     raise typer.Exit(exit_code(history.status, bool(history.tables)))
+
+
+@app.command()
+def chokepoints(
+    instance: InstanceArg,
+    period: Annotated[int | None, typer.Option(help="Cut elements in this year only (default: every period).")] = None,
+    top: Annotated[int, typer.Option(help="How many to print.", min=1)] = 15,
+    exact: Annotated[bool, typer.Option(help="Keep lumpy builds integer (slower); default: LP relaxation.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for chokepoints.csv and min_cuts.csv (default results/<instance>/chokepoints/)."),
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """N-1 analysis: cut each mine, plant, link and region's processing in turn; rank by cost and unmet demand."""
+    with progress(err_console, quiet) as step:
+        found = api.chokepoints(
+            instance, period, progress=lambda done, total: step(f"Cutting {done + 1}/{total}"), exact=exact
+        )
+        step("write")
+        folder = out or default_out(found["optimum"].instance.name, "chokepoints")
+        write_table(found["ranking"], folder / "chokepoints.csv")
+        write_table(found["min_cuts"], folder / "min_cuts.csv")
+    if not quiet:
+        print_table(out_console, found["ranking"].head(top), "Chokepoints: cost and unmet demand if it failed")
+        if found["relaxed"]:
+            out_console.print("Lumpy builds were relaxed to continuous for this screening (--exact to keep them).")
+        for row in found["min_cuts"].itertuples(index=False):
+            out_console.print(f"All supply of {row.demand} passes through: {row.cut}", highlight=False)
+        out_console.print(f"Results: {folder}")
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def alternatives(
+    instance: InstanceArg,
+    scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario to start from.")] = None,
+    slack: Annotated[float, typer.Option(help="Cost allowed above the optimum, as a fraction (0.05 = 5%).")] = 0.05,
+    n: Annotated[int, typer.Option("--n", help="How many alternatives.", min=1)] = 6,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for alternatives.csv (default results/<instance>/alternatives/).")
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Near-optimal sourcing portfolios: within --slack of least cost, as different as can be in origin."""
+    with progress(err_console, quiet) as step:
+        step("solve")
+        solutions, table = api.alternatives(instance, scenario, slack=slack, count=n)
+        step("write")
+        folder = out or default_out(solutions[0].instance.name, "alternatives")
+        path = write_table(table, folder / "alternatives.csv")
+    if not quiet:
+        print_comparison(out_console, table.drop(columns="direction"))
+        out_console.print(f"Alternatives: {path}")
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def sweep(
+    instance: InstanceArg,
+    samples: Annotated[int, typer.Option(help="How many samples.", min=1)],
+    scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario to sample around.")] = None,
+    vary: Annotated[
+        Path | None, typer.Option(help="Uncertainty spec (default: the instance's uncertainty.yaml).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Local Dask worker processes (0: in this process).", min=0)] = 2,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the samples.")] = 0,
+    exact: Annotated[bool, typer.Option(help="Keep lumpy builds integer (default: LP relaxation).")] = False,
+    out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sweep/).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Monte Carlo over uncertain inputs on Dask: one row per sample (Parquet and CSV) and a summary."""
+    with progress(err_console, quiet) as step:
+        step("Preparing the sweep")
+        table, summary = api.sweep(
+            instance,
+            samples,
+            scenario=scenario,
+            vary=vary,
+            workers=workers,
+            scheduler=scheduler,
+            seed=seed,
+            exact=exact,
+            progress=lambda done, total: step(f"Solved {done}/{total} samples"),
+        )
+        step("write")
+        folder = out or default_out(summary["instance"], "sweep")
+        write_sweep(folder, table, summary)
+    if not quiet:
+        print_sweep(out_console, summary)
+        out_console.print(f"Results: {folder}")
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def sensitivity(
+    instance: InstanceArg,
+    method: Annotated[str, typer.Option(help="morris (screening) or sobol (variance shares).")] = "morris",
+    samples: Annotated[
+        int, typer.Option(help="Morris trajectories, or Sobol base samples (a power of 2).", min=1)
+    ] = 10,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(help="Output to rank inputs for besides the objective, e.g. mv_Dy2O3_JP; repeatable."),
+    ] = None,
+    scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario to start from.")] = None,
+    vary: Annotated[
+        Path | None, typer.Option(help="Uncertainty spec (default: the instance's uncertainty.yaml).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Local Dask worker processes (0: in this process).", min=0)] = 0,
+    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the design.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sensitivity/).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Which inputs matter, ranked (SALib Morris or Sobol), for the objective and chosen outputs."""
+    with progress(err_console, quiet) as step:
+        step("Preparing the design")
+        ranking, solved = api.sensitivity(
+            instance,
+            method,
+            samples=samples,
+            outputs=output,
+            scenario=scenario,
+            vary=vary,
+            workers=workers,
+            scheduler=scheduler,
+            seed=seed,
+            progress=lambda done, total: step(f"Solved {done}/{total} samples"),
+        )
+        step("write")
+        folder = out or default_out(api.load(instance).name, "sensitivity")
+        write_folder(
+            folder,
+            {
+                "sensitivity.csv": ranking.to_csv(index=False, float_format="%.10g"),
+                "samples.csv": solved.to_csv(index=False, float_format="%.10g"),
+            },
+        )
+    if not quiet:
+        print_table(out_console, ranking, f"Sensitivity ({method}): inputs ranked per output")
+        out_console.print(f"Results: {folder}")
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def diff(
+    first: Annotated[Path, typer.Argument(help="A results folder.")],
+    second: Annotated[Path, typer.Argument(help="Another results folder.")],
+    top: Annotated[int, typer.Option(help="How many of the largest result changes to show per table.", min=1)] = 10,
+) -> None:
+    """What differs between two runs: input files and rows, then the results they led to."""
+    from optimizer.analysis.diff import diff_runs
+
+    print_diff(out_console, diff_runs(first, second, top), first, second)
+    raise typer.Exit(EXIT_OK)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ from optimizer.diagnosis import Diagnosis
 from optimizer.errors import InputError, Problem
 from optimizer.instance import Instance
 from optimizer.model import Model, build_model
+from optimizer.registry import run_record
 from optimizer.solution import Solution, make_solution
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
@@ -82,6 +83,7 @@ def account(instance: Instance) -> Solution:
     }
     if REGION in instance.regions:
         solution.summary["headline"] = study_figures(solution, REGION)
+    solution.summary["run"] = run_record(instance, {"mode": "account"})
     return solution
 
 

@@ -38,6 +38,7 @@ class Scenario:
     changes: tuple[dict, ...]
     file: str
     lines: Lines
+    path: Path | None
     objective: str | None = None
     extends: str | None = None
 
@@ -110,6 +111,7 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
         changes=tuple(changes),
         file=name,
         lines=lines,
+        path=path,
         objective=objective,
         extends=data.get("extends"),
     )
@@ -128,7 +130,15 @@ def apply_scenario(instance: Instance, name_or_file: str | Path | None) -> Insta
     """
     if name_or_file is None or (str(name_or_file) == BASE and scenario_path(instance, BASE) is None):
         return instance
-    chain = _extension_chain(instance, name_or_file)
+    return apply_changes(instance, _extension_chain(instance, name_or_file))
+
+
+def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
+    """The instance with the changes of each scenario of ``chain`` applied in turn (the last names it).
+
+    Scenarios need not come from files: sweeps build them in memory, with ``lines`` pointing into
+    the file that asked for them, so errors still name the right place.
+    """
     tables = dict(instance.tables)
     objective = instance.objective
     for scenario in chain:
@@ -137,7 +147,11 @@ def apply_scenario(instance: Instance, name_or_file: str | Path | None) -> Insta
         objective = scenario.objective or objective
     last = chain[-1]
     changed = instance.replace(
-        tables=tables, scenario=last.name, scenario_description=last.description, objective=objective
+        tables=tables,
+        scenario=last.name,
+        scenario_description=last.description,
+        objective=objective,
+        scenario_files=instance.scenario_files + tuple(s.path for s in chain if s.path is not None),
     )
     return changed.replace(warnings=tuple(check_references(changed)))
 

@@ -26,6 +26,7 @@ from optimizer.model import Model, build_model
 from optimizer.model.cut import cut_regions
 from optimizer.network import build_network, check_network
 from optimizer.numerics import check_memory, coefficient_report, estimate_nonzeros, residuals
+from optimizer.registry import run_record
 from optimizer.scenario import apply_scenario
 from optimizer.solution import Solution, make_solution
 from optimizer.solver import HighsSolver, SolveOptions
@@ -63,6 +64,7 @@ class Study:
         export_model: str | Path | None = None,
         progress: Progress | None = None,
         avoid: tuple[str, ...] = (),
+        restrict: Callable[[Model], Model] | None = None,
     ) -> Solution:
         """Solve the base instance or a scenario of it; see :meth:`solve_instance`."""
         step = progress or (lambda stage: None)
@@ -71,7 +73,7 @@ class Study:
         instance = self.instance(scenario)
         load_seconds = time.perf_counter() - started + (self.load_seconds if self.solver is None else 0.0)
         solution = self.solve_instance(
-            instance, accounts=accounts, export_model=export_model, progress=step, avoid=avoid
+            instance, accounts=accounts, export_model=export_model, progress=step, avoid=avoid, restrict=restrict
         )
         solution.summary["load_seconds"] = round(load_seconds, 4)
         solution.summary["timings"]["load"] = round(load_seconds, 4)
@@ -85,10 +87,12 @@ class Study:
         export_model: str | Path | None = None,
         progress: Progress | None = None,
         avoid: tuple[str, ...] = (),
+        restrict: Callable[[Model], Model] | None = None,
     ) -> Solution:
         """Build (or update), solve, and return the solution with its accounts and a diagnosis if any.
 
-        ``avoid`` cuts regions out: no processes, builds or trade in, out of or through them.
+        ``avoid`` cuts regions out: no processes, builds or trade in, out of or through them;
+        ``restrict`` changes the built model's bounds in any other way (see :mod:`optimizer.model.cut`).
         The network check runs on the first solve (its warnings go to the summary) and whenever a
         solve fails (for the diagnosis), not on every re-solve.
         """
@@ -108,6 +112,8 @@ class Study:
         self.model = model
         if avoid:
             model = cut_regions(model, avoid)
+        if restrict is not None:
+            model = restrict(model)
         numerics = coefficient_report(model)
         started = time.perf_counter()
         if first:
@@ -133,6 +139,8 @@ class Study:
         summary["timings"] = {name: round(seconds, 4) for name, seconds in timings.items()}
         summary["warnings"] = list(instance.warnings) + (network.messages() if network else []) + numerics["warnings"]
         summary["numerics"] = {**numerics, **residuals(model, result), **(memory or {})}
+        summary["solver"]["options"] = {"time_limit": self.options.time_limit, "mip_gap": self.options.mip_gap}
+        summary["run"] = run_record(instance, summary["solver"]["options"])
         if solution.status in ("infeasible", "unbounded"):
             step("diagnose")
             network = network or check_network(build_network(instance), instance)

@@ -110,8 +110,9 @@ def test_merging_small_regions_keeps_every_tonne_but_their_internal_trade(result
 def test_without_the_instance_the_diagram_falls_back_to_commodities(results, tmp_path):
     folder = shutil.copytree(results["base"], tmp_path / "moved")
     summary = json.loads((folder / "summary.json").read_text())
-    (folder / "summary.json").write_text(json.dumps({**summary, "instance": "no_such_instance",
-                                                     "instance_path": str(tmp_path / "gone")}))
+    (folder / "summary.json").write_text(
+        json.dumps({**summary, "instance": "no_such_instance", "instance_path": str(tmp_path / "gone")})
+    )
     moved = read_results(folder)
     assert moved.chain is None
     links = material_flow_links(moved, 2025).groupby("kind")["tonnes"].sum()

@@ -5,7 +5,8 @@ Columns: scenario, status, objective, the cost categories, unmet_demand (t over 
 regions ``domestic_<region>``, ``import_<region>``, ``recycling_<region>`` and ``from_CN_<region>``
 (shares of the region's deliveries by origin, tonnes over the horizon), and ``mv_<commodity>_<region>``
 (marginal value, USD/t, mean over the periods weighted by their length; blank where the node has no
-flow) for NdPr oxide, Dy2O3, Tb4O7 and NdFeB magnets in CN, JP, EU and US.
+flow) for NdPr oxide, Dy2O3, Tb4O7 and NdFeB magnets in CN, JP, EU and US (in the main demand
+regions for an instance that has none of these).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def comparison_row(solution: Solution, regions: list[str]) -> dict:
         if "CN" in instance.regions:
             row[f"from_CN_{region}"] = float(mine.loc[mine["origin_region"] == "CN", "weighted"].sum() / total)
     balance = solution["balance"]
-    chosen = balance[balance["commodity"].isin(KEY_PRODUCTS) & balance["region"].isin(KEY_REGIONS)]
+    key_regions = [r for r in KEY_REGIONS if r in instance.regions] or regions
+    chosen = balance[balance["commodity"].isin(KEY_PRODUCTS) & balance["region"].isin(key_regions)]
     chosen = chosen.assign(length=chosen["period"].map(lengths))
     for (commodity, region), group in chosen.groupby(["commodity", "region"]):
         row[f"mv_{commodity}_{region}"] = float(np.average(group["marginal_value"], weights=group["length"]))

@@ -52,6 +52,7 @@ class Instance:
     scenario: str = "base"
     scenario_description: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    scenario_files: tuple[Path, ...] = ()
     _expanded: dict = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:

@@ -18,13 +18,19 @@ def cut_regions(model: Model, regions: list[str] | tuple[str, ...]) -> Model:
     """``model`` with every process, build and trade link of ``regions`` at zero."""
     data, lp = model.data, model.lp
     codes = data.regions.get_indexer(list(regions))
-    upper = lp.col_upper.copy()
-    lower = lp.col_lower.copy()
+    hits = []
     for name, keys in (("activity", ("r",)), ("build", ("r",)), ("trade", ("o", "d"))):
         family = lp.columns[name]
         hit = np.zeros(family.size, dtype=bool)
         for key in keys:
             hit |= np.isin(family.index[key].to_numpy(), codes)
-        upper[family.ids[hit]] = 0.0
-        lower[family.ids[hit]] = 0.0
+        hits.append(family.ids[hit])
+    return cut_columns(model, np.concatenate(hits))
+
+
+def cut_columns(model: Model, columns: np.ndarray) -> Model:
+    """``model`` with the given columns (activities, builds, links) fixed at zero."""
+    lp = model.lp
+    lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
+    lower[columns] = upper[columns] = 0.0
     return dataclasses.replace(model, lp=dataclasses.replace(lp, col_lower=lower, col_upper=upper))

@@ -120,6 +120,7 @@ def print_table(console: Console, frame: pd.DataFrame, title: str) -> None:
 def _cell(value) -> str:
     if not isinstance(value, float):
         return str(value)
+    value = value + 0.0  # no "-0"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
@@ -236,3 +237,34 @@ def print_routes(console: Console, found: dict, commodity: str, region: str, avo
         console.print(
             f"Average cost per t of {commodity} into {region} along its routes: {before:,.0f} -> {after:,.0f}"
         )
+
+
+def print_diff(console: Console, found: dict, first, second) -> None:
+    """The differences between two results folders, inputs first."""
+    if found["same_inputs"]:
+        console.print(f"Same inputs (input hash) in {first} and {second}.")
+    else:
+        console.print("Input files that differ: " + (", ".join(found["changed_files"]) or "none recorded"))
+    for table, rows in found["inputs"].items():
+        print_table(console, rows.head(20), f"{table}.csv: {len(rows)} rows differ")
+    if found["summary"]:
+        summary = pd.DataFrame([{"field": k, "first": a, "second": b} for k, (a, b) in found["summary"].items()])
+        print_table(console, summary, "Summary")
+    for name, rows in found["results"].items():
+        print_table(console, rows, f"Largest changes in {name}.csv")
+
+
+def print_sweep(console: Console, summary: dict) -> None:
+    """Quantiles, build probabilities and the inputs that move the objective most."""
+    console.print(
+        f"[bold]Sweep[/bold]: {summary['optimal']} of {summary['samples']} samples optimal, "
+        f"{summary['failed']} failed; {summary['seconds']:.1f} s ({summary['samples_per_second']} samples/s)"
+    )
+    quantiles = pd.DataFrame(summary["quantiles"]).T.reset_index(names="output")
+    if not quantiles.empty:
+        print_table(console, quantiles, "Outputs over the samples (quantiles)")
+    if summary["build_probability"]:
+        builds = pd.DataFrame([{"region": r, "probability": p} for r, p in summary["build_probability"].items()])
+        print_table(console, builds, "Probability that the region builds capacity")
+    if summary["objective_movers"]:
+        print_table(console, pd.DataFrame(summary["objective_movers"]), "Inputs that move the objective most")

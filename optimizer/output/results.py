@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import json
 import math
 import os
@@ -127,6 +128,20 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     staging.write_text(table.to_csv(index=False, float_format="%.10g"), encoding="utf-8")
     os.replace(staging, path)
     return path
+
+
+def write_sweep(folder: Path, table: pd.DataFrame, summary: dict) -> Path:
+    """samples.parquet, samples.csv and summary.json of a sweep, as one atomic folder."""
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False)
+    return write_folder(
+        folder,
+        {
+            "samples.parquet": buffer.getvalue(),
+            "samples.csv": table.to_csv(index=False, float_format="%.10g"),
+            "summary.json": json.dumps(_jsonable(summary), indent=2) + "\n",
+        },
+    )
 
 
 def read_summary(folder: Path) -> dict:

@@ -1,0 +1,80 @@
+"""A run registry: what went into a results folder, so that two runs can be told apart and compared.
+
+Every results folder records, in ``summary.json`` under ``run``, the SHA-256 of each input file
+(instance.yaml, the CSV tables, the scenario files applied), one hash of them all
+(``input_hash``), the versions of reeopt and of the libraries that decide the numbers, the solver
+options, and when it ran. ``inputs/`` holds the tables as the model saw them (scenario applied),
+which is what ``reeopt diff`` compares row by row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from optimizer.instance import Instance
+from optimizer.instance.schema import TABLES
+
+LIBRARIES = ("reeopt", "highspy", "numpy", "pandas", "scipy", "networkx", "pyomo")
+SETTINGS = (
+    "name",
+    "description",
+    "currency",
+    "base_year",
+    "periods",
+    "period_lengths",
+    "discount_rate",
+    "objective",
+    "unmet_penalty",
+    "scenario",
+    "scenario_description",
+)
+
+
+def input_files(instance: Instance) -> list[Path]:
+    folder = instance.folder
+    files = [folder / "instance.yaml"] + [folder / table.file for table in TABLES.values()]
+    return [path for path in files if path.exists()] + list(instance.scenario_files)
+
+
+def run_record(instance: Instance, solver_options: dict) -> dict:
+    """The ``run`` block of summary.json."""
+    files = {}
+    for path in input_files(instance):
+        name = path.name if path.parent == instance.folder else f"scenarios/{path.name}"
+        files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    combined = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    versions = {"python": platform.python_version()}
+    for library in LIBRARIES:
+        try:
+            versions[library] = version(library)
+        except PackageNotFoundError:
+            continue
+    return {
+        "input_hash": combined,
+        "files": files,
+        "versions": versions,
+        "solver_options": solver_options,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def effective_inputs(instance: Instance) -> dict[str, str]:
+    """The tables (scenario applied) and settings the model was built from, as files of ``inputs/``."""
+    files = {}
+    for name, frame in instance.tables.items():
+        if frame.empty:
+            continue
+        table = frame.drop(columns="line")
+        for column in TABLES[name].columns:
+            if column.kind == "list":
+                table[column.name] = table[column.name].map(";".join)
+        files[f"inputs/{name}.csv"] = table.to_csv(index=False, float_format="%.10g")
+    settings = {key: getattr(instance, key) for key in SETTINGS}
+    settings["periods"], settings["period_lengths"] = list(instance.periods), list(instance.period_lengths)
+    files["inputs/settings.json"] = json.dumps(settings, indent=1) + "\n"
+    return files

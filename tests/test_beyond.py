@@ -1,0 +1,105 @@
+"""Beyond one run: sweeps on Dask, sensitivity, near-optimal alternatives, chokepoints, run registry."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import optimizer as reeopt
+from optimizer import api
+from tests.builders import copy_instance
+
+
+def test_a_dask_sweep_matches_the_sequential_run_sample_by_sample():
+    parallel, _ = api.sweep("toy", 12, workers=2, seed=7)
+    sequential, _ = api.sweep("toy", 12, workers=0, seed=7)
+    assert parallel["sample"].tolist() == list(range(12))
+    pd.testing.assert_frame_equal(
+        parallel[["sample", "magnet_cost", "light_mining_cost", "trade_cost"]],
+        sequential[["sample", "magnet_cost", "light_mining_cost", "trade_cost"]],
+    )
+    assert (parallel["status"] == sequential["status"]).all()
+    np.testing.assert_allclose(parallel["objective"], sequential["objective"], rtol=1e-9)
+    np.testing.assert_allclose(parallel["mv_ndfeb_magnet_EAST"], sequential["mv_ndfeb_magnet_EAST"], rtol=1e-9)
+
+
+def test_a_failing_sample_is_recorded_and_the_sweep_goes_on(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("""
+inputs:
+  - name: magnet_cost
+    table: processes
+    where: {process: magnet_making}
+    column: cost_system
+    scale: {uniform: [0.9, 1.1]}
+  - name: heavy_mine_lost
+    table: processes
+    where: {process: mining_heavy}
+    column: capacity
+    set: 0
+    probability: 0.5
+""")
+    table, summary = api.sweep("toy", 10, vary=spec, workers=0, seed=3)
+    lost = table["heavy_mine_lost"] == 1.0
+    assert lost.any() and (~lost).any()
+    assert (table.loc[lost, "status"] == "infeasible").all()
+    assert table.loc[lost, "reason"].str.contains("infeasible").all()
+    assert (table.loc[~lost, "status"] == "optimal").all()
+    assert summary["failed"] == int(lost.sum()) and summary["optimal"] == int((~lost).sum())
+
+
+def test_sweep_writes_parquet_csv_and_summary(tmp_path, reeopt):
+    run = reeopt("sweep", "toy", "--samples", "5", "--workers", "0", "--out", tmp_path / "sweep", "--quiet")
+    assert run.code == 0, run.err
+    parquet = pd.read_parquet(tmp_path / "sweep" / "samples.parquet")
+    csv = pd.read_csv(tmp_path / "sweep" / "samples.csv")
+    assert len(parquet) == len(csv) == 5
+    summary = json.loads((tmp_path / "sweep" / "summary.json").read_text())
+    assert summary["objective_movers"][0]["input"] == "magnet_cost"
+    assert set(summary["quantiles"]["objective"]) == {"p5", "p25", "p50", "p75", "p95"}
+
+
+def test_morris_ranks_the_dominant_input_first():
+    ranking, _ = api.sensitivity("toy", "morris", samples=6, seed=1)
+    objective = ranking[ranking["output"] == "objective"].sort_values("rank")
+    assert objective["input"].iloc[0] == "magnet_cost"
+    assert objective["mu_star"].iloc[0] > 5 * objective["mu_star"].iloc[1]
+
+
+def test_every_alternative_is_feasible_and_within_the_slack():
+    solutions, table = api.alternatives("world", slack=0.05, count=4)
+    optimum = table["objective"].iloc[0]
+    assert (table["status"] == "optimal").all()
+    assert (table["objective"] <= 1.05 * optimum * (1 + 1e-7)).all()
+    # they differ in where the rare earths come from
+    assert table["from_CN_EU"].max() - table["from_CN_EU"].min() > 0.05
+
+
+def test_removing_a_chokepoint_in_a_scenario_reproduces_its_cost_increase(tmp_path):
+    found = api.chokepoints("toy")
+    ranking = found["ranking"].set_index("element")
+    increase = ranking.loc["NdPr_oxide SOUTH->EAST", "cost_increase"]
+    folder = copy_instance("toy", tmp_path)
+    (folder / "scenarios" / "cut.yaml").write_text(
+        "changes:\n  - table: trade\n    where: {commodity: NdPr_oxide, origin: SOUTH}\n    set: {capacity: 0}\n"
+    )
+    cut = reeopt.solve(folder, "cut")
+    assert cut.objective - found["optimum"].objective == pytest.approx(increase, rel=1e-9)
+    assert ranking.loc["mining_heavy in SOUTH", "status"] == "infeasible"  # the only source of Dy
+
+
+def test_runs_record_their_inputs_and_diff_tells_them_apart(tmp_path, reeopt):
+    for name, scenario in (("a", None), ("b", "north_export_ban_soft"), ("c", None)):
+        args = ["solve", "toy", "--out", tmp_path / name, "-q"] + (["-s", scenario] if scenario else [])
+        reeopt(*args)
+    run = {n: json.loads((tmp_path / n / "summary.json").read_text())["run"] for n in "abc"}
+    assert run["a"]["input_hash"] == run["c"]["input_hash"] != run["b"]["input_hash"]
+    assert run["a"]["versions"]["highspy"] and "solver_options" in run["a"]
+    shown = reeopt("diff", tmp_path / "a", tmp_path / "b")
+    assert shown.code == 0
+    assert "penalty:  -> 10000" in shown.out and "capacity:  -> 0" in shown.out
+    assert "Largest changes in activity.csv" in shown.out
+    assert "Same inputs" in reeopt("diff", tmp_path / "a", tmp_path / "c").out
