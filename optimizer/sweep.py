@@ -10,7 +10,8 @@ relaxation unless ``exact``.
 
 The result has one row per sample: the inputs drawn, status, reason, and the comparison columns of
 ``optimizer.analysis.compare`` (objective, costs, unmet demand, builds by region, sourcing shares of
-the main demand regions, marginal values of the key products).
+the main demand regions, marginal values of the key products), plus yearly figures for fan charts
+(``cost@YEAR`` and ``<marginal value output>@YEAR``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def solve_chunk(
             outcome = comparison_row(solution, regions)
             outcome.pop("scenario")
             record.update(outcome)
+            if solution.tables:
+                record.update(per_period(solution, spec))
             record["reason"] = (
                 ""
                 if solution.status == "optimal"
@@ -66,6 +69,23 @@ def solve_chunk(
             record.update(status="error", reason=f"{type(error).__name__}: {error}")
         results.append(record)
     return results
+
+
+def per_period(solution, spec: UncertaintySpec) -> dict:
+    """Yearly figures for fan charts: total cost (``cost@YEAR``, undiscounted) and each marginal value
+    the spec names as an output (``mv_Dy2O3_JP@YEAR``)."""
+    ledger = solution["costs"]
+    values = {f"cost@{period}": float(amount) for period, amount in
+              ledger[ledger["category"] != "penalty"].groupby("period")["amount"].sum().items()}
+    balance = solution["balance"].set_index(["commodity", "region", "period"])["marginal_value"]
+    for output in spec.outputs:
+        if not output.startswith("mv_"):
+            continue
+        commodity, _, region = output.removeprefix("mv_").rpartition("_")
+        for period in solution.instance.periods:
+            if (commodity, region, period) in balance.index:
+                values[f"{output}@{period}"] = float(balance.loc[(commodity, region, period)])
+    return values
 
 
 def run_samples(
