@@ -21,19 +21,16 @@ sys.path.insert(0, str(HERE.parent))
 
 import optimizer  # noqa: E402
 from optimizer import api  # noqa: E402
-from optimizer.analysis.chokepoints import relaxed  # noqa: E402
-from optimizer.scenario import apply_changes  # noqa: E402
-from optimizer.study import Study  # noqa: E402
-from optimizer.uncertainty import default_spec_path, draw, load_spec, sample_scenario  # noqa: E402
+from optimizer import sweep as sweep_module  # noqa: E402
+from optimizer.uncertainty import default_spec_path, draw, load_spec  # noqa: E402
 
 
-def rebuilding_loop(instance_name: str, samples, spec) -> float:
-    """Seconds per sample of load → apply → build → cold solve, one sample at a time."""
-    base = optimizer.load(instance_name)
+def rebuilding_loop(folder: str, spec_path: str, samples, regions: list[str]) -> float:
+    """Seconds per sample of load → apply → build → cold solve → the same outputs, one at a time."""
     started = time.perf_counter()
     for row in samples.to_dict("records"):
-        instance = apply_changes(base, [sample_scenario(spec, row, f"sample_{row['sample']}")])
-        Study(instance).solve(accounts=False, restrict=relaxed)
+        sweep_module._STUDIES.clear()  # no live model: every sample loads, builds and solves from scratch
+        sweep_module.solve_chunk(folder, None, spec_path, [row], regions, exact=False)
     return (time.perf_counter() - started) / len(samples)
 
 
@@ -49,8 +46,12 @@ def main() -> None:
     started = time.perf_counter()
     table, summary = api.sweep(args.instance, args.samples, workers=args.workers, seed=0)
     sweep_seconds = time.perf_counter() - started
-    spec = load_spec(default_spec_path(optimizer.load(args.instance)))
-    per_sample = rebuilding_loop(args.instance, draw(spec, args.reference, 0), spec)
+    instance = optimizer.load(args.instance)
+    spec_path = default_spec_path(instance)
+    regions = [c.removeprefix("domestic_") for c in table.columns if c.startswith("domestic_")]
+    per_sample = rebuilding_loop(
+        str(instance.folder), str(spec_path), draw(load_spec(spec_path), args.reference, 0), regions
+    )
     loop_seconds = per_sample * args.samples
     lines = [
         f"Sweep of {args.samples} samples of `{args.instance}` on a LocalCluster of {args.workers} workers "

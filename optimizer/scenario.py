@@ -141,9 +141,11 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
     """
     tables = dict(instance.tables)
     objective = instance.objective
+    names_may_change = False
     for scenario in chain:
         for position, change in enumerate(scenario.changes):
             _apply_change(instance, tables, scenario, position, change)
+            names_may_change |= _touches_names(change)
         objective = scenario.objective or objective
     last = chain[-1]
     changed = instance.replace(
@@ -153,7 +155,28 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
         objective=objective,
         scenario_files=instance.scenario_files + tuple(s.path for s in chain if s.path is not None),
     )
-    return changed.replace(warnings=tuple(check_references(changed)))
+    # What a scenario left alone need not be expanded again (sweeps apply thousands of small changes).
+    unchanged = {name for name, frame in tables.items() if frame is instance.tables[name]}
+
+    def still_valid(key: str) -> bool:  # "trade" (depends on regions too) or "process_io+commodities:stages"
+        needs = set(key.split(":")[0].split("+")) | ({"regions"} if key == "trade" else set())
+        return needs <= unchanged
+
+    changed._expanded.update({key: value for key, value in instance._expanded.items() if still_valid(key)})
+    if names_may_change:
+        changed = changed.replace(warnings=tuple(check_references(changed)), _expanded=changed._expanded)
+    return changed
+
+
+def _touches_names(change: dict) -> bool:
+    """Whether a change can introduce or remove a name another table refers to (so references need checking)."""
+    if "add" in change or "drop" in change:
+        return True
+    values = change.get("set") or {}
+    table = TABLES.get(change.get("table"))
+    return table is not None and any(
+        name in table.column_names and table.column(name).kind != "number" for name in values
+    )
 
 
 def _extension_chain(instance: Instance, name_or_file) -> list[Scenario]:

@@ -66,7 +66,8 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
         "builds": _builds(data, model, x),
         "costs": cost_ledger(model, x),
     }
-    costs = {name: float(lp.cost_parts[name] @ x) for name in COST_CATEGORIES}
+    # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
+    costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
     costs["penalty"] += lp.offset
     summary["costs"] = costs
     delivered = solution.tables["delivered"]

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.analysis import add_accounts
+from optimizer.analysis.flows import warm
 from optimizer.diagnosis import diagnose
 from optimizer.instance import Instance, load_instance
 from optimizer.model import Model, build_model
@@ -47,6 +48,7 @@ class Study:
     ):
         started = time.perf_counter()
         self.base = instance if isinstance(instance, Instance) else load_instance(instance)
+        warm(self.base)  # scenarios of the base inherit its expanded tables
         self.load_seconds = time.perf_counter() - started
         self.objective = objective
         self.options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap)

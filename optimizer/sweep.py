@@ -75,8 +75,10 @@ def per_period(solution, spec: UncertaintySpec) -> dict:
     """Yearly figures for fan charts: total cost (``cost@YEAR``, undiscounted) and each marginal value
     the spec names as an output (``mv_Dy2O3_JP@YEAR``)."""
     ledger = solution["costs"]
-    values = {f"cost@{period}": float(amount) for period, amount in
-              ledger[ledger["category"] != "penalty"].groupby("period")["amount"].sum().items()}
+    values = {
+        f"cost@{period}": float(amount)
+        for period, amount in ledger[ledger["category"] != "penalty"].groupby("period")["amount"].sum().items()
+    }
     balance = solution["balance"].set_index(["commodity", "region", "period"])["marginal_value"]
     for output in spec.outputs:
         if not output.startswith("mv_"):

@@ -101,7 +101,7 @@ def alternatives(model: Model, optimum: Solution, slack: float, count: int) -> l
             ),
         )
         if solution.tables:
-            solution.summary["objective"] = float(model.lp.col_cost @ result.x + model.lp.offset)
+            solution.summary["objective"] = float((model.lp.col_cost * result.x).sum() + model.lp.offset)
             add_accounts(solution)
         solution.summary["alternative"] = {"direction": label, "slack": slack}
         solution.instance = solution.instance.replace(scenario=label.replace(" ", "_"))

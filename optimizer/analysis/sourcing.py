@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from optimizer.analysis.flows import ZERO, commodity_table, process_flows, source_processes
+from optimizer.analysis.flows import ZERO, NodeIndex, commodity_table, process_flows, source_processes
 from optimizer.solution import Solution
 
 SOURCING_COLUMNS = ["region", "commodity", "period", "origin_region", "origin_kind", "tonnes", "share"]
@@ -46,11 +46,11 @@ def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     if mix is None:
         return pd.DataFrame(columns=SOURCING_COLUMNS), pd.DataFrame(columns=STAGE_COLUMNS)
     nodes, shares, origins = mix
-    at = _locate(nodes, "c", delivered["region"], delivered["commodity"], delivered["period"])
+    at = nodes.locate("c", delivered["region"], delivered["commodity"], delivered["period"])
     sourcing = _long(delivered[["region", "commodity", "period"]], shares[at], origins, delivered["delivered"])
     fed = flows[flows["direction"] == "in"]
     feed = fed.groupby(["region", "process", "process_stage", "period"], as_index=False)["tonnes"].sum()
-    at = _locate(nodes, "p", feed["region"], feed["process"], feed["period"])
+    at = nodes.locate("p", feed["region"], feed["process"], feed["period"])
     stages = _long(
         feed[["region", "process_stage", "period"]].rename(columns={"process_stage": "stage"}),
         shares[at],
@@ -60,14 +60,6 @@ def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (
         _finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS),
         _finish(stages, ["region", "stage", "period"], STAGE_COLUMNS),
-    )
-
-
-def _locate(nodes: pd.MultiIndex, kind: str, region, name, period) -> np.ndarray:
-    return nodes.get_indexer(
-        pd.MultiIndex.from_arrays(
-            [np.full(len(region), kind), np.asarray(region), np.asarray(name), np.asarray(period)]
-        )
     )
 
 
@@ -89,13 +81,8 @@ def _origin_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame)
     process_nodes = pd.concat(
         [from_process[["region", "process", "period"]], inputs[["region", "process", "period"]]]
     ).drop_duplicates()
-    nodes = pd.MultiIndex.from_arrays(
-        [
-            np.r_[np.full(len(commodity_nodes), "c"), np.full(len(process_nodes), "p")],
-            np.r_[commodity_nodes["region"].to_numpy(), process_nodes["region"].to_numpy()],
-            np.r_[commodity_nodes["commodity"].to_numpy(), process_nodes["process"].to_numpy()],
-            np.r_[commodity_nodes["period"].to_numpy(), process_nodes["period"].to_numpy()],
-        ]
+    nodes = NodeIndex(
+        ("c", commodity_nodes[["region", "commodity", "period"]]), ("p", process_nodes[["region", "process", "period"]])
     )
     origins = pd.MultiIndex.from_frame(
         pd.concat(
@@ -110,19 +97,19 @@ def _origin_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame)
 
     # flows between nodes (to, from, tonnes) and from origins straight into nodes
     to_m = np.r_[
-        _locate(nodes, "c", from_process["region"], from_process["commodity"], from_process["period"]),
-        _locate(nodes, "c", trade["destination"], trade["commodity"], trade["period"]),
-        _locate(nodes, "p", inputs["region"], inputs["process"], inputs["period"]),
+        nodes.locate("c", from_process["region"], from_process["commodity"], from_process["period"]),
+        nodes.locate("c", trade["destination"], trade["commodity"], trade["period"]),
+        nodes.locate("p", inputs["region"], inputs["process"], inputs["period"]),
     ]
     from_m = np.r_[
-        _locate(nodes, "p", from_process["region"], from_process["process"], from_process["period"]),
-        _locate(nodes, "c", trade["origin"], trade["commodity"], trade["period"]),
-        _locate(nodes, "c", inputs["region"], inputs["commodity"], inputs["period"]),
+        nodes.locate("p", from_process["region"], from_process["process"], from_process["period"]),
+        nodes.locate("c", trade["origin"], trade["commodity"], trade["period"]),
+        nodes.locate("c", inputs["region"], inputs["commodity"], inputs["period"]),
     ]
     weight_m = np.r_[from_process["tonnes"].to_numpy(), trade["arrived"].to_numpy(), inputs["tonnes"].to_numpy()]
     to_b = np.r_[
-        _locate(nodes, "c", from_source["region"], from_source["commodity"], from_source["period"]),
-        _locate(nodes, "c", draws["region"], draws["commodity"], draws["period"]),
+        nodes.locate("c", from_source["region"], from_source["commodity"], from_source["period"]),
+        nodes.locate("c", draws["region"], draws["commodity"], draws["period"]),
     ]
     from_b = origins.get_indexer(
         pd.MultiIndex.from_arrays(

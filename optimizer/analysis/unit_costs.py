@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from optimizer.analysis.flows import ZERO, commodity_table, process_flows
+from optimizer.analysis.flows import ZERO, NodeIndex, commodity_table, process_flows
 from optimizer.solution import Solution
 
 PROCESS_COSTS = ("system", "energy", "material", "waste", "capex")
@@ -53,21 +53,8 @@ def process_unit_costs(solution: Solution) -> pd.DataFrame:
             trade[["destination", "commodity", "period"]].set_axis(["region", "commodity", "period"], axis=1),
         ]
     ).drop_duplicates()
-    nodes = pd.MultiIndex.from_arrays(
-        [
-            np.r_[np.full(len(commodity_nodes), "c"), np.full(len(processes), "p")],
-            np.r_[commodity_nodes["region"].to_numpy(), processes["region"].to_numpy()],
-            np.r_[commodity_nodes["commodity"].to_numpy(), processes["process"].to_numpy()],
-            np.r_[commodity_nodes["period"].to_numpy(), processes["period"].to_numpy()],
-        ]
-    )
-
-    def locate(kind, region, name, period):
-        return nodes.get_indexer(
-            pd.MultiIndex.from_arrays(
-                [np.full(len(region), kind), np.asarray(region), np.asarray(name), np.asarray(period)]
-            )
-        )
+    nodes = NodeIndex(("c", commodity_nodes), ("p", processes[["region", "process", "period"]]))
+    locate = nodes.locate
 
     n = len(nodes)
     # commodity nodes: inflow-weighted costs of producing processes and of imports (+ transport)

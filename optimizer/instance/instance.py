@@ -68,6 +68,13 @@ class Instance:
             self._expanded[name] = expand_table(self.tables, name, self.regions, self.periods)
         return self._expanded[name]
 
+    def derived(self, tables: tuple[str, ...], name: str, compute):
+        """A value computed from ``tables`` once per instance (and kept by scenarios that leave them alone)."""
+        key = "+".join(tables) + ":" + name
+        if key not in self._expanded:
+            self._expanded[key] = compute(self)
+        return self._expanded[key]
+
     @property
     def regions(self) -> list[str]:
         return self.tables["regions"]["region"].tolist()
@@ -82,7 +89,9 @@ class Instance:
         return tuple((1.0 + self.discount_rate) ** -(t - self.base_year) for t in self.periods)
 
     def replace(self, **changes) -> Instance:
-        return dataclasses.replace(self, _expanded={}, **changes)
+        """A copy with ``changes``; expanded tables are recomputed unless ``_expanded`` is passed."""
+        changes.setdefault("_expanded", {})
+        return dataclasses.replace(self, **changes)
 
 
 def resolve_folder(name_or_path: str | Path) -> Path:
