@@ -49,6 +49,11 @@ ScenarioOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")]
+VaryOpt = Annotated[Path | None, typer.Option(help="Uncertainty spec (default: the instance's uncertainty.yaml).")]
+WorkersOpt = Annotated[int, typer.Option(help="Local Dask worker processes (0: in this process).", min=0)]
+SchedulerOpt = Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")]
+SeedOpt = Annotated[int, typer.Option(help="Seed of the random samples.")]
+ExactOpt = Annotated[bool, typer.Option(help="Keep lumpy builds integer (slower); default: the LP relaxation.")]
 
 
 def exit_code(status: str, has_solution: bool) -> int:
@@ -235,7 +240,7 @@ def chokepoints(
     instance: InstanceArg,
     period: Annotated[int | None, typer.Option(help="Cut elements in this year only (default: every period).")] = None,
     top: Annotated[int, typer.Option(help="How many to print.", min=1)] = 15,
-    exact: Annotated[bool, typer.Option(help="Keep lumpy builds integer (slower); default: LP relaxation.")] = False,
+    exact: ExactOpt = False,
     out: Annotated[
         Path | None,
         typer.Option(help="Folder for chokepoints.csv and min_cuts.csv (default results/<instance>/chokepoints/)."),
@@ -290,13 +295,11 @@ def sweep(
     instance: InstanceArg,
     samples: Annotated[int, typer.Option(help="How many samples.", min=1)],
     scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario to sample around.")] = None,
-    vary: Annotated[
-        Path | None, typer.Option(help="Uncertainty spec (default: the instance's uncertainty.yaml).")
-    ] = None,
-    workers: Annotated[int, typer.Option(help="Local Dask worker processes (0: in this process).", min=0)] = 2,
-    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the samples.")] = 0,
-    exact: Annotated[bool, typer.Option(help="Keep lumpy builds integer (default: LP relaxation).")] = False,
+    vary: VaryOpt = None,
+    workers: WorkersOpt = 2,
+    scheduler: SchedulerOpt = None,
+    seed: SeedOpt = 0,
+    exact: ExactOpt = False,
     out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sweep/).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -335,12 +338,10 @@ def sensitivity(
         typer.Option(help="Output to rank inputs for besides the objective, e.g. mv_Dy2O3_JP; repeatable."),
     ] = None,
     scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario to start from.")] = None,
-    vary: Annotated[
-        Path | None, typer.Option(help="Uncertainty spec (default: the instance's uncertainty.yaml).")
-    ] = None,
-    workers: Annotated[int, typer.Option(help="Local Dask worker processes (0: in this process).", min=0)] = 0,
-    scheduler: Annotated[str | None, typer.Option(help="Address of an existing Dask scheduler.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the design.")] = 0,
+    vary: VaryOpt = None,
+    workers: WorkersOpt = 0,
+    scheduler: SchedulerOpt = None,
+    seed: SeedOpt = 0,
     out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sensitivity/).")] = None,
     quiet: QuietOpt = False,
 ) -> None:

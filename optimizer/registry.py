@@ -17,22 +17,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from optimizer.instance import Instance
+from optimizer.instance.instance import SETTINGS
 from optimizer.instance.schema import TABLES
 
 LIBRARIES = ("reeopt", "highspy", "numpy", "pandas", "scipy", "networkx", "pyomo")
-SETTINGS = (
-    "name",
-    "description",
-    "currency",
-    "base_year",
-    "periods",
-    "period_lengths",
-    "discount_rate",
-    "objective",
-    "unmet_penalty",
-    "scenario",
-    "scenario_description",
-)
 
 
 def input_files(instance: Instance) -> list[Path]:
@@ -74,7 +62,7 @@ def effective_inputs(instance: Instance) -> dict[str, str]:
             if column.kind == "list":
                 table[column.name] = table[column.name].map(";".join)
         files[f"inputs/{name}.csv"] = table.to_csv(index=False, float_format="%.10g")
-    settings = {key: getattr(instance, key) for key in SETTINGS}
+    settings = {key: getattr(instance, key) for key in (*SETTINGS, "scenario", "scenario_description")}
     settings["periods"], settings["period_lengths"] = list(instance.periods), list(instance.period_lengths)
     files["inputs/settings.json"] = json.dumps(settings, indent=1) + "\n"
     return files
