@@ -132,7 +132,13 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOp
 
 @app.command()
 def report(
-    results: Annotated[list[Path], typer.Argument(help="Results folders; the first is the reference of a comparison.")],
+    results: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Results folders (the first is the reference of a comparison), "
+            "and sweep, sensitivity, alternatives or chokepoints folders."
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
     period: Annotated[int | None, typer.Option(help="Period of the per-period charts (default: the last).")] = None,
     quiet: QuietOpt = False,

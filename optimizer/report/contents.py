@@ -1,4 +1,5 @@
-"""What the report shows, in the order it shows it: the figures of one folder, and of a comparison.
+"""What the report shows, in the order it shows it: the figures of one folder, of a comparison, and of
+an analysis folder (sweep, sensitivity, alternatives, chokepoints) with its facts and tables.
 
 >>> import tempfile, optimizer
 >>> from optimizer.report.folder import read_results
@@ -11,8 +12,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pandas as pd
 import plotly.graph_objects as go
 
+from optimizer.report.alternatives import alternatives_facts, alternatives_figures
+from optimizer.report.analyses import AnalysisFolder
+from optimizer.report.chokepoints import chokepoints_facts, chokepoints_figure, chokepoints_tables
 from optimizer.report.comparison import scenario_costs_figure, scenario_marginal_values_figure, scenario_unmet_figure
 from optimizer.report.figures import costs_figure, mfca_figure, sourcing_figure, value_added_figure
 from optimizer.report.folder import ResultsFolder
@@ -23,6 +30,21 @@ from optimizer.report.marginal import (
     marginal_value_map_figure,
 )
 from optimizer.report.sankey import material_flow_figure
+from optimizer.report.sensitivity import sensitivity_facts, sensitivity_figures
+from optimizer.report.sweep import sweep_facts, sweep_figures, sweep_tables
+
+# What each analysis is, in one sentence, above its figures.
+ABOUT = {
+    "sweep": "Many solves with the uncertain inputs drawn at random (the instance's uncertainty spec): how "
+    "widely costs, marginal values and sourcing spread, how often each region builds, and which inputs move "
+    "the cost. Quantiles are over the samples with an optimal solution.",
+    "sensitivity": "Which uncertain inputs matter, for the objective and each chosen output, from a designed set "
+    "of solves (SALib).",
+    "alternatives": "Portfolios that cost at most the slack more than the optimum, as different as can be in "
+    "where each main region's rare earths come from: how much freedom the optimum hides.",
+    "chokepoints": "Every mine, plant, trade link and region's processing that carries flow in the optimum, cut "
+    "in turn and the model re-solved: what losing it would cost.",
+}
 
 
 def folder_figures(folder: ResultsFolder, period: int | None = None) -> dict[str, go.Figure]:
@@ -50,3 +72,31 @@ def comparison_figures(folders: list[ResultsFolder], period: int | None = None) 
         "scenario_unmet_demand": scenario_unmet_figure(folders),
         "scenario_marginal_values": scenario_marginal_values_figure(folders, period),
     }
+
+
+def analysis_figures(folder: AnalysisFolder) -> dict[str, go.Figure]:
+    """The figures of an analysis folder, by name."""
+    figures: dict[str, Callable[[AnalysisFolder], dict[str, go.Figure]]] = {
+        "sweep": sweep_figures,
+        "sensitivity": sensitivity_figures,
+        "alternatives": alternatives_figures,
+        "chokepoints": lambda chosen: {"chokepoints": chokepoints_figure(chosen)},
+    }
+    return figures[folder.kind](folder)
+
+
+def analysis_facts(folder: AnalysisFolder) -> list[tuple[str, str]]:
+    """(label, text) rows of the analysis's facts table."""
+    facts = {
+        "sweep": sweep_facts,
+        "sensitivity": sensitivity_facts,
+        "alternatives": alternatives_facts,
+        "chokepoints": chokepoints_facts,
+    }
+    return [("folder", str(folder.path)), *facts[folder.kind](folder)]
+
+
+def analysis_tables(folder: AnalysisFolder) -> dict[str, pd.DataFrame]:
+    """Tables the page shows below the figures, by caption (a sweep's failures, the min cuts)."""
+    tables = {"sweep": sweep_tables, "chokepoints": chokepoints_tables}
+    return tables[folder.kind](folder) if folder.kind in tables else {}

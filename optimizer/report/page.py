@@ -1,8 +1,10 @@
 """The report as one self-contained HTML page: plotly.js embedded once, no network needed to open it.
 
-Layout: a header with a table of contents; with several folders, the comparison first (a table of the
-headline numbers with the differences to the first folder highlighted, then the comparison figures);
-then one section per folder: its summary, its diagnosis when it was not solved, and its figures.
+Layout: a header with a table of contents; with several results folders, the comparison first (a table
+of the headline numbers with the differences to the first folder highlighted, then the comparison
+figures); then one section per folder, in the order given: for a results folder its summary, its
+diagnosis when it was not solved, and its figures; for an analysis folder (sweep, sensitivity,
+alternatives, chokepoints) what the analysis does, its facts, its figures and its tables.
 
 >>> import tempfile, optimizer
 >>> from optimizer.report.folder import read_results
@@ -24,8 +26,16 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.offline
 
+from optimizer.report.analyses import AnalysisFolder
 from optimizer.report.comparison import comparison_table, relative_differences, scenario_names
-from optimizer.report.contents import comparison_figures, folder_figures
+from optimizer.report.contents import (
+    ABOUT,
+    analysis_facts,
+    analysis_figures,
+    analysis_tables,
+    comparison_figures,
+    folder_figures,
+)
 from optimizer.report.folder import ResultsFolder
 from optimizer.report.style import FONT, money, tonnes
 
@@ -51,19 +61,33 @@ table.comparison td.changed {{ background: #fff6d6; }}
 pre.diagnosis {{ background: #fff; border-left: 4px solid #b03a2e; padding: 12px 16px; white-space: pre-wrap;
   font-size: 14px; }}
 ul.warnings {{ color: #8a5a00; font-size: 14px; }}
+p.about {{ max-width: 900px; }}
+table.facts.text td {{ text-align: left; }}
+h3 {{ font-size: 16px; margin: 22px 0 6px; }}
+table.listing {{ border-collapse: collapse; background: #fff; font-size: 13px; margin: 8px 0 20px; }}
+table.listing th, table.listing td {{ padding: 4px 12px; border-bottom: 1px solid #e3e3e8; text-align: left;
+  vertical-align: top; }}
+table.listing th {{ font-weight: 600; background: #eef0f4; }}
 """
 
 
-def render_page(folders: list[ResultsFolder], period: int | None = None) -> str:
-    """The whole HTML page for ``folders`` (the first is the reference of any comparison)."""
-    names = scenario_names(folders)
+def render_page(folders: list[ResultsFolder | AnalysisFolder], period: int | None = None) -> str:
+    """The whole HTML page for ``folders`` (the first results folder is the reference of any comparison)."""
+    results = [folder for folder in folders if isinstance(folder, ResultsFolder)]
+    names = iter(scenario_names(results)) if results else iter(())
     ids = [f"folder-{i + 1}" for i in range(len(folders))]
-    sections = []
-    if len(folders) > 1:
-        sections.append(_comparison_section(folders, period))
-    for folder, name, section_id in zip(folders, names, ids, strict=True):
-        sections.append(_folder_section(folder, name, section_id, period))
-    toc = ([("comparison", "Comparison")] if len(folders) > 1 else []) + list(zip(ids, names, strict=True))
+    sections, toc = [], []
+    if len(results) > 1:
+        sections.append(_comparison_section(results, period))
+        toc.append(("comparison", "Comparison"))
+    for folder, section_id in zip(folders, ids, strict=True):
+        if isinstance(folder, ResultsFolder):
+            name = next(names)
+            sections.append(_folder_section(folder, name, section_id, period))
+        else:
+            name = folder.label
+            sections.append(_analysis_section(folder, section_id))
+        toc.append((section_id, name))
     title = "reeopt report: " + ", ".join(folder.label for folder in folders[:4]) + ("…" if len(folders) > 4 else "")
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
@@ -77,7 +101,7 @@ def render_page(folders: list[ResultsFolder], period: int | None = None) -> str:
             "</head><body>",
             "<header>",
             f"<h1>{html.escape(title)}</h1>",
-            f'<p class="muted">Generated {generated} from {len(folders)} results folder(s). Units: t REO for '
+            f'<p class="muted">Generated {generated} from {len(folders)} folder(s). Units: t REO for '
             "rare-earth material, money in the instance's currency (period's own money for marginal values and "
             "yearly accounts, discounted over the horizon for the objective and its cost categories).</p>",
             "<nav>" + "".join(f'<a href="#{key}">{html.escape(label)}</a>' for key, label in toc) + "</nav>",
@@ -101,6 +125,36 @@ def _folder_section(folder: ResultsFolder, name: str, section_id: str, period: i
         parts.append(_chart(figure, f"{section_id}-{key}"))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _analysis_section(folder: AnalysisFolder, section_id: str) -> str:
+    parts = [
+        f'<section id="{section_id}">',
+        f"<h2>{html.escape(folder.label)}</h2>",
+        f'<p class="about">{html.escape(ABOUT[folder.kind])}</p>',
+        '<table class="facts text">'
+        + "".join(
+            f"<tr><th>{html.escape(label)}</th><td>{html.escape(text)}</td></tr>"
+            for label, text in analysis_facts(folder)
+        )
+        + "</table>",
+    ]
+    for key, figure in analysis_figures(folder).items():
+        parts.append(_chart(figure, f"{section_id}-{key}"))
+    for caption, table in analysis_tables(folder).items():
+        parts.append(f"<h3>{html.escape(caption)}</h3>{_listing(table)}")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _listing(table: pd.DataFrame) -> str:
+    """A table of text as HTML, every cell escaped."""
+    header = "".join(f"<th>{html.escape(str(column))}</th>" for column in table.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(value))}</td>" for value in row) + "</tr>"
+        for row in table.itertuples(index=False)
+    )
+    return f'<table class="listing"><tr>{header}</tr>{rows}</table>'
 
 
 def _facts(folder: ResultsFolder) -> str:

@@ -20,7 +20,7 @@ sensitivity.csv has one row per output and input, ranked within the output. Its 
 >>> list(figures)
 ['morris_objective', 'morris_mv_ndfeb_magnet_EAST']
 >>> figures["morris_objective"].layout.meta["reading"]
-'magnet_cost matters most for the objective: μ* 90.0 k USD across its range, 12× the next input \
+'magnet_cost matters most for the objective: μ* 90.0 k USD across its range, 13× the next input \
 (light_mining_cost); σ is small against μ*: its effect hardly depends on the other inputs.'
 """
 
@@ -37,6 +37,7 @@ from optimizer.report.style import GREY, PALETTE, empty, finish, percent
 MU_COLOUR, SIGMA_COLOUR = "#4e79a7", "#b07aa1"
 S1_COLOUR, ST_COLOUR = "#4e79a7", "#f28e2b"
 INTERACTING = 0.5  # σ/μ* above which an effect is read as depending on the other inputs
+LABELLED = 0.15  # inputs named in the μ*–σ plane: μ* at least this share of the largest
 
 
 def method(folder: AnalysisFolder) -> str:
@@ -79,8 +80,9 @@ def morris_figure(folder: AnalysisFolder, output: str) -> go.Figure:
     in the μ*–σ plane."""
     currency = folder.currency
     words, unit = describe_output(output, currency)
-    unit_text = unit or "output units"
-    title = f"Morris screening of the {words} (μ* and σ in {unit_text} across each input's range)"
+    unit_text = "percentage points" if unit == "share" else unit or "output units"
+    number = ".1%" if unit == "share" else ",.4g"
+    title = f"Morris screening of the {words} (μ* and σ in {unit_text})"
     ranked = _ranked(folder, output)
     if ranked.empty:
         return empty(title, f"No Morris effects for {output}.")
@@ -92,14 +94,16 @@ def morris_figure(folder: AnalysisFolder, output: str) -> go.Figure:
         horizontal_spacing=0.12,
         subplot_titles=["inputs ranked by μ* (mean absolute effect)", "μ* against σ (spread of the effects)"],
     )
-    for column, colour, name in (("mu_star", MU_COLOUR, "μ*"), ("sigma", SIGMA_COLOUR, "σ")):
+    # σ first, so that in each input's pair of bars μ* is the upper one; the legend lists μ* first.
+    for column, colour, name, rank in (("sigma", SIGMA_COLOUR, "σ", 2), ("mu_star", MU_COLOUR, "μ*", 1)):
         figure.add_bar(
             x=shown[column].to_numpy(),
             y=shown["input"],
             orientation="h",
             name=name,
+            legendrank=rank,
             marker_color=colour,
-            hovertemplate=f"%{{y}}: {name} = %{{x:,.4g}} {unit}<extra></extra>",
+            hovertemplate=f"%{{y}}: {name} = %{{x:{number}}}<extra></extra>",
             row=1,
             col=1,
         )
@@ -114,22 +118,26 @@ def morris_figure(folder: AnalysisFolder, output: str) -> go.Figure:
         row=1,
         col=2,
     )
+    # Names only beside the inputs that stand out; the crowd near the origin is named on hover.
+    labelled = ranked["mu_star"] >= LABELLED * ranked["mu_star"].max()
     figure.add_scatter(
         x=ranked["mu_star"].to_numpy(),
         y=ranked["sigma"].to_numpy(),
         mode="markers+text",
-        text=ranked["input"],
+        text=ranked["input"].where(labelled, ""),
+        customdata=ranked["input"],
         textposition="top center",
         marker={"size": 10, "color": [PALETTE[i % len(PALETTE)] for i in range(len(ranked))]},
         showlegend=False,
-        hovertemplate=f"%{{text}}: μ* = %{{x:,.4g}}, σ = %{{y:,.4g}} {unit}<extra></extra>",
+        hovertemplate=f"%{{customdata}}: μ* = %{{x:{number}}}, σ = %{{y:{number}}}<extra></extra>",
         row=1,
         col=2,
     )
+    tickformat = ".0%" if unit == "share" else None
     figure.update_layout(barmode="group", legend={"orientation": "h", "y": -0.18})
-    figure.update_xaxes(title_text=unit_text, rangemode="tozero", row=1, col=1)
-    figure.update_xaxes(title_text=f"μ* ({unit_text})", range=[0, top * 1.15], row=1, col=2)
-    figure.update_yaxes(title_text=f"σ ({unit_text})", range=[0, top * 1.15], row=1, col=2)
+    figure.update_xaxes(title_text=unit_text, rangemode="tozero", tickformat=tickformat, row=1, col=1)
+    figure.update_xaxes(title_text=f"μ* ({unit_text})", range=[0, top * 1.15], tickformat=tickformat, row=1, col=2)
+    figure.update_yaxes(title_text=f"σ ({unit_text})", range=[0, top * 1.15], tickformat=tickformat, row=1, col=2)
     return finish(figure, title, _morris_reading(ranked, output, currency), height=200 + max(240, 46 * len(ranked)))
 
 
@@ -138,17 +146,21 @@ def _morris_reading(ranked: pd.DataFrame, output: str, currency: str) -> str:
     first = ranked.iloc[0]
     if not first["mu_star"] > 0:
         return f"No input changes the {words}."
-    reading = (
-        f"{first['input']} matters most for the {words}: μ* {format_output(first['mu_star'], output, currency)} "
-        "across its range"
-    )
+
+    def say(value: float) -> str:
+        if describe_output(output, currency)[1] == "share":
+            return f"{value * 100:.1f} percentage points"
+        return format_output(value, output, currency)
+
+    reading = f"{first['input']} matters most for the {words}: μ* {say(first['mu_star'])} across its range"
     if len(ranked) > 1:
         second = ranked.iloc[1]
         ratio = first["mu_star"] / second["mu_star"] if second["mu_star"] > 0 else np.inf
+        times = f"{ratio:.1f}" if ratio < 10 else f"{ratio:.0f}"
         reading += (
-            f", {ratio:.0f}× the next input ({second['input']})"
-            if ratio >= 2
-            else f", about as much as {second['input']} ({format_output(second['mu_star'], output, currency)})"
+            f", {times}× the next input ({second['input']})"
+            if ratio >= 1.25
+            else f", about as much as {second['input']} ({say(second['mu_star'])})"
         )
     interacting = first["sigma"] / first["mu_star"]
     reading += (
@@ -183,7 +195,9 @@ def sobol_figure(folder: AnalysisFolder, output: str) -> go.Figure:
             hovertemplate=f"%{{y}}: {column} = %{{x:.3f}}<extra></extra>",
         )
     figure.update_layout(barmode="group", legend={"orientation": "h", "y": -0.2})
-    figure.update_xaxes(title_text="share of the output's variance", range=[min(0, ranked["S1"].min()) - 0.02, 1.1])
+    figure.update_xaxes(
+        title_text="share of the output's variance", range=[-0.12 if (ranked["S1"] < 0).any() else 0, 1.1]
+    )
     return finish(figure, title, _sobol_reading(ranked, words), height=200 + 60 * len(ranked))
 
 

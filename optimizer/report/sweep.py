@@ -21,7 +21,7 @@ sweep's summary.json:
 >>> list(sweep_figures(folder))
 ['fan_cost', 'fan_mv_ndfeb_magnet_EAST', 'objective_distribution', 'build_probability', 'objective_movers', \
 'sourcing_spread']
->>> sweep_figures(folder)["objective_movers"].layout.meta["reading"][:53]
+>>> sweep_figures(folder)["objective_movers"].layout.meta["reading"][:57]
 'magnet_cost moves the objective most (Spearman ρ = +1.00)'
 """
 
@@ -205,7 +205,14 @@ def objective_distribution_figure(folder: AnalysisFolder) -> go.Figure:
             annotation_position="top",
         )
     figure.update_layout(
-        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02], "tickformat": ".0%", "showgrid": False},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.02],
+            "tickvals": [0, 0.25, 0.5, 0.75, 1],
+            "tickformat": ".0%",
+            "showgrid": False,
+        },
         bargap=0.05,
         legend={"orientation": "h", "y": -0.2},
     )
