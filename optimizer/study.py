@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.analysis import add_accounts
-from optimizer.analysis.flows import warm
 from optimizer.diagnosis import diagnose
 from optimizer.instance import Instance, load_instance
+from optimizer.instance.chain import warm
 from optimizer.model import Model, build_model
 from optimizer.model.cut import cut_regions
 from optimizer.network import build_network, check_network

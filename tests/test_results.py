@@ -9,28 +9,11 @@ import pandas as pd
 import pytest
 
 import optimizer as reeopt
+from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.output.results import write_folder
 from tests.random_instances import random_instance
 
-COLUMNS = {
-    "activity.csv": ["process", "region", "period", "activity", "capacity", "capacity_dual"],
-    "trade.csv": ["commodity", "origin", "destination", "period", "shipped", "arrived", "cost"],
-    "delivered.csv": ["region", "commodity", "period", "demand", "delivered", "unmet"],
-    "balance.csv": [
-        "region",
-        "commodity",
-        "period",
-        "produced",
-        "consumed",
-        "imports",
-        "exports",
-        "delivered",
-        "disposed",
-        "stock_change",
-        "marginal_value",
-    ],
-    "builds.csv": ["process", "region", "period", "built"],
-}
+COLUMNS = {f"{name}.csv": RESULT_COLUMNS[name] for name in ("activity", "trade", "delivered", "balance", "builds")}
 SUMMARY_KEYS = [
     "status",
     "objective_kind",

@@ -29,32 +29,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.analysis.flows import (
-    ZERO,
-    commodity_table,
-    process_flows,
-    process_stages,
-    reference_prices,
-    source_processes,
-)
+from optimizer.analysis.flows import ZERO, process_flows, reference_prices
+from optimizer.instance.chain import commodity_table, process_stages, source_processes
 from optimizer.instance.schema import STAGES
+from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.solution import Solution
 
-MFA_COLUMNS = [
-    "stage",
-    "region",
-    "period",
-    "production",
-    "imports",
-    "exports",
-    "net_imports",
-    "consumed",
-    "delivered",
-    "disposed",
-    "stock_change",
-    "transit_losses",
-    "process_losses",
-]
+MFA_COLUMNS = RESULT_COLUMNS["mfa"]
 MFCA_CATEGORIES = ("material", "system", "energy", "waste")
 KEY = ["stage", "region", "period"]
 LEDGER_CATEGORY = {

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from optimizer.analysis import add_accounts
 from optimizer.analysis.compare import main_demand_regions
-from optimizer.analysis.flows import commodity_table
+from optimizer.instance.chain import commodity_table
 from optimizer.model import Model
 from optimizer.model.lp import Family
 from optimizer.solution import Solution, make_solution

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from optimizer.analysis.flows import process_stages
+from optimizer.instance.chain import process_stages
 from optimizer.instance.expand import build_limit
 from optimizer.solution import Solution
 

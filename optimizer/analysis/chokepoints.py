@@ -22,8 +22,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from optimizer.analysis.flows import source_processes
 from optimizer.analysis.routes import flow_graph
+from optimizer.instance.chain import source_processes
 from optimizer.model import Model
 from optimizer.model.cut import cut_columns
 from optimizer.solution import Solution

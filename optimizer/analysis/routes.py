@@ -20,7 +20,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from optimizer.analysis.flows import ZERO, commodity_table, process_flows, source_processes
+from optimizer.analysis.flows import ZERO, process_flows
+from optimizer.instance.chain import commodity_table, source_processes
 from optimizer.solution import Solution
 
 ROUTE_COLUMNS = ["rank", "route", "regions", "tonnes", "cost_per_tonne"]

@@ -20,11 +20,13 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from optimizer.analysis.flows import ZERO, NodeIndex, commodity_table, process_flows, source_processes
+from optimizer.analysis.flows import ZERO, NodeIndex, process_flows
+from optimizer.instance.chain import commodity_table, source_processes
+from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.solution import Solution
 
-SOURCING_COLUMNS = ["region", "commodity", "period", "origin_region", "origin_kind", "tonnes", "share"]
-STAGE_COLUMNS = ["region", "stage", "period", "origin_region", "origin_kind", "tonnes", "share"]
+SOURCING_COLUMNS = RESULT_COLUMNS["sourcing"]
+STAGE_COLUMNS = RESULT_COLUMNS["stage_sourcing"]
 
 
 def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -34,8 +34,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.analysis.flows import commodity_table, process_flows, source_processes
+from optimizer.analysis.flows import process_flows
 from optimizer.analysis.unit_costs import process_unit_costs
+from optimizer.instance.chain import commodity_table, source_processes
 from optimizer.solution import Solution
 
 REGION = "CN"

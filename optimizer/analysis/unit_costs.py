@@ -20,7 +20,8 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from optimizer.analysis.flows import ZERO, NodeIndex, commodity_table, process_flows
+from optimizer.analysis.flows import ZERO, NodeIndex, process_flows
+from optimizer.instance.chain import commodity_table
 from optimizer.solution import Solution
 
 PROCESS_COSTS = ("system", "energy", "material", "waste", "capex")

@@ -4,8 +4,8 @@ A results folder records flows by commodity (balance.csv, trade.csv) and by stag
 which stage a commodity is at. The material-flow diagram needs both, so the report reads two small
 tables of the instance named in summary.json, when it can find that folder: ``commodities.csv``
 (commodity → stage, and whether it bears rare earths) and ``process_io.csv`` (which commodities each
-process consumes, and the stage it makes: that of its largest rare-earth output, as the accounts
-define it). Nothing else of the instance is read, and nothing of the solver.
+process consumes, and the stage it makes), through ``optimizer.instance.chain``, as the accounts
+do. Nothing of the solver is read.
 
 >>> chain = read_chain("toy", Path("."))
 >>> chain.commodity_stage["NdPr_oxide"], chain.process_stage["separation_light"]
@@ -21,17 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-# The stages of commodities.csv, in the order material moves along the chain (INTERFACE.md).
-STAGES = (
-    "ore",
-    "concentrate",
-    "intermediate",
-    "oxide",
-    "metal",
-    "alloy",
-    "functional_material",
-    "end_of_life",
-)
+from optimizer.errors import InputError
+from optimizer.instance import load_instance
+from optimizer.instance.chain import commodity_table, process_stages
+
 STAGE_LABELS = {
     "ore": "ore",
     "concentrate": "concentrate",
@@ -76,27 +69,17 @@ def read_chain(instance_name: str, results_dir: Path) -> Chain | None:
     if folder is None or not (folder / "process_io.csv").is_file():
         return None
     try:
-        commodities = pd.read_csv(folder / "commodities.csv", dtype=str, keep_default_na=False)
-        recipe = pd.read_csv(folder / "process_io.csv", dtype=str, keep_default_na=False)
-        if "period" in commodities.columns:  # rows with a period only change prices
-            commodities = commodities[commodities["period"].str.strip() == ""]
-        commodities = commodities.set_index("commodity")
-        unit = commodities["unit"].str.lower() if "unit" in commodities.columns else pd.Series("", commodities.index)
-        commodity_stage = commodities["stage"].str.strip()
-        rare_earth = (unit.str.strip() == "") | unit.str.contains("reo")
-        recipe["coefficient"] = pd.to_numeric(recipe["coefficient"])
-        recipe["stage"] = recipe["commodity"].map(commodity_stage)
-        recipe["rare_earth"] = recipe["commodity"].map(rare_earth).fillna(False).astype(bool)
-    except (KeyError, ValueError, pd.errors.ParserError):
+        instance = load_instance(folder)
+    except InputError:
         return None
-    # The stage a process makes: that of its largest rare-earth output, else of its largest output.
-    outputs = recipe[recipe["direction"] == "out"]
-    ranked = outputs.assign(rank=outputs["rare_earth"].astype(int) * 1e12 + outputs["coefficient"])
-    process_stage = ranked.sort_values("rank", kind="stable").groupby("process")["stage"].last()
-    inputs = recipe[(recipe["direction"] == "in") & recipe["rare_earth"]]
-    stage_inputs = inputs[["process", "commodity", "coefficient", "stage"]].assign(
-        process_stage=inputs["process"].map(process_stage)
-    )
+    commodities = commodity_table(instance)
+    commodity_stage, rare_earth = commodities["stage"], commodities["rare_earth"]
+    process_stage = process_stages(instance).set_index("process")["process_stage"]
+    recipe = instance.table("process_io")
+    inputs = recipe[(recipe["direction"] == "in") & recipe["commodity"].map(rare_earth).fillna(False).astype(bool)]
+    stage_inputs = inputs[["process", "commodity", "coefficient"]].assign(
+        stage=inputs["commodity"].map(commodity_stage), process_stage=inputs["process"].map(process_stage)
+    )[["process", "commodity", "coefficient", "stage", "process_stage"]]
     return Chain(
         commodity_stage=commodity_stage,
         rare_earth=rare_earth,

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from optimizer.report.chain import STAGE_LABELS, STAGES
+from optimizer.instance.schema import STAGES
+from optimizer.report.chain import STAGE_LABELS
 from optimizer.report.folder import ResultsFolder
 from optimizer.report.style import GREY, LOSS_RED, colour_map, empty, finish, money, percent
 

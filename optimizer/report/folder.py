@@ -26,48 +26,10 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.report.chain import Chain, read_chain
 
-# The columns of every table of a results folder (INTERFACE.md), so that a missing file reads as an
-# empty table with the right columns.
-TABLE_COLUMNS: dict[str, list[str]] = {
-    "activity": ["process", "region", "period", "activity", "capacity", "capacity_dual"],
-    "trade": ["commodity", "origin", "destination", "period", "shipped", "arrived", "cost"],
-    "delivered": ["region", "commodity", "period", "demand", "delivered", "unmet"],
-    "balance": [
-        "region",
-        "commodity",
-        "period",
-        "produced",
-        "consumed",
-        "imports",
-        "exports",
-        "delivered",
-        "disposed",
-        "stock_change",
-        "marginal_value",
-    ],
-    "builds": ["process", "region", "period", "built"],
-    "sourcing": ["region", "commodity", "period", "origin_region", "origin_kind", "tonnes", "share"],
-    "stage_sourcing": ["region", "stage", "period", "origin_region", "origin_kind", "tonnes", "share"],
-    "mfa": [
-        "stage",
-        "region",
-        "period",
-        "production",
-        "imports",
-        "exports",
-        "net_imports",
-        "consumed",
-        "delivered",
-        "disposed",
-        "stock_change",
-        "transit_losses",
-        "process_losses",
-    ],
-    "mfca": ["stage", "region", "period", "category", "to_products", "to_losses"],
-    "value_added": ["stage", "region", "period", "basis", "input_value", "output_value", "value_added"],
-}
+TABLE_COLUMNS = RESULT_COLUMNS  # a missing file reads as an empty table with these columns
 TEXT_COLUMNS = {
     "process",
     "region",
