@@ -30,7 +30,14 @@ from optimizer.output.console import (
     print_table,
     progress,
 )
-from optimizer.output.results import default_out, write_folder, write_sweep, write_table
+from optimizer.output.results import (
+    check_replaceable,
+    default_out,
+    folder_name,
+    write_folder,
+    write_sweep,
+    write_table,
+)
 
 app = typer.Typer(
     help="reeopt: least-cost sourcing, marginal values and build-outs of the rare earth supply chain.",
@@ -86,6 +93,8 @@ def solve(
     scenarios = scenario or [None]
     if out is not None and len(scenarios) > 1:
         raise InputError("--out names one folder; with several --scenario, leave it out")
+    if out is not None:
+        check_replaceable(out)
     worst = EXIT_OK
     for name in scenarios:
         with progress(err_console, quiet) as step:
@@ -169,9 +178,9 @@ def compare(
     with progress(err_console, quiet) as step:
         solutions, table = api.compare(instance, scenario, objective=objective, progress=step)
         step("write")
-        folder = out or default_out(solutions[0].instance.name, "").parent / solutions[0].instance.name
+        folder = out or default_out(solutions[0].instance.name)
         for solution in solutions:
-            api.write(solution, folder / solution.instance.scenario)
+            api.write(solution, folder / folder_name(solution.instance.scenario))
         write_table(table, folder / "comparison.csv")
     if not quiet:
         print_comparison(out_console, table)

@@ -42,7 +42,9 @@ def coefficient_report(model: Model) -> dict:
         positions = np.flatnonzero(keep)
         low, high = positions[np.argmin(values[keep])], positions[np.argmax(values[keep])]
         report[name] = {"min": float(values[low]), "max": float(values[high])}
-        if values[high] / values[low] > RANGE_LIMITS[name]:
+        with np.errstate(over="ignore"):  # a range past 1e308 is still too wide
+            too_wide = values[high] / values[low] > RANGE_LIMITS[name]
+        if too_wide:
             warnings.append(
                 f"{name} coefficients span {values[low]:.3g} to {values[high]:.3g} (more than "
                 f"{RANGE_LIMITS[name]:.0e}): smallest at {_where(model, matrix, name, low)}, largest at "
@@ -110,7 +112,7 @@ def estimate_nonzeros(instance) -> int:
     """Nonzeros of the model from the expanded tables, before building it."""
     processes = instance.expanded("processes")
     recipe_size = instance.table("process_io").groupby("process").size()
-    activity = int(processes["process"].map(recipe_size).fillna(0).sum())
+    activity = int(processes["process"].map(recipe_size).fillna(0).to_numpy(dtype=float).sum())
     trade = 2 * len(instance.expanded("trade"))
     return activity + trade + len(instance.expanded("demand")) + len(processes)
 

@@ -55,8 +55,6 @@ def effective_inputs(instance: Instance) -> dict[str, str]:
     """The tables (scenario applied) and settings the model was built from, as files of ``inputs/``."""
     files = {}
     for name, frame in instance.tables.items():
-        if frame.empty:
-            continue
         table = frame.drop(columns="line")
         for column in TABLES[name].columns:
             if column.kind == "list":

@@ -95,8 +95,19 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
                 expected="a list of mappings with table and one of " + ", ".join(OPERATIONS),
             )
         )
+    extends = data.get("extends")
+    if extends is not None and not isinstance(extends, str):
+        raise InputError(
+            Problem(
+                name,
+                f"extends '{extends}' is not a scenario name",
+                line=line_of(lines, ("extends",)),
+                column="extends",
+                expected="the name of another scenario of the instance",
+            )
+        )
     objective = data.get("objective")
-    if objective is not None and objective not in OBJECTIVES:
+    if objective not in (None, *OBJECTIVES):
         raise InputError(
             Problem(
                 name,
@@ -105,6 +116,17 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
                 expected="cost or value",
             )
         )
+    for key in ("name", "description"):
+        if isinstance(data.get(key), list | dict):
+            raise InputError(
+                Problem(
+                    name,
+                    f"'{key}' is not text",
+                    line=line_of(lines, (key,)),
+                    column=key,
+                    expected="a word or a sentence",
+                )
+            )
     return Scenario(
         name=str(data.get("name") or path.stem),
         description=str(data.get("description") or ""),
@@ -113,7 +135,7 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
         lines=lines,
         path=path,
         objective=objective,
-        extends=data.get("extends"),
+        extends=extends,
     )
 
 
@@ -182,8 +204,18 @@ def _touches_names(change: dict) -> bool:
 def _extension_chain(instance: Instance, name_or_file) -> list[Scenario]:
     chain: list[Scenario] = []
     seen: set[str] = set()
-    current = name_or_file
+    current, child = name_or_file, None
     while current is not None:
+        if child is not None and scenario_path(instance, current) is None:
+            raise InputError(
+                Problem(
+                    child.file,
+                    f"extends '{current}', which is no scenario of {instance.name}",
+                    line=line_of(child.lines, ("extends",)),
+                    column="extends",
+                    expected="one of " + (", ".join(list_scenarios(instance)) or "none"),
+                )
+            )
         scenario = load_scenario(instance, current)
         if scenario.file in seen:
             raise InputError(
@@ -196,7 +228,7 @@ def _extension_chain(instance: Instance, name_or_file) -> list[Scenario]:
             )
         seen.add(scenario.file)
         chain.insert(0, scenario)
-        current = scenario.extends
+        current, child = scenario.extends, scenario
     return chain
 
 
@@ -226,7 +258,7 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         if key not in CHANGE_KEYS:
             raise fail(f"unknown key '{key}'", str(key), "one of " + ", ".join(CHANGE_KEYS))
     table_name = change.get("table")
-    if table_name not in TABLES:
+    if not isinstance(table_name, str) or table_name not in TABLES:
         raise fail(f"'{table_name}' is not a table", "table", "one of " + ", ".join(TABLES))
     table = TABLES[table_name]
     operations = [op for op in OPERATIONS if op in change]
@@ -238,7 +270,7 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
     if operation == "add":
         if "where" in change or "periods" in change:
             raise fail("'add' takes neither where nor periods (give period in the rows)", operation)
-        tables[table_name] = _added(frame, table, change["add"], fail)
+        tables[table_name] = _added(instance, frame, table, change["add"], fail)
         return
 
     match = _where(frame, table, change.get("where"), fail)
@@ -265,7 +297,9 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         if column.name in table.key and column.name != "period":
             raise fail(f"cannot {operation} the key column '{column.name}'", operation, "a non-key column")
         if operation == "set":
-            frame.loc[match, column.name] = _cell(column, value, fail, operation)
+            cell = _cell(column, value, fail, operation)
+            _check_names(instance, table, {column.name: cell}, fail, operation)
+            frame.loc[match, column.name] = cell
         else:
             if column.kind != "number" or column.name == "period":
                 raise fail(f"cannot scale '{column.name}'", operation, "a numeric column")
@@ -333,7 +367,7 @@ def _where(frame: pd.DataFrame, table: Table, where, fail: _Fail) -> np.ndarray:
             numbers = [_cell(Column(column.name, kind="number", minimum=None), v, fail, "where") for v in values]
             hit = cells.isin(numbers).to_numpy()
             if any(math.isnan(n) for n in numbers):
-                hit |= cells.isna().to_numpy()
+                hit = hit | cells.isna().to_numpy()
         elif column.kind == "list":
             names = {str(v) for v in values}
             hit = cells.map(lambda items, names=names: bool(names & set(items))).to_numpy(dtype=bool)
@@ -399,7 +433,7 @@ def _materialise(
     return result, (np.r_[match, np.zeros(len(copies), dtype=bool)] | copied) & in_range
 
 
-def _added(frame: pd.DataFrame, table: Table, rows, fail: _Fail) -> pd.DataFrame:
+def _added(instance: Instance, frame: pd.DataFrame, table: Table, rows, fail: _Fail) -> pd.DataFrame:
     if isinstance(rows, dict):
         rows = [rows]
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
@@ -415,11 +449,43 @@ def _added(frame: pd.DataFrame, table: Table, rows, fail: _Fail) -> pd.DataFrame
             if column.required and column.name not in row and column.value_required:
                 raise fail(f"an added row needs '{column.name}'", "add", column.expected)
             cells[column.name] = _cell(column, row.get(column.name), fail, "add")
+        _check_names(instance, table, cells, fail, "add")
         new.append(cells)
     result = pd.concat([frame, pd.DataFrame(new)], ignore_index=True)
     result.attrs = frame.attrs
     _check_unique(result, table, fail, "add")
     return result
+
+
+REFERENCES = {
+    "region": "regions",
+    "origin": "regions",
+    "destination": "regions",
+    "commodity": "commodities",
+    "process": "process_io",
+}
+
+
+def _check_names(instance: Instance, table: Table, cells: dict, fail: _Fail, key: str) -> None:
+    """Names and periods a change writes must exist, and the error must point at the scenario."""
+    for column, value in cells.items():
+        if column == "period" and value == value and value not in instance.periods:
+            raise fail(
+                f"period {value:g} is outside the horizon", key, "one of " + ", ".join(map(str, instance.periods))
+            )
+        if column in REFERENCES and table.name not in ("regions", "commodities", "process_io") and value:
+            source = REFERENCES[column]
+            known = set(
+                instance.table(source)[
+                    {"regions": "region", "commodities": "commodity", "process_io": "process"}[source]
+                ]
+            )
+            if value not in known and not (table.name == "trade" and value == "*"):
+                raise fail(
+                    f"'{value}' is not a known {column.replace('origin', 'region').replace('destination', 'region')}",
+                    key,
+                    f"a name defined in {source}.csv",
+                )
 
 
 def _check_unique(frame: pd.DataFrame, table: Table, fail: _Fail, key: str) -> None:

@@ -39,21 +39,25 @@ def load_yaml(path: Path) -> tuple[object, Lines]:
         ) from None
     lines: Lines = {}
     if node is not None:
-        _record(node, (), lines)
+        _record(node, (), lines, set())
     return data, lines
 
 
-def _record(node: yaml.Node, path: tuple, lines: Lines) -> None:
+def _record(node: yaml.Node, path: tuple, lines: Lines, seen: set[int]) -> None:
+    """Lines of every key and item. An alias is the same node object as its anchor: it is walked once,
+    so neither a recursive alias nor a "billion laughs" of nested aliases can make this loop forever."""
     lines[path] = node.start_mark.line + 1
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            _record(value_node, path + (key,), lines)
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            _record(value_node, path + (key,), lines, seen)
             lines[path + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for position, item in enumerate(node.value):
-            _record(item, path + (position,), lines)
+            _record(item, path + (position,), lines, seen)
 
 
 def line_of(lines: Lines, path: tuple) -> int | None:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.output.results import MARKER
 from tests.builders import write_instance
 
 # Stops the child at a chosen point of writing: REEOPT_TEST_PAUSE=staging (after three files are
@@ -67,7 +68,7 @@ os.fsync = fsync
 sys.stdout.write("STARTED\n")
 sys.stdout.flush()
 if sys.argv[1] == "write":
-    from optimizer.output.results import write_folder
+    from optimizer.output.results import MARKER, write_folder
     out, generation, n_files, rows = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     files = {f"table_{i:03d}.csv": "generation,row\n" + f"{generation},{i}\n" * rows for i in range(n_files)}
     files["summary.json"] = json.dumps({"generation": generation, "files": n_files})
@@ -124,9 +125,9 @@ def generation_of(out: Path) -> str | None:
         return None
     summary = json.loads((out / "summary.json").read_text())
     generation = summary["generation"]
-    expected = {f"table_{i:03d}.csv" for i in range(summary["files"])} | {"summary.json"}
+    expected = {f"table_{i:03d}.csv" for i in range(summary["files"])} | {"summary.json", MARKER}
     assert {p.name for p in out.iterdir()} == expected, "a partial or mixed folder"
-    for name in expected - {"summary.json"}:
+    for name in expected - {"summary.json", MARKER}:
         lines = (out / name).read_text().splitlines()
         assert len(lines) == ROWS + 1, (name, "cut short")
         assert {line.split(",")[0] for line in lines[1:]} == {generation}, (name, "written by two runs")

@@ -13,9 +13,8 @@ Never a traceback, never "internal error", never a hang, never a folder that cla
 the exit code says otherwise. Most runs are in-process (the ``reeopt`` fixture) under an alarm;
 a few go through a real process with a timeout.
 
-Each failure found so far is pinned by a deterministic ``xfail(strict=True)`` test, and the
-hypothesis tests set examples that hit a known failure aside (``known_bug``) so that they keep
-looking for new ones. ``pytest --slow`` runs 2000 mixed mutations (about five minutes).
+Every failure found so far has a deterministic regression test below (the ``reason`` strings record
+what each one did before it was fixed). ``pytest --slow`` runs 2000 mixed mutations (about five minutes).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import csv
 import io
 import json
 import math
-import re
 import shutil
 import signal
 import subprocess
@@ -35,7 +33,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, example, given, reject, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from tests.builders import copy_instance
@@ -89,52 +87,6 @@ def reference(tmp_path_factory) -> Path:
 
 def files_of(folder: Path) -> dict[str, Path]:
     return {str(p.relative_to(folder)): p for p in folder.rglob("*") if p.is_file()}
-
-
-NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
-
-
-def has_huge_number(texts: list[str], limit: float = 1e9) -> bool:
-    for text in texts:
-        for token in NUMBER.findall(text):
-            with contextlib.suppress(ValueError, OverflowError):
-                if limit <= abs(float(token)) < math.inf:
-                    return True
-    return False
-
-
-def known_bug(run, out: Path, texts: list[str]) -> str | None:
-    """A failure already reported and pinned by a strict xfail test below; hypothesis skips these
-    examples (``reject``) so that the fuzz tests keep looking for new failures."""
-    if run.code == 1 and has_huge_number(texts):
-        summary = out / "summary.json"
-        status = json.loads(summary.read_text()).get("status") if summary.exists() else None
-        if "HiGHS rejected the model" in run.err or status == "error":
-            return "huge finite numbers reach HiGHS (test_huge_finite_numbers_are_solved_or_refused)"
-    if "RecursionError" in run.err and any("&" in text for text in texts):
-        return "recursive YAML alias (test_yaml_tags_are_data_never_code[9-*])"
-    if "internal error: TypeError" in run.err and ("unhashable" in run.err or "PathLike" in run.err):
-        return "a scenario's table or extends of the wrong type (test_scenarios_at_the_extremes)"
-    if "no such scenario" in run.err and any("extends" in text for text in texts):
-        return "extends naming no scenario (test_scenarios_at_the_extremes[extends nothing])"
-    if "output array is read-only" in run.err:
-        return "where on a blank number (test_scenarios_at_the_extremes[where a blank number])"
-    if "internal error: StopIteration" in run.err:
-        return "a CSV file whose first line is blank (test_a_csv_file_starting_with_a_blank_line_is_bad_input)"
-    if "KeyError: 'stock_change'" in run.err:
-        return "nothing flows at all (test_properties.py::test_an_instance_where_nothing_flows_is_solved)"
-    return None
-
-
-def instance_texts(folder: Path) -> list[str]:
-    return [p.read_bytes().decode("utf-8", errors="replace") for p in folder.rglob("*") if p.is_file()]
-
-
-def check_fuzzed(run, out: Path, reference: Path, names: tuple[str, ...], folder: Path) -> None:
-    """check_outcome, after setting aside the known bugs (see known_bug)."""
-    if known_bug(run, out, instance_texts(folder)):
-        reject()
-    check_outcome(run, out, reference, names)
 
 
 def check_outcome(run, out: Path, reference: Path, names: tuple[str, ...]) -> None:
@@ -243,7 +195,7 @@ def fuzz_bytes(reeopt, reference, name, ops):
         path = folder / name
         path.write_bytes(mutate_bytes(path.read_bytes(), ops))
         run = solve_in_process(reeopt, folder, out)
-        check_fuzzed(run, out, reference, TOY_FILES, folder)
+        check_outcome(run, out, reference, TOY_FILES)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -374,14 +326,9 @@ def fuzz_cells(reeopt, reference, name, ops, raw):
         path = folder / name
         write_rows(path, mutate_cells(read_rows(path), ops), raw)
         run = solve_in_process(reeopt, folder, out)
-        check_fuzzed(run, out, reference, TOY_FILES, folder)
+        check_outcome(run, out, reference, TOY_FILES)
 
 
-@pytest.mark.xfail(
-    reason="a CSV file whose first line is blank: reader.py takes next(csv.reader('')) for the header, "
-    "'internal error: StopIteration', exit 1",
-    strict=True,
-)
 @pytest.mark.parametrize("name", CSV_FILES)
 def test_a_csv_file_starting_with_a_blank_line_is_bad_input(reeopt, reference, name):
     with toy_copy(reference) as (folder, out):
@@ -416,8 +363,8 @@ HUGE_COEFFICIENT = (
 
 
 def extreme(cell: str, value: str, reason: str | None = None):
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(cell, value, marks=marks, id=f"{cell}={value}")
+    """A case; ``reason`` records the failure it once had (fixed: huge numbers are refused as bad input)."""
+    return pytest.param(cell, value, id=f"{cell}={value}")
 
 
 @pytest.mark.parametrize(
@@ -538,7 +485,7 @@ def run_scenario(reeopt, reference, text: str, known: bool = True):
         run = solve_in_process(reeopt, folder, out, "--scenario", scenario)
         names = TOY_FILES + ("fuzz.yaml", "north_export_ban.yaml")
         if known:
-            check_fuzzed(run, out, reference, names, folder)
+            check_outcome(run, out, reference, names)
         else:
             check_outcome(run, out, reference, names)
 
@@ -591,9 +538,7 @@ RECURSIVE_ALIAS = (
 
 
 @pytest.mark.parametrize("target", ["scenario", "instance.yaml"])
-@pytest.mark.parametrize(
-    "number", [*range(9), pytest.param(9, marks=pytest.mark.xfail(reason=RECURSIVE_ALIAS, strict=True))]
-)
+@pytest.mark.parametrize("number", range(10))
 def test_yaml_tags_are_data_never_code(reeopt, reference, tmp_path, number, target):
     marker = tmp_path / "code_ran"
     text = code_tags(marker)[number]
@@ -624,7 +569,6 @@ ALIAS_BOMB = (
 )
 
 
-@pytest.mark.xfail(reason=ALIAS_BOMB, strict=True, raises=Hang)
 @pytest.mark.parametrize("target", ["scenario", "instance.yaml"])
 def test_yaml_alias_bombs_do_not_hang(reeopt, reference, target):
     """Nine levels of nine aliases are 387 million strings if anything walks or prints them as a tree."""
@@ -654,7 +598,7 @@ def test_mutations_in_a_real_process(reference, name, ops):
         path = folder / name
         write_rows(path, mutate_cells(read_rows(path), ops), raw=True)
         done = run_process("solve", folder, "--out", out, "--quiet", timeout=SECONDS * 2)
-        check_fuzzed(done, out, reference, TOY_FILES, folder)
+        check_outcome(done, out, reference, TOY_FILES)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -663,8 +607,8 @@ def test_mutations_in_a_real_process(reference, name, ops):
 
 
 def settings_case(name: str, text: str, reason: str | None = None):
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(text, marks=marks, id=name)
+    """A case; ``reason`` records the failure it once had, now fixed and kept as a regression test."""
+    return pytest.param(text, id=name)
 
 
 @pytest.mark.parametrize(
@@ -708,11 +652,6 @@ def test_instance_settings_at_the_extremes(reeopt, reference, text):
             assert objective is not None and math.isfinite(objective), objective
 
 
-@pytest.mark.xfail(
-    reason="periods: {start: 2025, end: 100000000} (a 40-byte instance.yaml) exhausts memory before the memory "
-    "check: 'internal error: MemoryError' under a 3 GB limit, the kernel's OOM killer without one",
-    strict=True,
-)
 def test_a_hundred_million_periods_are_refused_not_allocated(tmp_path):
     import resource
 
@@ -729,8 +668,8 @@ def test_a_hundred_million_periods_are_refused_not_allocated(tmp_path):
         timeout=SECONDS,
         preexec_fn=limit_memory,
     )
-    assert "internal error" not in done.err and "Traceback" not in done.err, done.err
-    assert done.code == 2 and "instance.yaml" in done.err, (done.returncode, done.err)
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2 and "instance.yaml" in done.stderr, (done.returncode, done.stderr)
 
 
 SCENARIO_TABLE = "a change whose table is a mapping or a list: 'internal error: TypeError: unhashable type', exit 1"
@@ -792,7 +731,6 @@ def hostile_names(tmp_path: Path) -> dict[str, str]:
     return {"relative": "../../../escaped", "absolute": str(tmp_path / "victim")}
 
 
-@pytest.mark.xfail(reason=NAME_ESCAPE, strict=True)
 @pytest.mark.parametrize("where", ["scenario", "instance.yaml"])
 @pytest.mark.parametrize("kind", ["relative", "absolute"])
 def test_names_cannot_write_outside_results(reeopt, monkeypatch, tmp_path, where, kind):

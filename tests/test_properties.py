@@ -991,11 +991,6 @@ def test_duals_long_run(reeopt, spec):
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="when nothing flows at all (every capacity 0, demand penalised), the accounts fail: "
-    "'internal error: KeyError: stock_change' in analysis/sourcing.py, exit 1",
-    strict=True,
-)
 def test_an_instance_where_nothing_flows_is_solved(reeopt, tmp_path):
     folder = write_instance(
         tmp_path / "idle",

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import optimizer as reeopt
+from optimizer.errors import InputError
 from optimizer.output.columns import RESULT_COLUMNS
-from optimizer.output.results import write_folder
+from optimizer.output.results import MARKER, default_out, write_folder
 from tests.random_instances import random_instance
 
 COLUMNS = {f"{name}.csv": RESULT_COLUMNS[name] for name in ("activity", "trade", "delivered", "balance", "builds")}
@@ -106,8 +108,23 @@ def test_rewriting_replaces_the_folder_whole(tmp_path):
     out = tmp_path / "res"
     write_folder(out, {"a.csv": "x\n1\n", "b.csv": "y\n2\n"})
     write_folder(out, {"a.csv": "x\n3\n"})
-    assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "a.csv"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".res.") and p.is_dir()] == []
+
+
+def test_a_folder_reeopt_did_not_write_is_not_replaced(tmp_path, reeopt):
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    run = reeopt("solve", "toy", "--out", precious)
+    assert run.code == 2 and "refusing to replace it" in run.err
+    assert [p.name for p in precious.iterdir()] == ["thesis.tex"]
+    with pytest.raises(InputError):
+        write_folder(precious, {"a.csv": "x\n1\n"})
+
+
+def test_names_from_files_stay_under_results():
+    assert default_out("../../etc", "/tmp/victim") == Path("results") / "_.._etc" / "_tmp_victim"
 
 
 def test_a_crash_between_renames_is_recovered_by_the_next_run(tmp_path):

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.analysis.flows import ZERO, process_flows
-from optimizer.instance.chain import commodity_table, source_processes
+from optimizer.instance.chain import bears_rare_earth, source_processes
 from optimizer.solution import Solution
 
 ROUTE_COLUMNS = ["rank", "route", "regions", "tonnes", "cost_per_tonne"]
@@ -31,7 +31,6 @@ MIN_SHARE = 1e-6  # inflows below this share of a node are left out of the decom
 def flow_graph(solution: Solution, period: int) -> nx.DiGraph:
     """The rare-earth flows of one period; node attribute ``cost`` = own cost per tonne of output."""
     instance = solution.instance
-    rare_earth = commodity_table(instance)["rare_earth"]
     flows = process_flows(solution)
     flows = flows[(flows["period"] == period) & flows["rare_earth"]]
     ledger = solution["costs"]
@@ -70,7 +69,7 @@ def flow_graph(solution: Solution, period: int) -> nx.DiGraph:
         else:
             graph.add_edge(node, process, tonnes=row.tonnes, kind="input")
     trade = solution["trade"]
-    trade = trade[(trade["period"] == period) & trade["commodity"].map(rare_earth)]
+    trade = trade[(trade["period"] == period) & bears_rare_earth(instance, trade["commodity"])]
     for row in trade.itertuples(index=False):
         origin, destination = f"{row.commodity}@{row.origin}", f"{row.commodity}@{row.destination}"
         for node, region in ((origin, row.origin), (destination, row.destination)):

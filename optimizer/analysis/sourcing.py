@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from optimizer.analysis.flows import ZERO, NodeIndex, process_flows
-from optimizer.instance.chain import commodity_table, source_processes
+from optimizer.instance.chain import bears_rare_earth, source_processes
 from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.solution import Solution
 
@@ -36,13 +36,12 @@ def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
     flows = flows[flows["rare_earth"]]
     sources = source_processes(instance)
     flows = flows.merge(sources, on="process", how="left")
-    rare_earth = commodity_table(instance)["rare_earth"]
     trade = solution["trade"]
-    trade = trade[trade["commodity"].map(rare_earth)]
+    trade = trade[bears_rare_earth(instance, trade["commodity"])]
     balance = solution["balance"]
-    balance = balance[balance["commodity"].map(rare_earth)]
+    balance = balance[bears_rare_earth(instance, balance["commodity"])]
     delivered = solution["delivered"]
-    delivered = delivered[(delivered["delivered"] > ZERO) & delivered["commodity"].map(rare_earth)]
+    delivered = delivered[(delivered["delivered"] > ZERO) & bears_rare_earth(instance, delivered["commodity"])]
 
     mix = _origin_mix(flows, trade, balance)
     if mix is None:

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from optimizer.analysis.flows import ZERO, NodeIndex, process_flows
-from optimizer.instance.chain import commodity_table
+from optimizer.instance.chain import bears_rare_earth
 from optimizer.solution import Solution
 
 PROCESS_COSTS = ("system", "energy", "material", "waste", "capex")
@@ -32,9 +32,8 @@ def process_unit_costs(solution: Solution) -> pd.DataFrame:
     instance = solution.instance
     flows = process_flows(solution)
     flows = flows[flows["rare_earth"]]
-    rare_earth = commodity_table(instance)["rare_earth"]
     trade = solution["trade"]
-    trade = trade[trade["commodity"].map(rare_earth)]
+    trade = trade[bears_rare_earth(instance, trade["commodity"])]
     ledger = solution["costs"]
     own = (
         ledger[ledger["category"].isin(PROCESS_COSTS) & ledger["process"].notna()]

@@ -29,6 +29,13 @@ def commodity_table(instance: Instance) -> pd.DataFrame:
     return instance.derived(("commodities",), "commodity_table", _commodity_table)
 
 
+def bears_rare_earth(instance: Instance, commodities: pd.Series) -> np.ndarray:
+    """A boolean array: which of ``commodities`` bear rare earths (a plain array, so that it selects
+    rows even from an empty table)."""
+    flags = commodity_table(instance)["rare_earth"]
+    return commodities.map(flags).fillna(False).to_numpy(dtype=bool)
+
+
 def _commodity_table(instance: Instance) -> pd.DataFrame:
     table = instance.table("commodities")
     general = table[table["period"].isna()].set_index("commodity")

@@ -11,11 +11,14 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, display_name
 from optimizer.instance.expand import expand_table
 from optimizer.instance.reader import read_table
-from optimizer.instance.schema import TABLES
+from optimizer.instance.schema import LARGEST, TABLES
 from optimizer.instance.validate import check_references
 from optimizer.yamlio import line_of, load_yaml
 
 OBJECTIVES = ("cost", "value")
+MAX_PERIODS = 1000  # a horizon of more periods is a typo (and would not fit in memory)
+YEARS = (1, 9999)
+MAX_DISCOUNT_RATE = 1.0  # 100% a year
 SETTINGS = (
     "name",
     "description",
@@ -165,34 +168,46 @@ def _read_settings(path: Path) -> dict:
     periods = _periods(data["periods"], fail)
     lengths = _period_lengths(periods, data.get("period_lengths"), fail)
     settings = {
-        "name": str(data.get("name") or path.parent.name),
-        "description": str(data.get("description") or ""),
-        "currency": str(data.get("currency") or "USD"),
+        "name": _text(data, "name", path.parent.name, fail),
+        "description": _text(data, "description", "", fail),
+        "currency": _text(data, "currency", "USD", fail),
         "periods": periods,
         "period_lengths": lengths,
         "base_year": _number(data, "base_year", periods[0], fail, integer=True),
-        "discount_rate": _number(data, "discount_rate", 0.0, fail),
+        "discount_rate": _number(data, "discount_rate", 0.0, fail, maximum=MAX_DISCOUNT_RATE),
         "objective": str(data.get("objective") or "cost"),
     }
     if settings["objective"] not in OBJECTIVES:
         raise fail("objective", f"'{settings['objective']}' is not an objective", "cost or value")
     if data.get("unmet_penalty") is not None:
-        settings["unmet_penalty"] = _number(data, "unmet_penalty", None, fail)
+        settings["unmet_penalty"] = _number(data, "unmet_penalty", None, fail, maximum=LARGEST)
     return settings
 
 
-def _number(data: dict, key: str, default, fail, integer: bool = False):
+def _text(data: dict, key: str, default: str, fail) -> str:
+    """A setting that is a word or sentence (a list or mapping there is a mistake, and may be huge)."""
+    value = data.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, list | dict):
+        raise fail(key, f"'{key}' is not text", "a word or a sentence")
+    return str(value)
+
+
+def _number(data: dict, key: str, default, fail, integer: bool = False, maximum: float | None = None):
     value = data.get(key, default)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value or abs(value) == float("inf"):
         raise fail(key, f"'{value}' is not a finite number", "a finite number")
     if integer:
-        if int(value) != value:
-            raise fail(key, f"'{value}' is not a whole year", "a year")
+        if int(value) != value or not YEARS[0] <= value <= YEARS[1]:
+            raise fail(key, f"'{value}' is not a year", f"a whole year between {YEARS[0]} and {YEARS[1]}")
         return int(value)
     if value < 0:
         raise fail(key, f"{value} is negative", "a number >= 0")
+    if maximum is not None and value > maximum:
+        raise fail(key, f"{value} is too large", f"a number <= {maximum:g}")
     return float(value)
 
 
@@ -205,6 +220,8 @@ def _periods(spec, fail) -> tuple[int, ...]:
         values = [spec["start"], spec["end"], spec.get("step", 1)]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values) or values[2] < 1:
             raise fail("periods", "start, end and step must be whole years, step >= 1", expected)
+        if (values[1] - values[0]) // values[2] + 1 > MAX_PERIODS:
+            raise fail("periods", f"more than {MAX_PERIODS} periods", expected)
         periods = tuple(range(values[0], values[1] + 1, values[2]))
     elif isinstance(spec, list):
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in spec):
@@ -214,6 +231,8 @@ def _periods(spec, fail) -> tuple[int, ...]:
         raise fail("periods", f"'{spec}' is not a list of years", expected)
     if not periods:
         raise fail("periods", "no periods", expected)
+    if len(periods) > MAX_PERIODS or not all(YEARS[0] <= year <= YEARS[1] for year in periods):
+        raise fail("periods", f"at most {MAX_PERIODS} years between {YEARS[0]} and {YEARS[1]}", expected)
     if any(b <= a for a, b in zip(periods, periods[1:], strict=False)):
         raise fail("periods", "years must increase", expected)
     return periods
@@ -229,7 +248,7 @@ def _period_lengths(periods: tuple[int, ...], overrides, fail) -> tuple[float, .
         for year, length in overrides.items():
             if year not in lengths:
                 raise fail("period_lengths", f"{year} is not a period", "years listed in periods")
-            if isinstance(length, bool) or not isinstance(length, int | float) or not 0 < length < float("inf"):
-                raise fail("period_lengths", f"length '{length}' of {year} is not a positive number", "> 0")
+            if isinstance(length, bool) or not isinstance(length, int | float) or not 0 < length <= YEARS[1]:
+                raise fail("period_lengths", f"length '{length}' of {year} is not a number of years", "> 0 and <= 9999")
             lengths[year] = float(length)
     return tuple(lengths[t] for t in periods)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem, display_name
-from optimizer.instance.schema import Column, Table
+from optimizer.instance.schema import LARGEST, Column, Table
 
 _PANDAS_LINE = re.compile(r"line (\d+)")
 
@@ -36,7 +36,17 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
                 expected="a header row with the columns " + ", ".join(_header_hint(table)),
             )
         )
-    header = next(csv.reader(io.StringIO(text.splitlines()[0])))
+    first = text.splitlines()[0]
+    if not first.strip():
+        raise InputError(
+            Problem(
+                name,
+                "the first line is blank",
+                line=1,
+                expected="a header row with the columns " + ", ".join(_header_hint(table)),
+            )
+        )
+    header = next(csv.reader(io.StringIO(first)))
     header = [h.strip() for h in header]
     _check_header(header, table, name)
     try:
@@ -167,6 +177,7 @@ def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, prob
         bad_range |= ok & (values < column.minimum)
     if column.maximum is not None:
         bad_range |= ok & ((values >= column.maximum) if column.below_maximum else (values > column.maximum))
+    bad_range |= ok & (values.abs() > LARGEST)
     for line, value in zip(lines[bad_range], cells[bad_range], strict=True):
         problems.append(
             Problem(name, f"{value} is out of range", line=int(line), column=column.name, expected=column.expected)

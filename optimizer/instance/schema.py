@@ -23,6 +23,9 @@ ELEMENT_GROUPS = ("light", "heavy")
 DIRECTIONS = ("in", "out")
 OBSERVED_KINDS = ("activity", "trade", "delivered")
 INF = math.inf
+# Above this a number is a unit mistake, not data (HiGHS treats 1e20 as infinity and rejects matrix
+# entries from 1e15 on); blank means unlimited where a column allows it.
+LARGEST = 1e12
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Column:
                 parts.append(f">= {self.minimum:g}")
             if self.maximum is not None:
                 parts.append(("< " if self.below_maximum else "<= ") + f"{self.maximum:g}")
+            else:
+                parts.append(f"<= {LARGEST:g}")
             return " ".join(parts)
         if self.kind == "list":
             return "names separated by ';'"

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.errors import InputError, Problem
 from optimizer.solution import Solution
 
 # The files of a results folder in the order INTERFACE.md lists them.
@@ -38,8 +40,19 @@ TABLE_FILES = (
 )
 
 
-def default_out(instance_name: str, scenario: str) -> Path:
-    return Path("results") / instance_name / scenario
+def default_out(instance_name: str, scenario: str = "") -> Path:
+    """``results/<instance>/<scenario>/``, with names made safe: a ``name:`` in a file never escapes
+    ``results/`` (``../``, ``/abs``) nor hides (a leading dot)."""
+    return Path("results") / folder_name(instance_name) / (folder_name(scenario) if scenario else "")
+
+
+def folder_name(name: str) -> str:
+    """A name as one folder name: letters, digits, ``-``, ``_`` and inner dots; anything else becomes ``_``.
+
+    >>> folder_name("../../etc"), folder_name("/tmp/victim"), folder_name("cn_export_controls")
+    ('_.._etc', '_tmp_victim', 'cn_export_controls')
+    """
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(name)).lstrip(".") or "_"
 
 
 def write_solution(solution: Solution, out: Path, extra_files: Mapping[str, str | bytes] | None = None) -> Path:
@@ -55,8 +68,28 @@ def write_solution(solution: Solution, out: Path, extra_files: Mapping[str, str 
     return write_folder(out, files)
 
 
+MARKER = ".reeopt"  # in every folder written here: what may be replaced without asking
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse, before anything is computed, to replace what reeopt did not write (``--out ~``)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(Problem(str(out), "is a file", expected="a folder for the results"))
+    if out.is_dir() and any(out.iterdir()) and not ((out / MARKER).exists() or (out / "summary.json").exists()):
+        raise InputError(
+            Problem(
+                str(out),
+                "holds files reeopt did not write; refusing to replace it",
+                expected="a new or empty folder, or a folder reeopt wrote",
+            )
+        )
+
+
 def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
     out = Path(out)
+    check_replaceable(out)
+    files = {**files, MARKER: "written by reeopt; this folder is replaced whole by the next run into it\n"}
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         _recover(out)
