@@ -380,8 +380,8 @@ def sensitivity(
         write_folder(
             folder,
             {
-                "sensitivity.csv": ranking.to_csv(index=False, float_format="%.10g"),
-                "samples.csv": solved.to_csv(index=False, float_format="%.10g"),
+                "sensitivity.csv": ranking.to_csv(index=False, float_format="%.15g"),
+                "samples.csv": solved.to_csv(index=False, float_format="%.15g"),
             },
         )
     if not quiet:

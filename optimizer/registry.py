@@ -59,7 +59,7 @@ def effective_inputs(instance: Instance) -> dict[str, str]:
         for column in TABLES[name].columns:
             if column.kind == "list":
                 table[column.name] = table[column.name].map(";".join)
-        files[f"inputs/{name}.csv"] = table.to_csv(index=False, float_format="%.10g")
+        files[f"inputs/{name}.csv"] = table.to_csv(index=False, float_format="%.15g")
     settings = {key: getattr(instance, key) for key in (*SETTINGS, "scenario", "scenario_description")}
     settings["periods"], settings["period_lengths"] = list(instance.periods), list(instance.period_lengths)
     files["inputs/settings.json"] = json.dumps(settings, indent=1) + "\n"

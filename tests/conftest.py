@@ -5,12 +5,22 @@ import sys
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import settings
 
 from optimizer import cli
+
+# The same examples on every run (CI included): a property test that fails, fails every time, and a
+# fix can be checked against the very example that broke it. `pytest --slow` explores at random.
+settings.register_profile("reproducible", derandomize=True, database=None)
+settings.register_profile("explore")
 
 
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", default=False, help="run the long property-based tests")
+
+
+def pytest_configure(config):
+    settings.load_profile("explore" if config.getoption("--slow") else "reproducible")
 
 
 def pytest_collection_modifyitems(config, items):

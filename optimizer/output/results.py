@@ -60,10 +60,10 @@ def write_solution(solution: Solution, out: Path, extra_files: Mapping[str, str 
     files: dict[str, str | bytes] = {"summary.json": json.dumps(_jsonable(solution.summary), indent=2) + "\n"}
     for name in TABLE_FILES:
         if name in solution.tables:
-            files[f"{name}.csv"] = solution.tables[name].to_csv(index=False, float_format="%.10g")
+            files[f"{name}.csv"] = solution.tables[name].to_csv(index=False, float_format="%.15g")
     for name, table in solution.tables.items():
         if name not in TABLE_FILES:
-            files[f"{name}.csv"] = table.to_csv(index=False, float_format="%.10g")
+            files[f"{name}.csv"] = table.to_csv(index=False, float_format="%.15g")
     files.update(extra_files or {})
     return write_folder(out, files)
 
@@ -158,7 +158,7 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    staging.write_text(table.to_csv(index=False, float_format="%.10g"), encoding="utf-8")
+    staging.write_text(table.to_csv(index=False, float_format="%.15g"), encoding="utf-8")
     os.replace(staging, path)
     return path
 
@@ -171,7 +171,7 @@ def write_sweep(folder: Path, table: pd.DataFrame, summary: dict) -> Path:
         folder,
         {
             "samples.parquet": buffer.getvalue(),
-            "samples.csv": table.to_csv(index=False, float_format="%.10g"),
+            "samples.csv": table.to_csv(index=False, float_format="%.15g"),
             "summary.json": json.dumps(_jsonable(summary), indent=2) + "\n",
         },
     )
