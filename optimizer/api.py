@@ -183,7 +183,7 @@ def _sweep_setup(instance, scenario, vary):
         raise InputError(f"the base of the sweep is {reference.status}: sample around a feasible instance")
     from optimizer.analysis.sourcing import sourcing_tables
 
-    reference.tables["sourcing"] = sourcing_tables(reference)[0]
+    reference.tables["sourcing"] = sourcing_tables(reference, stages=False)[0]
     return base, spec, main_demand_regions(reference)
 
 

@@ -54,7 +54,7 @@ def solve_chunk(
             instance = apply_changes(study.base, [sample_scenario(spec, row, f"sample_{int(row['sample'])}")])
             solution = study.solve_instance(instance, accounts=False, restrict=None if exact else relaxed)
             if solution.tables:
-                solution.tables["sourcing"] = sourcing_tables(solution)[0]
+                solution.tables["sourcing"] = sourcing_tables(solution, stages=False)[0]
             outcome = comparison_row(solution, regions)
             outcome.pop("scenario")
             record.update(outcome)

@@ -29,8 +29,9 @@ SOURCING_COLUMNS = RESULT_COLUMNS["sourcing"]
 STAGE_COLUMNS = RESULT_COLUMNS["stage_sourcing"]
 
 
-def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``sourcing`` (per delivered commodity) and ``stage_sourcing`` (per stage's rare-earth feed)."""
+def sourcing_tables(solution: Solution, stages: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``sourcing`` (per delivered commodity) and ``stage_sourcing`` (per stage's rare-earth feed; None
+    when ``stages`` is false: a sweep needs only the first)."""
     instance = solution.instance
     flows = process_flows(solution)
     flows = flows[flows["rare_earth"]]
@@ -45,23 +46,23 @@ def sourcing_tables(solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     mix = _origin_mix(flows, trade, balance)
     if mix is None:
-        return pd.DataFrame(columns=SOURCING_COLUMNS), pd.DataFrame(columns=STAGE_COLUMNS)
+        return pd.DataFrame(columns=SOURCING_COLUMNS), pd.DataFrame(columns=STAGE_COLUMNS) if stages else None
     nodes, shares, origins = mix
     at = nodes.locate("c", delivered["region"], delivered["commodity"], delivered["period"])
     sourcing = _long(delivered[["region", "commodity", "period"]], shares[at], origins, delivered["delivered"])
+    sourcing = _finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS)
+    if not stages:
+        return sourcing, None
     fed = flows[flows["direction"] == "in"]
     feed = fed.groupby(["region", "process", "process_stage", "period"], as_index=False)["tonnes"].sum()
     at = nodes.locate("p", feed["region"], feed["process"], feed["period"])
-    stages = _long(
+    feeds = _long(
         feed[["region", "process_stage", "period"]].rename(columns={"process_stage": "stage"}),
         shares[at],
         origins,
         feed["tonnes"],
     )
-    return (
-        _finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS),
-        _finish(stages, ["region", "stage", "period"], STAGE_COLUMNS),
-    )
+    return sourcing, _finish(feeds, ["region", "stage", "period"], STAGE_COLUMNS)
 
 
 def _origin_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame):
