@@ -1,0 +1,37 @@
+"""The ``reeopt`` command: parse arguments, call the API, print. Nothing else lives here.
+
+Exit codes (INTERFACE.md): 0 solved (optimal, within the MIP gap, or a feasible point at the time
+limit, marked as such); 2 bad input or usage; 3 infeasible or unbounded; 4 time limit without a
+feasible solution; 1 anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from optimizer.cli import questions, run, uncertainty  # noqa: F401 - importing registers the commands
+from optimizer.cli.app import app, err_console, exit_code
+from optimizer.errors import EXIT_ERROR, EXIT_INPUT, InputError
+
+__all__ = ["app", "exit_code", "main"]
+
+
+def main() -> None:
+    try:
+        app()  # click handles usage errors itself (exit 2) and turns typer.Exit into the exit code
+    except InputError as error:
+        err_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_INPUT)
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted[/red]")
+        sys.exit(EXIT_ERROR)
+    except Exception as error:  # noqa: BLE001 - the last line of defence of a command-line tool
+        if os.environ.get("REEOPT_DEBUG"):
+            raise
+        err_console.print(
+            f"[red]internal error:[/red] {type(error).__name__}: {error}\n"
+            "Set REEOPT_DEBUG=1 to see the traceback, and please report it.",
+            highlight=False,
+        )
+        sys.exit(EXIT_ERROR)
