@@ -199,7 +199,7 @@ def cost_ledger(model: Model, x: np.ndarray) -> pd.DataFrame:
     weight = data.weight
     parts = []
 
-    def entries(source: str, family_name: str, category: str, index: pd.DataFrame, amount: np.ndarray) -> None:
+    def entries(source: str, category: str, index: pd.DataFrame, amount: np.ndarray) -> None:
         used = np.abs(amount) > ZERO
         if used.any():
             frame = pd.DataFrame(_names(data, index[used].reset_index(drop=True)))
@@ -217,7 +217,7 @@ def cost_ledger(model: Model, x: np.ndarray) -> pd.DataFrame:
                 amount = -per_unit * (data.demand["quantity"].to_numpy() - x[family.ids])
             else:
                 amount = per_unit * x[family.ids]
-            entries(name, name, category, family.index, amount)
+            entries(name, category, family.index, amount)
 
     build = lp.columns["build"]
     if build.size:
@@ -225,7 +225,7 @@ def cost_ledger(model: Model, x: np.ndarray) -> pd.DataFrame:
         buildable = data.processes[data.processes["max_build"] > 0].reset_index(drop=True)
         b = available["build"].to_numpy()
         amount = buildable["capex"].to_numpy()[b] * build.index["unit"].to_numpy()[b] * x[build.start + b]
-        entries("build", "build", "capex", available[["p", "r", "t"]], amount)
+        entries("build", "capex", available[["p", "r", "t"]], amount)
     columns = ["category", "source", "process", "region", "commodity", "origin", "destination", "period", "amount"]
     if not parts:
         return pd.DataFrame(columns=columns)

@@ -17,7 +17,6 @@ the main demand regions, marginal values of the key products), plus yearly figur
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -189,9 +188,3 @@ def summarize(results: pd.DataFrame, spec: UncertaintySpec, seconds: float) -> d
         "build_probability": builds,
         "objective_movers": movers,
     }
-
-
-def timed(function, *args, **kwargs):
-    started = time.perf_counter()
-    value = function(*args, **kwargs)
-    return value, time.perf_counter() - started

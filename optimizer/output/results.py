@@ -175,11 +175,3 @@ def write_sweep(folder: Path, table: pd.DataFrame, summary: dict) -> Path:
             "summary.json": json.dumps(_jsonable(summary), indent=2) + "\n",
         },
     )
-
-
-def read_summary(folder: Path) -> dict:
-    return json.loads((Path(folder) / "summary.json").read_text())
-
-
-def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    return {path.stem: pd.read_csv(path) for path in sorted(Path(folder).glob("*.csv"))}
