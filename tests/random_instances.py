@@ -41,8 +41,13 @@ def random_instance(
     lumpy: bool = True,
     price: float | None = None,
     penalty: float | None = None,
+    backstop: float | None = None,
 ) -> Path:
-    """Write a random instance; ``lumpy=False`` keeps it an LP, ``price``/``penalty`` override demand's."""
+    """Write a random instance; ``lumpy=False`` keeps it an LP, ``price``/``penalty`` override demand's.
+
+    ``backstop``: a source of each demanded commodity in each demanding region, unlimited, at this
+    cost per tonne, so that even hard demand can always be met (the draw is feasible by construction).
+    """
     rng = np.random.default_rng(seed)
     regions = [f"R{i}" for i in range(int(rng.integers(2, 5)))]
     periods = PERIOD_CHOICES[int(rng.integers(0, len(PERIOD_CHOICES)))]
@@ -138,6 +143,15 @@ def random_instance(
             row["price"] = price
         if penalty is not None and not hard_demand:
             row["penalty"] = penalty
+
+    if backstop is not None:
+        for row in demand:
+            name = f"backstop_{row['commodity']}"
+            if not any(io["process"] == name for io in process_io):
+                process_io.append(
+                    {"process": name, "commodity": row["commodity"], "direction": "out", "coefficient": 1}
+                )
+            processes.append({"process": name, "region": row["region"], "capacity": "", "cost_system": backstop})
 
     quotas = None
     exporters = sorted({row["origin"] for row in trade if row["commodity"] in ("ox_1", "ox_3")})

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import optimizer as reeopt
+from tests.accounting import mfca_allocated_and_expected, period_weights
 from tests.builders import chain_instance, copy_instance
 from tests.random_instances import random_instance
 
@@ -46,6 +47,39 @@ def test_toy_headlines(toy):
         "region": "NORTH",
         "loss_cost": pytest.approx(62_798.333333),
     }
+
+
+def test_toy_value_added_at_marginal_values_is_output_minus_input_value(toy):
+    """value_added.csv, basis marginal_value, by hand from instances/toy/README.md's marginal values.
+
+    * EAST magnets: in 95 × 1,278 + 5 × 3,328 = 138,050; out 100 × 2,380.5 = 238,050; added 100,000
+      (the magnet plant's 1,000/t: at marginal values a stage adds exactly its costs).
+    * NORTH mining: out 300 × 100 = 30,000. NORTH separation: in 30,000; out 75 × 1,228 + 210 × (−10)
+      = 90,000; added 60,000 (300 t × 200/t).
+    * SOUTH mining: out 50 × 300 = 15,000. SOUTH separation: in 15,000; out 20 × 1,198 + 5 × 3,248 +
+      20 × (−10) = 40,000; added 25,000 (50 t × 500/t).
+
+    At reference prices (NdPr 1,500, CeO2 5, Dy2O3 4,000, magnet 3,000; concentrates unpriced) it
+    differs: EAST in 95 × 1,500 + 5 × 4,000 = 162,500, out 300,000, added 137,500; NORTH oxide out
+    75 × 1,500 + 210 × 5 = 113,550; SOUTH oxide out 20 × 1,500 + 5 × 4,000 + 20 × 5 = 50,100.
+    """
+    table = toy["value_added"].set_index(["basis", "region", "stage"])
+    expected = {
+        ("marginal_value", "EAST", "functional_material"): (138_050, 238_050),
+        ("marginal_value", "NORTH", "concentrate"): (0, 30_000),
+        ("marginal_value", "NORTH", "oxide"): (30_000, 90_000),
+        ("marginal_value", "SOUTH", "concentrate"): (0, 15_000),
+        ("marginal_value", "SOUTH", "oxide"): (15_000, 40_000),
+        ("reference_price", "EAST", "functional_material"): (162_500, 300_000),
+        ("reference_price", "NORTH", "oxide"): (0, 113_550),
+        ("reference_price", "SOUTH", "oxide"): (0, 50_100),
+    }
+    assert sorted(table.index) == sorted(expected)
+    for key, (value_in, value_out) in expected.items():
+        row = table.loc[key]
+        assert row["input_value"] == pytest.approx(value_in, rel=1e-6, abs=1e-6), key
+        assert row["output_value"] == pytest.approx(value_out, rel=1e-6), key
+        assert row["value_added"] == pytest.approx(value_out - value_in, rel=1e-6), key
 
 
 def test_a_region_without_imports_is_all_domestic(tmp_path):
@@ -121,42 +155,47 @@ def test_mfa_closes(random_solution):
 
 
 def test_mfca_adds_up_to_the_total_cost_plus_input_values(random_solution):
-    solution = random_solution
-    instance = solution.instance
-    weight = dict(
-        zip(instance.periods, np.array(instance.discount_factors) * np.array(instance.period_lengths), strict=True)
-    )
-    mfca = solution["mfca"]
-    allocated = ((mfca["to_products"] + mfca["to_losses"]) * mfca["period"].map(weight)).sum()
-    costs = sum(v for k, v in solution.summary["costs"].items() if k != "penalty")
-    mv = solution["balance"].set_index(["region", "commodity", "period"])["marginal_value"]
-    recipe = instance.table("process_io")
-    activity = solution["activity"].merge(recipe[recipe["direction"] == "in"], on="process")
-    inputs = (
-        activity["activity"]
-        * activity["coefficient"]
-        * mv.reindex(pd.MultiIndex.from_frame(activity[["region", "commodity", "period"]])).fillna(0).to_numpy()
-        * activity["period"].map(weight)
-    ).sum()
-    trade = solution["trade"]
-    imports = (
-        trade["shipped"]
-        * mv.reindex(pd.MultiIndex.from_frame(trade[["origin", "commodity", "period"]])).to_numpy()
-        * trade["period"].map(weight)
-    ).sum()
-    assert allocated == pytest.approx(costs + inputs + imports, rel=1e-7, abs=1e-6)
-    assert (mfca["loss_share"].between(0, 1)).all()
+    allocated, expected = mfca_allocated_and_expected(random_solution)
+    assert allocated == pytest.approx(expected, rel=1e-7, abs=1e-6)
+    assert (random_solution["mfca"]["loss_share"].between(0, 1)).all()
+
+
+def ledger_totals(solution) -> pd.Series:
+    """Σ disc·len·amount of the cost ledger, per category."""
+    weight = period_weights(solution.instance)
+    ledger = solution["costs"]
+    return (ledger["amount"] * ledger["period"].map(weight)).groupby(ledger["category"]).sum()
 
 
 def test_cost_ledger_adds_up_to_the_summary(random_solution):
-    instance = random_solution.instance
-    weight = dict(
-        zip(instance.periods, np.array(instance.discount_factors) * np.array(instance.period_lengths), strict=True)
-    )
-    ledger = random_solution["costs"]
-    totals = (ledger["amount"] * ledger["period"].map(weight)).groupby(ledger["category"]).sum()
+    totals = ledger_totals(random_solution)
     for category, value in random_solution.summary["costs"].items():
         assert totals.get(category, 0.0) == pytest.approx(value, rel=1e-9, abs=1e-6)
+
+
+def test_cost_ledger_of_a_discounted_build_adds_up_to_the_summary(tmp_path):
+    """A build discounted over two years: the chain's mine (no capacity of its own) builds 50 t/yr in
+    2025 at capex 8 per t/yr-year; discount rate 10 %, weights 1 and 1/1.1.
+
+    The ledger charges 400 of capex in each year's own money; the summary, 400 × (1 + 1/1.1) =
+    763.636; system 1,500 a year (50 t ore at 10 + 20), 2,863.636; trade 225 a year, 429.545.
+    """
+    folder = chain_instance(
+        tmp_path / "c",
+        periods=[2025, 2026],
+        discount_rate=0.1,
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 0, "cost_system": 10, "capex": 8, "max_build": 100},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+        ],
+    )
+    solution = reeopt.solve(folder)
+    weights = 1 + 1 / 1.1
+    expected = {"capex": 400 * weights, "system": 1_500 * weights, "trade": 225 * weights}
+    totals = ledger_totals(solution)
+    for category, value in solution.summary["costs"].items():
+        assert value == pytest.approx(expected.get(category, 0.0), rel=1e-6, abs=1e-9), category
+        assert totals.get(category, 0.0) == pytest.approx(value, rel=1e-9, abs=1e-6), category
 
 
 def test_tracing_is_invariant_to_row_order(tmp_path):

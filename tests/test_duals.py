@@ -9,6 +9,7 @@ import pytest
 import optimizer as reeopt
 from optimizer.model import build_model
 from optimizer.solver import HighsSolver
+from tests.builders import chain_instance
 from tests.random_instances import random_instance
 
 DELTA = 1e-3
@@ -120,14 +121,20 @@ def test_strong_duality(tmp_path, seed):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_cost_and_value_objectives_agree_when_prices_exceed_costs(tmp_path, seed):
-    """Hard demand priced far above any marginal value: both objectives deliver all of it, at the same cost."""
-    folder = random_instance(tmp_path / "inst", seed, hard_demand=True, lumpy=False, price=50_000)
+    """Hard demand priced far above any marginal value: both objectives deliver all of it, at the same cost.
+
+    A backstop source at 20,000/t beside every demand keeps each draw feasible, and caps every
+    marginal value of a demanded commodity below the price of 50,000.
+    """
+    folder = random_instance(tmp_path / "inst", seed, hard_demand=True, lumpy=False, price=50_000, backstop=20_000)
     cost = reeopt.solve(folder)
-    if cost.status == "infeasible":
-        pytest.skip("this draw cannot meet its hard demand")
+    assert cost.status == "optimal"
     assert cost["balance"]["marginal_value"].max() < 50_000
     value = reeopt.solve(folder, objective="value")
-    assert value["delivered"]["delivered"].to_numpy() == pytest.approx(cost["delivered"]["delivered"].to_numpy())
+    assert value.status == "optimal"
+    delivered = cost["delivered"]
+    assert delivered["delivered"].to_numpy() == pytest.approx(delivered["demand"].to_numpy())
+    assert value["delivered"]["delivered"].to_numpy() == pytest.approx(delivered["delivered"].to_numpy())
     assert sum(value.summary["costs"].values()) == pytest.approx(cost.objective, rel=1e-7)
 
 
@@ -140,3 +147,67 @@ def test_value_objective_equals_cost_objective_when_price_equals_penalty(tmp_pat
     weights = [weight(reeopt.load(folder), p) for p in demand["period"]]
     constant = float(np.sum(900 * demand["demand"].to_numpy() * weights))
     assert value.objective == pytest.approx(constant - cost.objective, rel=1e-7)
+
+
+def test_value_objective_marginal_values_have_the_cost_objectives_sign_and_size():
+    """On the toy both objectives deliver the same flows, so every node's marginal value is the same.
+
+    Under the value objective it is the value of one more tonne available at the node: one more
+    magnet in EAST saves making one, 1,000 + 0.95 × 1,278 + 0.05 × 3,328 = 2,380.5 (instances/toy/
+    README.md), the cost objective's cost of one more tonne demanded; one more tonne of CeO2 in
+    NORTH would be disposed of at 10/t, so it is worth −10 under both.
+    """
+    cost, value = reeopt.solve("toy"), reeopt.solve("toy", objective="value")
+    assert value.status == "optimal"
+    key = ["region", "commodity", "period"]
+    by_value = value["balance"].set_index(key)["marginal_value"]
+    assert by_value[("EAST", "ndfeb_magnet", 2025)] == pytest.approx(2_380.5, rel=1e-6)
+    assert by_value[("NORTH", "CeO2", 2025)] == pytest.approx(-10, rel=1e-6)
+    by_cost = cost["balance"].set_index(key)["marginal_value"]
+    assert by_value.to_dict() == pytest.approx(by_cost.to_dict(), rel=1e-6, abs=1e-9)
+
+
+def capacity_dual_chain(folder, capex, capacity=50):
+    """The chain's mine (50 t/yr, buildable up to 100 more at ``capex``); B wants 90 t, unmet at 100/t."""
+    return chain_instance(
+        folder,
+        processes=[
+            {"process": "mine", "region": "A", "capacity": capacity, "cost_system": 10}
+            | {"capex": capex, "max_build": 100},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+        ],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 90, "penalty": 100}],
+    )
+
+
+def test_capacity_dual_is_the_saving_of_one_more_unit_when_building_does_not_pay(tmp_path):
+    """A capacity with a build option is a capacity row; its dual is reported as a saving, >= 0.
+
+    One more t/yr of mining gives 0.9 t metal in B, which saves 0.9 × 100 of penalty and costs
+    10 + 20 + 0.9 × 5 = 34.5: it is worth 55.5, below the capex of 80, so nothing is built and the
+    row binds at 50 with dual 55.5. Objective 500 + 1,000 + 225 + 45 × 100 = 6,225; with 51 t/yr of
+    capacity it is 55.5 lower (the finite difference of the reported dual).
+    """
+    solution = reeopt.solve(capacity_dual_chain(tmp_path / "c", capex=80))
+    assert solution.status == "optimal" and solution["builds"].empty
+    mine = solution["activity"].set_index("process").loc["mine"]
+    assert mine["capacity"] == pytest.approx(50, rel=1e-6)
+    assert mine["capacity_dual"] == pytest.approx(55.5, rel=1e-6)
+    assert solution.objective == pytest.approx(6_225, rel=1e-6)
+    more = reeopt.solve(capacity_dual_chain(tmp_path / "more", capex=80, capacity=51))
+    assert solution.objective - more.objective == pytest.approx(55.5, rel=1e-6)
+
+
+def test_capacity_dual_is_the_capex_it_saves_when_building_pays(tmp_path):
+    """At a capex of 40 (< 55.5) the mine builds the 50 t/yr that serve all 90 t of metal.
+
+    One more t/yr of existing capacity then saves one t/yr of build: the dual is the capex, 40.
+    Objective 100 × 10 + 100 × 20 + 90 × 5 + 50 × 40 = 5,450.
+    """
+    solution = reeopt.solve(capacity_dual_chain(tmp_path / "c", capex=40))
+    assert solution.status == "optimal"
+    assert solution["builds"]["built"].tolist() == pytest.approx([50], rel=1e-6)
+    mine = solution["activity"].set_index("process").loc["mine"]
+    assert mine["capacity"] == pytest.approx(100, rel=1e-6)
+    assert mine["capacity_dual"] == pytest.approx(40, rel=1e-6)
+    assert solution.objective == pytest.approx(5_450, rel=1e-6)

@@ -24,14 +24,26 @@ def test_a_period_row_replaces_the_general_row_for_that_period(tmp_path):
 
 
 def test_blank_capacity_is_unlimited_and_zero_is_a_ban(tmp_path):
-    folder = chain_instance(
-        tmp_path / "c",
-        processes=[
-            {"process": "mine", "region": "A", "capacity": "", "cost_system": 10},
-            {"process": "refine", "region": "A", "capacity": 0, "cost_system": 20},
-        ],
+    """Blank: B's 900 t of metal need 1,000 t/yr of mining and refining, ten times any number in the
+    chain, and get them (cost 1,000 × 30 + 900 × 5 = 34,500; activity.csv leaves capacity blank and
+    its dual 0). Zero: the refinery is banned, so the same chain cannot serve even 45 t."""
+    unlimited = [
+        {"process": "mine", "region": "A", "capacity": "", "cost_system": 10},
+        {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+    ]
+    solution = reeopt.solve(
+        chain_instance(
+            tmp_path / "blank", processes=unlimited, demand=[{"region": "B", "commodity": "metal", "quantity": 900}]
+        )
     )
-    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(34_500, rel=1e-6)
+    activity = solution["activity"].set_index("process")
+    assert activity["activity"].to_dict() == pytest.approx({"mine": 1_000, "refine": 1_000}, rel=1e-6)
+    assert activity["capacity"].isna().all() and (activity["capacity_dual"] == 0).all()
+
+    banned = [unlimited[0], {**unlimited[1], "capacity": 0}]
+    solution = reeopt.solve(chain_instance(tmp_path / "zero", processes=banned))
     assert solution.status == "infeasible"
     assert "capacity of refine in A, 2025 (0 t/yr)" in solution.diagnosis.text()
 

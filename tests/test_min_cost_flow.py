@@ -99,6 +99,27 @@ def test_optimum_equals_networkx_min_cost_flow(tmp_path, seed):
         assert solution.objective == pytest.approx(expected, rel=1e-9, abs=1e-6)
 
 
-def test_the_random_networks_include_feasible_and_infeasible_cases():
-    outcomes = {networkx_cost(*random_network(seed)) is None for seed in range(24)}
-    assert outcomes == {True, False}
+@pytest.mark.parametrize(("demand", "expected"), [(8, 72), (9, None)])
+def test_a_network_on_either_side_of_feasibility(tmp_path, demand, expected):
+    """Mine in R0 (10 t at 3/t), ore R0→R1 (8 t at 4/t), refinery in R1 (2/t); R1 wants metal.
+
+    8 t cost 8 × (3 + 4 + 2) = 72; 9 t cannot pass the 8 t link, so the program is infeasible, as
+    networkx says too. (The random draws above cover both cases: seeds 0–23 include each.)
+    """
+    network = (
+        ["R0", "R1"],
+        {"R0": 10},
+        {"R1": 100},
+        {"R1": demand},
+        [{"commodity": "ore", "origin": "R0", "destination": "R1", "cost": 4, "capacity": 8}],
+        {"R0": 3},
+        {"R1": 2},
+    )
+    assert networkx_cost(*network) == expected
+    solution = reeopt_cost(tmp_path / "edge", *network)
+    if expected is None:
+        assert solution.status == "infeasible"
+    else:
+        assert solution.status == "optimal"
+        assert solution.objective == pytest.approx(expected, rel=1e-9)
+    assert {networkx_cost(*random_network(seed)) is None for seed in range(24)} == {True, False}

@@ -144,3 +144,35 @@ def test_a_scenario_file_outside_the_instance(chain, tmp_path):
     path = tmp_path / "elsewhere.yaml"
     path.write_text("changes:\n  - table: demand\n    where: {commodity: metal}\n    set: {quantity: 9}\n")
     assert reeopt.load(chain, path).table("demand")["quantity"].tolist() == [9]
+
+
+def test_a_not_condition_after_another_narrows_the_match(tmp_path):
+    """``where: {region: A, process: {not: refine}}`` is "in A and not refine": A's mine only.
+
+    Processes: mine in A (capacity 100), refine in A (blank), mine in B (capacity 30). Doubling the
+    matched capacities gives A's mine 200 and leaves B's mine at 30 and A's refinery unlimited; a
+    ``not`` that negated the whole match so far would also double B's mine (to 60).
+    """
+    folder = chain_instance(
+        tmp_path / "chain",
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+            {"process": "mine", "region": "B", "capacity": 30, "cost_system": 12},
+        ],
+    )
+    (folder / "scenarios").mkdir()
+    changed = scenario(
+        folder,
+        "narrow",
+        """
+changes:
+  - table: processes
+    where: {region: A, process: {not: refine}}
+    scale: {capacity: 2}
+""",
+    )
+    capacity = changed.table("processes").set_index(["process", "region"])["capacity"]
+    assert capacity[("mine", "A")] == 200
+    assert capacity[("mine", "B")] == 30
+    assert np.isnan(capacity[("refine", "A")])

@@ -1,0 +1,101 @@
+"""Time in the model by hand: lead times delay builds, capex is discounted, initial stocks spread.
+
+Every instance is the two-region chain of ``tests.builders.chain_instance``: ore mined in A at
+10/t, refined in A at 20/t per t ore into 0.9 t metal, metal shipped A→B at 5/t. Serving q t of
+metal in B thus costs q / 0.9 × 30 + 5q a year (1,725 for 45 t), before builds and tariffs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import optimizer as reeopt
+from tests.builders import chain_instance
+
+REFINE = {"process": "refine", "region": "A", "capacity": "", "cost_system": 20}
+
+
+def test_a_lead_time_delays_the_capacity_of_a_build(tmp_path):
+    """The mine (50 t/yr) may add capacity at 1/t-yr, ready ``lead_time`` = 2 years after the build.
+
+    Periods 2025, 2026, 2027 (one year each, no discounting); B wants 90 t/yr, unmet at 1,000/t.
+    A build of 2025 is ready in 2027, one of 2026 or 2027 only after the horizon. So 2025 and 2026
+    run on 50 t ore: 45 t metal, 45 t unmet, 500 + 1,000 + 225 + 45,000 = 46,725 a year; 50 t built
+    in 2025 serve all 90 t in 2027: 1,000 + 2,000 + 450 + capex 50 × 1 = 3,500. Objective 96,950.
+    The mine's capacity is 50, 50, 100; one more t/yr of it is worth 0.9 × 1,000 − 34.5 = 865.5 in
+    2025 and 2026 (it saves 0.9 t unmet) and, in 2027, the 1 of capex it saves.
+    """
+    folder = chain_instance(
+        tmp_path / "lead",
+        periods=[2025, 2026, 2027],
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 50, "cost_system": 10}
+            | {"capex": 1, "max_build": 100, "lead_time": 2},
+            REFINE,
+        ],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 90, "penalty": 1000}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(96_950, rel=1e-6)
+    builds = solution["builds"]
+    assert builds[["period", "built"]].to_dict("records") == [{"period": 2025, "built": pytest.approx(50, rel=1e-6)}]
+    mine = solution["activity"].query("process == 'mine'").set_index("period")
+    assert mine["capacity"].to_dict() == pytest.approx({2025: 50, 2026: 50, 2027: 100}, rel=1e-6)
+    assert mine["capacity_dual"].to_dict() == pytest.approx({2025: 865.5, 2026: 865.5, 2027: 1.0}, rel=1e-6)
+    unmet = solution["delivered"].set_index("period")["unmet"]
+    assert unmet.to_dict() == pytest.approx({2025: 45, 2026: 45, 2027: 0}, rel=1e-6, abs=1e-9)
+    assert solution.summary["costs"]["capex"] == pytest.approx(50, rel=1e-6)
+
+
+def test_capex_is_discounted_like_every_other_cost(tmp_path):
+    """A mine with no capacity of its own builds 50 t/yr in 2025 at capex 8 per t/yr and year.
+
+    Periods 2025 and 2026 (one year each), discount rate 10 %, base year 2025: weights 1 and 1/1.1.
+    B's 45 t/yr need 50 t ore in both years, so the 2025 build serves both and nothing is built in
+    2026. Capex is charged each year the capacity stands, discounted: 50 × 8 × (1 + 1/1.1) =
+    763.636; in the ledger, 400 in each year's own money. Operation 1,725 a year, so the objective is
+    (1,725 + 400) × (1 + 1/1.1) = 4,056.818.
+    """
+    folder = chain_instance(
+        tmp_path / "capex",
+        periods=[2025, 2026],
+        discount_rate=0.1,
+        base_year=2025,
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 0, "cost_system": 10, "capex": 8, "max_build": 100},
+            REFINE,
+        ],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    weights = 1 + 1 / 1.1
+    assert solution.summary["costs"]["capex"] == pytest.approx(400 * weights, rel=1e-6)
+    assert solution.objective == pytest.approx(2_125 * weights, rel=1e-6)
+    assert solution["builds"][["period", "built"]].to_dict("records") == [
+        {"period": 2025, "built": pytest.approx(50, rel=1e-6)}
+    ]
+    ledger = solution["costs"].query("category == 'capex'").set_index("period")["amount"]
+    assert ledger.to_dict() == pytest.approx({2025: 400, 2026: 400}, rel=1e-6)
+
+
+def test_an_initial_stock_is_spread_over_the_years_of_the_first_period(tmp_path):
+    """B holds 90 t of metal at the start; periods 2025 and 2030 last five years each.
+
+    The stock covers 90 / 5 = 18 t/yr of B's 45 t/yr in 2025 (holding costs 1/t-yr, so none is kept
+    for 2030); A ships 27 t/yr in 2025 and 45 t/yr in 2030. Costs per year: 27 / 0.9 × 30 + 27 × 5 =
+    1,035 and 1,725; over five years each, 5 × (1,035 + 1,725) = 13,800. balance.csv shows the
+    stock change of B's metal in 2025 as −18 t/yr.
+    """
+    folder = chain_instance(
+        tmp_path / "stock",
+        periods=[2025, 2030],
+        stocks=[{"region": "B", "commodity": "metal", "initial": 90, "holding_cost": 1}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    shipped = solution["trade"].set_index("period")["shipped"]
+    assert shipped.to_dict() == pytest.approx({2025: 27, 2030: 45}, rel=1e-6)
+    balance = solution["balance"].set_index(["region", "commodity", "period"])
+    assert balance.loc[("B", "metal", 2025), "stock_change"] == pytest.approx(-18, rel=1e-6)
+    assert solution.objective == pytest.approx(13_800, rel=1e-6)
