@@ -221,3 +221,30 @@ def test_cli_writes_cleared_quantities(tmp_path, reeopt):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["costs"]["demand_response"] == pytest.approx(5 * price(95.0))
     assert "elastic_change" in (out / "delivered.csv").read_text().splitlines()[0]
+
+
+def test_account_ignores_demand_curves(tmp_path):
+    """The accounting mode fixes history's flows: 95 t mined and delivered stay 95 t; no step of the
+    curve may add deliveries, and no welfare term enters history's costs."""
+    from optimizer.history import account
+
+    folder = market(tmp_path)
+    (folder / "observed.csv").write_text(
+        "kind,process,region,commodity,period,value\nactivity,cheap,A,,2025,95\ndelivered,,A,oxide,2025,95\n"
+    )
+    solution = account(load_instance(folder))
+    assert solution.status == "optimal"
+    assert solution["delivered"]["delivered"].iloc[0] == pytest.approx(95.0)
+    assert "demand_response" not in solution.summary["costs"]
+    assert solution.summary["costs"]["system"] == pytest.approx(95 * 500)
+
+
+def test_pyomo_model_has_the_steps_and_the_same_optimum(tmp_path):
+    """The Pyomo form of the program (LinearProgram.to_pyomo) carries ``elastic_step`` (10 steps)
+    and reaches the hand-derived optimum 95·500 + 5·p_{−1}."""
+    import pyomo.environ as pyo
+
+    model = build_model(load_instance(market(tmp_path))).lp.to_pyomo()
+    assert len(model.elastic_step) == 10
+    pyo.SolverFactory("appsi_highs").solve(model)
+    assert pyo.value(model.objective) == pytest.approx(95 * 500 + 5 * price(95.0), rel=1e-9)

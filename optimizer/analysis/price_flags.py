@@ -43,7 +43,7 @@ LEGEND = {
     "penalty": "set by the unmet-demand penalty",
     "outside_band": "outside the demand curve's band",
     "disposal": "the disposal cost of an unwanted co-product",
-    "not_unique": "not unique (degenerate basis: buying and selling one tonne differ)",
+    "not_unique": "degenerate basis, one tonne more and one tonne less are worth different amounts",
 }
 TOLERANCE = 1e-7
 
