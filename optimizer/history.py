@@ -54,7 +54,7 @@ def account(instance: Instance) -> Solution:
                 expected="observed.csv with activity, trade and delivered rows (INTERFACE.md)",
             )
         )
-    model = build_model(instance)
+    model = build_model(_fixed_demand(instance))
     fixed = _fix_observations(model, observed)
     started = time.perf_counter()
     history = HighsSolver(fixed, SolveOptions()).solve()
@@ -85,6 +85,14 @@ def account(instance: Instance) -> Solution:
         solution.summary["headline"] = study_figures(solution, REGION)
     solution.summary["run"] = run_record(instance, {"mode": "account"})
     return solution
+
+
+def _fixed_demand(instance: Instance) -> Instance:
+    """History delivered what it delivered: demand curves (FORMULATION.md E1) play no part here."""
+    demand = instance.tables["demand"]
+    if "elasticity" not in demand or demand["elasticity"].isna().all():
+        return instance
+    return instance.replace(tables={**instance.tables, "demand": demand.assign(elasticity=np.nan)})
 
 
 def _margin(model: Model, fixed, history: np.ndarray):

@@ -48,6 +48,23 @@ class SolveOptions:
 
 
 @dataclass(frozen=True)
+class DualEvidence:
+    """What the optimal basis says about the row duals, for flagging prices (analysis/price_flags.py).
+
+    ``row_up``/``row_dn``: HiGHS ranging, the right-hand side up to (down to) which the basis stays
+    optimal (a side equal to the right-hand side means the dual changes at once in that direction:
+    left and right derivatives differ). ``explained[name]``: the part of each row dual that the cost
+    vector ``name`` accounts for through the basic columns, ``B^-T c_B`` (row duals are
+    ``B^-T c_B`` for the whole cost).
+    """
+
+    row_up: np.ndarray
+    row_dn: np.ndarray
+    explained: dict[str, np.ndarray]
+    seconds: float
+
+
+@dataclass(frozen=True)
 class SolverResult:
     """What HiGHS returned, as arrays indexed like the program's columns and rows."""
 
@@ -64,6 +81,7 @@ class SolverResult:
     wall_seconds: float
     mip_gap: float | None = None
     info: dict = field(default_factory=dict)
+    evidence: DualEvidence | None = None  # only when asked for (solve(evidence=...))
 
 
 def solver_version() -> str:
@@ -167,7 +185,9 @@ class HighsSolver:
         if self.highs.writeModel(str(path)) == highspy.HighsStatus.kError:
             raise OSError(f"HiGHS could not write {path}")
 
-    def solve(self) -> SolverResult:
+    def solve(self, evidence: dict[str, np.ndarray] | None = None) -> SolverResult:
+        """Solve; with ``evidence`` (name → cost vector), also rank the basis (:class:`DualEvidence`),
+        which costs about one more solve, so the hot paths (sweeps) leave it out."""
         h = self.highs
         started = time.perf_counter()
         clock = h.getRunTime()  # HiGHS's clock runs over the life of the object
@@ -182,7 +202,7 @@ class HighsSolver:
         if has_solution and self.lp.is_mip:
             mip_x = np.asarray(h.getSolution().col_value)
             objective = float(info.objective_function_value)
-            x, row_activity, row_dual, col_dual, has_duals = self._fixed_lp_duals(mip_x)
+            x, row_activity, row_dual, col_dual, has_duals, found = self._fixed_lp_duals(mip_x, evidence)
             duals_from = "fixed_integer_lp" if has_duals else None
         else:
             solution = h.getSolution()
@@ -193,6 +213,7 @@ class HighsSolver:
             col_dual = np.asarray(solution.col_dual)
             has_duals = has_solution and info.dual_solution_status == _FEASIBLE
             duals_from = "lp" if has_duals else None
+            found = self._evidence(evidence) if has_duals and evidence is not None else None
         return SolverResult(
             status=status,
             objective=objective,
@@ -213,6 +234,30 @@ class HighsSolver:
                 "max_primal_infeasibility": float(info.max_primal_infeasibility),
                 "max_dual_infeasibility": float(info.max_dual_infeasibility),
             },
+            evidence=found,
+        )
+
+    def _evidence(self, costs: dict[str, np.ndarray]) -> DualEvidence | None:
+        """Ranging and cost-explained duals of the basis HiGHS holds now (an LP just solved)."""
+        h = self.highs
+        started = time.perf_counter()
+        status, ranging = h.getRanging()
+        if status == highspy.HighsStatus.kError or not ranging.valid:
+            return None
+        _, basic = h.getBasicVariables()
+        basic = np.asarray(basic)
+        column = np.maximum(basic, 0)
+        explained = {}
+        for name, cost in costs.items():
+            status, part = h.getBasisTransposeSolve(np.where(basic >= 0, np.asarray(cost)[column], 0.0))
+            if status == highspy.HighsStatus.kError:
+                return None
+            explained[name] = np.asarray(part)
+        return DualEvidence(
+            row_up=np.asarray(ranging.row_bound_up.value_),
+            row_dn=np.asarray(ranging.row_bound_dn.value_),
+            explained=explained,
+            seconds=time.perf_counter() - started,
         )
 
     def _infeasible_or_unbounded(self) -> str:
@@ -226,8 +271,8 @@ class HighsSolver:
         status = _STATUS.get(h.getModelStatus(), "error")
         return "infeasible" if status == "unbounded_or_infeasible" else status
 
-    def _fixed_lp_duals(self, x: np.ndarray):
-        """Fix the integers at their optimum, solve the LP left, and restore the MIP."""
+    def _fixed_lp_duals(self, x: np.ndarray, evidence: dict[str, np.ndarray] | None = None):
+        """Fix the integers at their optimum, solve the LP left (and rank it), and restore the MIP."""
         h, lp = self.highs, self.lp
         integers = np.flatnonzero(lp.integer).astype(np.int32)
         fixed = np.round(x[integers])
@@ -239,13 +284,14 @@ class HighsSolver:
             solution = h.getSolution()
             ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal and info.dual_solution_status == _FEASIBLE
             if not ok:
-                return x, lp.matrix @ x, np.zeros(lp.n_rows), np.zeros(lp.n_cols), False
+                return x, lp.matrix @ x, np.zeros(lp.n_rows), np.zeros(lp.n_cols), False, None
             return (
                 np.asarray(solution.col_value),
                 np.asarray(solution.row_value),
                 np.asarray(solution.row_dual),
                 np.asarray(solution.col_dual),
                 True,
+                self._evidence(evidence) if evidence is not None else None,
             )
         finally:
             h.changeColsIntegrality(integers.size, integers, np.ones(integers.size, dtype=np.uint8))

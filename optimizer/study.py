@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.analysis import add_accounts
+from optimizer.analysis.price_flags import add_price_flags, evidence_costs
 from optimizer.diagnosis import diagnose
 from optimizer.instance import Instance, load_instance
 from optimizer.instance.chain import warm
@@ -128,13 +129,16 @@ class Study:
         if export_model is not None:
             self.solver.export(Path(export_model))
         step("solve")
-        result = self.solver.solve()
+        # the basis ranging behind the price flags costs about one more solve: full results only
+        result = self.solver.solve(evidence=evidence_costs(model) if accounts else None)
         timings["solve"] = result.wall_seconds
         started = time.perf_counter()
         solution = make_solution(model, result)
         if accounts:
             step("account")
             add_accounts(solution)
+            if result.has_solution:
+                add_price_flags(solution, model, result)
         timings["solution"] = time.perf_counter() - started
         summary = solution.summary
         summary["model_reused"] = in_place

@@ -6,7 +6,9 @@ regions ``domestic_<region>``, ``import_<region>``, ``recycling_<region>`` and `
 (shares of the region's deliveries by origin, tonnes over the horizon), and ``mv_<commodity>_<region>``
 (marginal value, USD/t, mean over the periods weighted by their length; blank where the node has no
 flow) for NdPr oxide, Dy2O3, Tb4O7 and NdFeB magnets in CN, JP, EU and US (in the main demand
-regions for an instance that has none of these).
+regions for an instance that has none of these), and ``flag_mv_<commodity>_<region>``: the price
+flags (``;``-separated, :mod:`optimizer.analysis.price_flags`) of the periods behind that mean,
+blank when every one is a price.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from optimizer.solution import Solution
 
 KEY_PRODUCTS = ("NdPr_oxide", "Dy2O3", "Tb4O7", "ndfeb_magnet")
 KEY_REGIONS = ("CN", "JP", "EU", "US")
+FLAG_PREFIX = "flag_"  # flag_mv_<commodity>_<region>: the price flags of some period behind that mean
 
 
 def main_demand_regions(solution: Solution, count: int = 5) -> list[str]:
@@ -32,6 +35,8 @@ def comparison_row(solution: Solution, regions: list[str]) -> dict:
     summary = solution.summary
     row = {"scenario": solution.instance.scenario, "status": summary["status"], "objective": summary["objective"]}
     row.update({category: (summary["costs"] or {}).get(category) for category in COST_CATEGORIES})
+    if "demand_response" in (summary["costs"] or {}):  # E1 demand curves: welfare lost to price
+        row["demand_response"] = summary["costs"]["demand_response"]
     row["unmet_demand"] = summary.get("unmet_demand")
     if not solution.tables:
         return row
@@ -58,6 +63,10 @@ def comparison_row(solution: Solution, regions: list[str]) -> dict:
     chosen = chosen.assign(length=chosen["period"].map(lengths))
     for (commodity, region), group in chosen.groupby(["commodity", "region"]):
         row[f"mv_{commodity}_{region}"] = float(np.average(group["marginal_value"], weights=group["length"]))
+        if "price_flag" in group:  # analysis/price_flags.py: which periods' values are not prices
+            flags = sorted(set(group["price_flag"]) - {""})
+            if flags:
+                row[f"{FLAG_PREFIX}mv_{commodity}_{region}"] = ";".join(flags)
     return row
 
 

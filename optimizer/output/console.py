@@ -9,7 +9,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from optimizer.analysis.compare import FLAG_PREFIX
 from optimizer.analysis.headlines import headline_lines
+from optimizer.analysis.price_flags import FLAGS, LEGEND
 from optimizer.solution import Solution
 
 STAGE_WORDS = {
@@ -103,9 +105,29 @@ def _marginal_values(console: Console, solution: Solution, count: int = 8) -> No
     for column in ("region", "commodity"):
         table.add_column(column)
     table.add_column("marginal value", justify="right")
-    for row in top.itertuples():
-        table.add_row(row.region, row.commodity, f"{row.marginal_value:,.2f}")
+    flags = top["price_flag"] if "price_flag" in top else pd.Series("", index=top.index)
+    for row, flag in zip(top.itertuples(), flags, strict=True):
+        table.add_row(row.region, row.commodity, f"{row.marginal_value:,.2f}" + (f" *{flag}" if flag else ""))
     console.print(table)
+    _price_flags(console, solution.summary)
+
+
+def _price_flags(console: Console, summary: dict, shown: int = 5) -> None:
+    """How many marginal values are not market prices, and why (analysis/price_flags.py)."""
+    found = summary.get("price_flags")
+    if not found or not found["flagged"]:
+        return
+    counts = ", ".join(f"{flag} {count}" for flag, count in found["counts"].items() if count)
+    console.print(
+        f"[yellow]Flagged marginal values: {len(found['flagged'])}[/yellow] ({counts}): not market prices; "
+        "balance.csv column price_flag names each",
+        highlight=False,
+    )
+    for flag, count in found["counts"].items():
+        if count:
+            examples = [f"{f['region']} {f['commodity']} {f['period']}" for f in found["flagged"] if f["flag"] == flag]
+            more = f", ... {count - shown} more" if count > shown else ""
+            console.print(f"  {flag} ({LEGEND[flag]}): " + ", ".join(examples[:shown]) + more, highlight=False)
 
 
 def print_table(console: Console, frame: pd.DataFrame, title: str) -> None:
@@ -180,7 +202,8 @@ def print_comparison(console: Console, table: pd.DataFrame) -> None:
     for scenario in table["scenario"]:
         grid.add_column(str(scenario), justify="right")
     grid.add_row("status", *[str(s) for s in table["status"]])
-    numeric = [c for c in table.columns if c not in ("scenario", "status")]
+    numeric = [c for c in table.columns if c not in ("scenario", "status") and not c.startswith(FLAG_PREFIX)]
+    marked = set()
     for column in numeric:
         values = pd.to_numeric(table[column], errors="coerce")
         if values.isna().all() or (values.fillna(0) == 0).all():
@@ -196,9 +219,16 @@ def print_comparison(console: Console, table: pd.DataFrame) -> None:
                 change = value - base
                 colour = "red" if change > 0 else "green"
                 text += f" [{colour}]({'+' if change > 0 else ''}{_short(change, column)})[/{colour}]"
+            flag = table[FLAG_PREFIX + column].iloc[position] if FLAG_PREFIX + column in table else None
+            if isinstance(flag, str) and flag:
+                text += "*"
+                marked.update(flag.split(";"))
             cells.append(text)
         grid.add_row(column, *cells)
     console.print(grid)
+    if marked:
+        legend = "; ".join(f"{flag}: {LEGEND[flag]}" for flag in FLAGS if flag in marked)
+        console.print(f"* not a market price in some period ({legend}); see balance.csv price_flag", highlight=False)
 
 
 def _short(value: float, column: str) -> str:

@@ -1,0 +1,171 @@
+r"""Marginal values a reader should not take for market prices, flagged (issue 14, part 6).
+
+A marginal value (the dual of a balance row) is a price only where the market sets it: supply's
+cost meeting demand's willingness to pay. Four other things can set it, and ``balance.csv`` says
+which in its ``price_flag`` column (blank: a price):
+
+=============  ===================================================================================
+flag           the marginal value ...
+=============  ===================================================================================
+penalty        is set by the unmet-demand penalty: demand at this node goes unmet, or the dual
+               depends on the penalty of some partly unmet demand through the basis
+               (:math:`y_{pen} = B^{-T} c_{B,pen} \neq 0`; e.g. an oxide priced off the penalty of a
+               magnet demand that is not served)
+outside_band   belongs to a demand curve (FORMULATION.md E1) cleared at or beyond its band's edge:
+               supply's cost sets it, not the curve, and it lies above (below) every step's price
+disposal       is the disposal cost of an unwanted co-product (often zero) plus what it costs to bring
+               it here: the node's marginal tonne is one that would otherwise be disposed of, here
+               or upstream (:math:`B^{-T} 1_{c}`, the change of c's disposal per tonne withdrawn,
+               is non-zero at the node); the ore a co-product comes from is not flagged
+not_unique     is one end of an interval of valid duals: the basis is primal degenerate at this
+               node (HiGHS ranging: its right-hand side cannot move one way without a basis change),
+               so one more tonne and one less tonne are worth different amounts
+=============  ===================================================================================
+
+One flag per node, the first that applies in the order above. ``penalty`` through the basis and
+``not_unique`` need the optimal basis (:class:`optimizer.solver.DualEvidence`, about the cost of one
+more solve); without it (sweeps, or a basis HiGHS could not rank) only the flags read off the
+solution's flows are given, and ``summary.json`` ``price_flags.basis`` says so. For a MIP the basis
+is that of the LP with the integers fixed, whose duals are the ones reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.model import Model, elastic_demand
+from optimizer.solution import Solution, _names
+from optimizer.solver import SolverResult
+
+FLAGS = ("penalty", "outside_band", "disposal", "not_unique")
+LEGEND = {
+    "penalty": "set by the unmet-demand penalty",
+    "outside_band": "outside the demand curve's band",
+    "disposal": "the disposal cost of an unwanted co-product",
+    "not_unique": "degenerate basis, one tonne more and one tonne less are worth different amounts",
+}
+TOLERANCE = 1e-7
+
+
+def evidence_costs(model: Model) -> dict[str, np.ndarray]:
+    """The vectors whose ``B^-T c_B`` the flags need (pass to ``HighsSolver.solve``): the penalty
+    costs, and per commodity that can be disposed an indicator of its disposal columns."""
+    lp = model.lp
+    costs = {}
+    penalty = lp.cost_parts.get("penalty")
+    if penalty is not None and np.any(penalty):
+        costs["penalty"] = penalty
+    disposal = lp.columns["disposal"]
+    for commodity in np.unique(disposal.index["c"].to_numpy()):
+        indicator = np.zeros(lp.n_cols)
+        indicator[disposal.ids[disposal.index["c"].to_numpy() == commodity]] = 1.0
+        costs[f"disposal:{commodity}"] = indicator
+    return costs
+
+
+def add_price_flags(solution: Solution, model: Model, result: SolverResult) -> None:
+    """Add ``price_flag`` to ``solution["balance"]`` and ``price_flags`` to its summary."""
+    if "balance" not in solution.tables:
+        return
+    balance = solution.tables["balance"]
+    nodes = _nodes(model)
+    flags = _flow_flags(solution, model, result, nodes)
+    evidence = result.evidence
+    if evidence is not None:
+        flags = _first(flags, _basis_flags(model, result, nodes))
+    nodes["price_flag"] = flags
+    keys = ["region", "commodity", "period"]
+    merged = balance[keys].merge(nodes[keys + ["price_flag"]], on=keys, how="left")
+    balance["price_flag"] = merged["price_flag"].fillna("").to_numpy()
+    flagged = balance[balance["price_flag"] != ""]
+    solution.summary["price_flags"] = {
+        "basis": "ranging" if evidence is not None else "flows only (no basis ranging in this run)",
+        "seconds": round(evidence.seconds, 4) if evidence is not None else None,
+        "counts": {flag: int((flagged["price_flag"] == flag).sum()) for flag in FLAGS},
+        "flagged": [
+            {
+                "region": row.region,
+                "commodity": row.commodity,
+                "period": int(row.period),
+                "marginal_value": float(row.marginal_value),
+                "flag": row.price_flag,
+            }
+            for row in flagged.itertuples()
+        ],
+    }
+
+
+def _first(*flags: pd.Series) -> pd.Series:
+    """Per node, the flag that comes first in ``FLAGS`` among those given."""
+    rank = {flag: position for position, flag in enumerate(("",) + FLAGS)}
+    ranks = np.column_stack([f.map(rank).to_numpy() for f in flags])
+    ranks = np.where(ranks == 0, len(rank), ranks).min(axis=1)
+    names = np.array(("",) + FLAGS + ("",), dtype=object)
+    return pd.Series(names[ranks], index=flags[0].index)
+
+
+def _nodes(model: Model) -> pd.DataFrame:
+    """Every balance row: its names, its row id and the weight of its period."""
+    rows = model.lp.rows["balance"]
+    frame = pd.DataFrame(_names(model.data, rows.index))
+    frame["row"] = rows.ids
+    frame["code"] = model.data.node_code(rows.index["r"], rows.index["c"], rows.index["t"])
+    return frame
+
+
+def _flow_flags(solution: Solution, model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.Series:
+    """Flags read off the flows: unmet demand, a curve at its band's edge, disposal."""
+    data, lp, x = model.data, model.lp, result.x
+    flags = pd.Series("", index=nodes.index)
+    position = pd.Series(nodes.index, index=nodes["code"])
+    demand = data.demand
+    code = data.node_code(demand["r"], demand["c"], demand["t"])
+    at = position.reindex(code).to_numpy()
+
+    disposal = lp.columns["disposal"]
+    disposed = x[disposal.ids] > TOLERANCE
+    d = disposal.index[disposed]
+    flags.iloc[position.reindex(data.node_code(d["r"], d["c"], d["t"])).to_numpy()] = "disposal"
+
+    steps = lp.columns[elastic_demand.FAMILY]
+    if steps.size:
+        served = np.zeros(len(demand))
+        width = np.zeros(len(demand))
+        row = steps.index["demand"].to_numpy()
+        np.add.at(served, row, x[steps.ids])
+        np.add.at(width, row, steps.index["width"].to_numpy())
+        has_steps = width > 0
+        edge = has_steps & ((served <= TOLERANCE * np.maximum(1.0, width)) | (served >= width * (1 - TOLERANCE)))
+        flags.iloc[at[edge]] = "outside_band"
+
+    unmet = solution["delivered"]["unmet"].to_numpy() > TOLERANCE * np.maximum(1.0, demand["quantity"].to_numpy())
+    penalised = unmet & demand["penalty"].notna().to_numpy() & (data.objective == "cost")
+    flags.iloc[at[penalised]] = "penalty"
+    return flags
+
+
+def _basis_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.Series:
+    """Flags that need the basis: a dual that depends on a penalty, a dual that is not unique."""
+    evidence, lp = result.evidence, model.lp
+    rows = nodes["row"].to_numpy()
+    weight = model.data.weight[model.data.node_parts(nodes["code"].to_numpy())[2]]
+    value = np.abs(result.row_dual[rows]) / weight
+    flags = np.full(len(nodes), "", dtype=object)
+    rhs = lp.row_lower[rows]
+    slack = TOLERANCE * np.maximum(1.0, np.abs(rhs))
+    stuck = (evidence.row_up[rows] <= rhs + slack) | (evidence.row_dn[rows] >= rhs - slack)
+    flags[stuck] = "not_unique"
+    # (B^-T 1_c)_i is the change of c's disposal (wherever it is basic) per tonne more withdrawn at
+    # node i: non-zero when the node's marginal tonne is one that would otherwise be dumped
+    commodity = model.data.node_parts(nodes["code"].to_numpy())[1]
+    for c in np.unique(commodity):
+        dumped = evidence.explained.get(f"disposal:{c}")
+        if dumped is not None:
+            mine = commodity == c
+            flags[mine & (np.abs(dumped[rows]) > 1e-6)] = "disposal"
+    penalty = evidence.explained.get("penalty")
+    if penalty is not None:
+        from_penalty = np.abs(penalty[rows]) / weight > TOLERANCE * np.maximum(1.0, value)
+        flags[from_penalty] = "penalty"
+    return pd.Series(flags, index=nodes.index)
