@@ -106,7 +106,12 @@ PERIOD = Column("period", kind="number", minimum=None)
 
 REGIONS = Table(
     "regions",
-    (Column("region", required=True, value_required=True), Column("name"), Column("bloc")),
+    (
+        Column("region", required=True, value_required=True),
+        Column("name"),
+        Column("bloc"),
+        Column("hub", default="false", choices=("true", "false")),  # E2: may re-export untransformed imports
+    ),
     key=("region",),
     nonempty=True,
 )
@@ -185,6 +190,7 @@ DEMAND = Table(
         _num("quantity", required=True, value_required=True),
         _num("price"),
         _num("penalty"),
+        _num("max_tracked_share", maximum=1.0),  # E3: bound on the tracked share of the delivery
         PERIOD,
     ),
     key=("region", "commodity", "period"),

@@ -1,7 +1,7 @@
 """The linear program of FORMULATION.md, built from whole arrays (no per-row Python).
 
 ``build_model(instance)`` runs each family in turn: variables, balance, capacity, reserves,
-quotas, objective. Each family is a module whose docstring states the mathematics it adds.
+quotas, transit (E2), content classes (E3), objective. Each family is a module whose docstring states the mathematics it adds.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
 from optimizer.model.quotas import add_quotas
 from optimizer.model.renumber import renumber, same_shape
+from optimizer.model.transit import add_transit
 from optimizer.model.variables import add_variables, build_availability
 
 __all__ = ["COST_CATEGORIES", "LinearProgram", "Model", "ModelData", "build_model"]
@@ -65,6 +66,7 @@ def build_model(instance: Instance, objective: str | None = None, reuse: Model |
     add_capacity(data, lp, availability)
     add_reserves(data, lp)
     add_quotas(data, lp)
+    add_transit(data, lp)
     parts, cost, offset = objective_parts(data, lp, availability)
     program = lp.build(parts, cost, offset)
     return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=availability)

@@ -34,8 +34,13 @@ def same_shape(old: ModelData, new: ModelData) -> bool:
             buildable=p["max_build"] > 0, limited=np.isfinite(p["capacity"]), reserved=np.isfinite(p["reserve"])
         )
 
+    def origin_rules(data: ModelData) -> bool:  # E2/E3 rows are not renumbered: build in full
+        return data.instance.transit == "forbidden" or bool(data.instance.tracked_regions)
+
     return (
-        old.objective == new.objective
+        not origin_rules(old)
+        and not origin_rules(new)
+        and old.objective == new.objective
         and np.array_equal(old.periods, new.periods)
         and np.array_equal(old.lengths, new.lengths)
         and same(structure(old), structure(new))
