@@ -1,7 +1,8 @@
 """The linear program of FORMULATION.md, built from whole arrays (no per-row Python).
 
 ``build_model(instance)`` runs each family in turn: variables, balance, capacity, reserves,
-quotas, transit (E2), content classes (E3), objective. Each family is a module whose docstring states the mathematics it adds.
+quotas, transit (E2), content classes (E3), objective. Each family is a module whose docstring
+states the mathematics it adds.
 """
 
 from __future__ import annotations
