@@ -83,6 +83,11 @@ class Instance:
         return self._expanded[key]
 
     @property
+    def content(self) -> dict | None:
+        """The ``content`` setting as written in instance.yaml (None when no classes are declared)."""
+        return {"tracked": list(self.tracked_regions)} if self.tracked_regions else None
+
+    @property
     def regions(self) -> list[str]:
         return self.tables["regions"]["region"].tolist()
 

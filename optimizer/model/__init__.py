@@ -15,6 +15,7 @@ import pandas as pd
 from optimizer.instance import Instance
 from optimizer.model.balance import add_balance
 from optimizer.model.capacity import add_capacity, add_reserves
+from optimizer.model.content import add_content
 from optimizer.model.index import ModelData, build_index
 from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
@@ -68,6 +69,7 @@ def build_model(instance: Instance, objective: str | None = None, reuse: Model |
     add_reserves(data, lp)
     add_quotas(data, lp)
     add_transit(data, lp)
+    add_content(data, lp)
     parts, cost, offset = objective_parts(data, lp, availability)
     program = lp.build(parts, cost, offset)
     return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=availability)
