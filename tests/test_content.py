@@ -41,16 +41,16 @@ def content_instance(folder, *, tracked=("CN",), us_share=None, **settings):
         {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
         {"process": "refine", "commodity": "ore", "direction": "in", "coefficient": 1},
         {"process": "refine", "commodity": "oxide", "direction": "out", "coefficient": 1},
-        {"process": "magnet", "commodity": "oxide", "direction": "in", "coefficient": 1},
-        {"process": "magnet", "commodity": "magnet", "direction": "out", "coefficient": 1},
+        {"process": "magnet_making", "commodity": "oxide", "direction": "in", "coefficient": 1},
+        {"process": "magnet_making", "commodity": "magnet", "direction": "out", "coefficient": 1},
     ]
     processes = [
         {"process": "mine", "region": "CN", "capacity": 25, "cost_system": 10},
         {"process": "mine", "region": "AU", "capacity": 100, "cost_system": 40},
         {"process": "refine", "region": "CN", "capacity": "", "cost_system": 5},
         {"process": "refine", "region": "US", "capacity": "", "cost_system": 20},
-        {"process": "magnet", "region": "US", "capacity": "", "cost_system": 30},
-        {"process": "magnet", "region": "JP", "capacity": "", "cost_system": 30},
+        {"process": "magnet_making", "region": "US", "capacity": "", "cost_system": 30},
+        {"process": "magnet_making", "region": "JP", "capacity": "", "cost_system": 30},
     ]
     links = [
         ("ore", "AU", "US"),

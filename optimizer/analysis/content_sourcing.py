@@ -76,16 +76,19 @@ def class_resolved(solution, flows: pd.DataFrame, trade: pd.DataFrame, balance: 
         }
     )
 
-    keep = (trade["arrived"] / trade["shipped"]).fillna(1.0)
-    tracked_arrived = trade["shipped_tracked"].fillna(0.0) * keep
+    tracked_share = (trade["shipped_tracked"].fillna(0.0) / trade["shipped"]).fillna(0.0).clip(0, 1)
     split_trade = pd.concat(
         [
             trade.assign(
-                origin=labelled(trade["origin"], k), destination=labelled(trade["destination"], k), arrived=arrived
-            )[["commodity", "origin", "destination", "period", "arrived"]]
-            for k, arrived in ((TRACKED, tracked_arrived), (CLEAN, trade["arrived"] - tracked_arrived))
+                origin=labelled(trade["origin"], k),
+                destination=labelled(trade["destination"], k),
+                shipped=trade["shipped"] * part,
+                arrived=trade["arrived"] * part,
+                cost=trade["cost"] * part,
+            )[["commodity", "origin", "destination", "period", "shipped", "arrived", "cost"]]
+            for k, part in ((TRACKED, tracked_share), (CLEAN, 1 - tracked_share))
         ]
-        + [downgrade],
+        + [downgrade.assign(shipped=downgrade["arrived"], cost=0.0)],
         ignore_index=True,
     )
 

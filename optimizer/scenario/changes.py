@@ -118,6 +118,9 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         raise fail("needs exactly one operation", None, "one of " + ", ".join(OPERATIONS))
     operation = operations[0]
     frame = tables[table_name]
+    # names are checked against the tables as changed so far: a scenario may add a process to
+    # process_io.csv and then deploy it in processes.csv
+    instance = instance.replace(tables=dict(tables))
 
     if operation == "add":
         if "where" in change or "periods" in change:
