@@ -202,3 +202,29 @@ def test_scenario_declares_content(tmp_path):
 def test_max_tracked_share_above_one_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match=r"demand.csv, line 2, column 'max_tracked_share'"):
         reeopt.load(content_instance(tmp_path / "i", us_share=1.5))
+
+
+def test_pyomo_translation_carries_the_class_families(tmp_path):
+    import pyomo.environ as pyo
+
+    model = build_model(reeopt.load(content_instance(tmp_path / "i", us_share=0)))
+    pyomo_model = model.lp.to_pyomo()
+    assert hasattr(pyomo_model, "content_balance") and hasattr(pyomo_model, "tracked_share")
+    pyo.SolverFactory("appsi_highs").solve(pyomo_model)
+    assert pyo.value(pyomo_model.objective) == pytest.approx(1830)
+
+
+def test_world_dfars_defence_magnets_trace_free_of_tracked_regions():
+    """The issue's done-when on world: defence deliveries from 2027 are clean and their sourcing names
+    no tracked origin; no region (world has no hubs) exports more than it made or drew from stock."""
+    solution = reeopt.solve("world", scenario="dfars_2027")
+    delivered = solution["delivered"]
+    defence = delivered[(delivered["commodity"] == "ndfeb_magnet_defence") & (delivered["period"] >= 2027)]
+    np.testing.assert_allclose(defence["delivered_clean"], defence["demand"])
+    by_class = solution["content_sourcing"]
+    traced = by_class[(by_class["commodity"] == "ndfeb_magnet_defence") & (by_class["period"] >= 2027)]
+    assert set(traced["content_class"]) == {"clean"} and not traced["origin_region"].isin(["CN", "RU"]).any()
+    clean = by_class[by_class["content_class"] == "clean"]
+    assert not clean["origin_region"].isin(["CN", "RU"]).any()
+    balance = solution["balance"]
+    assert (balance["exports"] <= balance["produced"] - balance["stock_change"].clip(upper=0) + 1e-6).all()
