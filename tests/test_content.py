@@ -204,6 +204,18 @@ def test_max_tracked_share_above_one_is_an_input_error(tmp_path):
         reeopt.load(content_instance(tmp_path / "i", us_share=1.5))
 
 
+def test_max_tracked_share_on_a_non_rare_earth_commodity_is_an_input_error(tmp_path):
+    folder = content_instance(tmp_path / "i")
+    commodities = pd.read_csv(folder / "commodities.csv")
+    commodities.loc[commodities["commodity"] == "magnet", "unit"] = "t"
+    commodities.to_csv(folder / "commodities.csv", index=False)
+    demand = pd.read_csv(folder / "demand.csv")
+    demand.loc[demand["region"] == "US", "max_tracked_share"] = 0
+    demand.to_csv(folder / "demand.csv", index=False)
+    with pytest.raises(InputError, match=r"demand.csv, line 2, column 'max_tracked_share'.*bears no rare earths"):
+        reeopt.load(folder)
+
+
 def test_pyomo_translation_carries_the_class_families(tmp_path):
     import pyomo.environ as pyo
 

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from optimizer.errors import InputError, Problem
 
 TRANSIT = ("allowed", "forbidden")
@@ -43,7 +45,26 @@ def read_origin_settings(data: dict, fail) -> dict:
 
 
 def check_origin_settings(instance, where: str) -> None:
-    """Tracked regions must be regions of the instance (a typo would silently track nothing)."""
+    """Tracked regions must be regions of the instance (a typo would silently track nothing), and a
+    content rule must bound a rare-earth commodity (others have no class)."""
+    demand = instance.table("demand")
+    if "max_tracked_share" in demand:
+        commodities = instance.table("commodities")
+        general = commodities[commodities["period"].isna()]
+        unit = general["unit"].fillna("").str.lower()
+        rare = set(general.loc[(unit == "") | unit.str.contains("reo"), "commodity"])
+        ruled = demand[(demand["max_tracked_share"] < 1) & ~demand["commodity"].isin(rare)]
+        if len(ruled):
+            first = ruled.iloc[0]
+            raise InputError(
+                Problem(
+                    demand.attrs.get("file", "demand.csv"),
+                    f"max_tracked_share on {first['commodity']}, which bears no rare earths (it has no content class)",
+                    line=int(first["line"]) if pd.notna(first["line"]) else None,
+                    column="max_tracked_share",
+                    expected="a rare-earth commodity (unit blank or in t REO)",
+                )
+            )
     known = set(instance.regions)
     unknown = [r for r in instance.tracked_regions if r not in known]
     if unknown:

@@ -58,7 +58,7 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
         scenario_files=instance.scenario_files + tuple(s.path for s in chain if s.path is not None),
         **origin,
     )
-    if origin:
+    if origin or any(change.get("table") == "demand" for scenario in chain for change in scenario.changes):
         check_origin_settings(changed, last.file)
     # What a scenario left alone need not be expanded again (sweeps apply thousands of small changes).
     unchanged = {name for name, frame in tables.items() if frame is instance.tables[name]}
