@@ -139,3 +139,21 @@ def test_bad_hub_value_names_the_cell(tmp_path):
     pd.DataFrame({"region": ["CN", "AU", "US"], "hub": ["yes", "", ""]}).to_csv(folder / "regions.csv", index=False)
     with pytest.raises(InputError, match=r"regions.csv, line 2, column 'hub'.*true, false"):
         reeopt.load(folder)
+
+
+def test_re_solve_in_place_keeps_the_transit_rows_right(tmp_path):
+    """A scenario changing only numbers (AU's initial stock 4 → 7) re-solves the live model in place;
+    the transit row's right-hand side follows: 7 × 1 + 3 × 31 = 100, as a fresh solve finds."""
+    from optimizer.study import Study
+
+    stocks = [{"region": "AU", "commodity": "magnet", "initial": 4}]
+    folder = transit_instance(tmp_path / "i", transit="forbidden", stocks=stocks)
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "more.yaml").write_text(
+        "name: more\nchanges:\n  - table: stocks\n    where: {region: AU}\n    set: {initial: 7}\n"
+    )
+    study = Study(reeopt.load(folder))
+    assert study.solve().objective == pytest.approx(190)
+    more = study.solve("more")
+    assert more.summary["model_reused"] is True
+    assert more.objective == pytest.approx(7 * 1 + 3 * 31)

@@ -71,13 +71,19 @@ def add_transit(data: ModelData, lp: LPBuilder) -> None:
         -1.0 / data.lengths[period[later] + 1],
     )
 
+    upper = transit_upper(data, codes)
+    family = lp.add_rows("transit", pd.DataFrame({"r": r, "c": c, "t": t}), -np.inf, upper)
+    lp.add_terms(family.start + np.concatenate(rows), np.concatenate(cols), np.concatenate(values))
+
+
+def transit_upper(data: ModelData, codes: np.ndarray) -> np.ndarray:
+    """Right-hand sides of the transit rows of the (sorted) node ``codes``: the initial stock per year."""
+    codes = np.asarray(codes, dtype=np.int64)
     upper = np.zeros(len(codes))
     initial = data.stocks
-    start = data.node_code(initial["r"], initial["c"], np.zeros(len(initial), dtype=np.int64))
+    start = np.asarray(data.node_code(initial["r"], initial["c"], np.zeros(len(initial), dtype=np.int64)))
     at = np.searchsorted(codes, start)
     inside = at < len(codes)
     inside[inside] = codes[at[inside]] == start[inside]
     np.add.at(upper, at[inside], initial["initial"].to_numpy()[inside] / data.lengths[0])
-
-    family = lp.add_rows("transit", pd.DataFrame({"r": r, "c": c, "t": t}), -np.inf, upper)
-    lp.add_terms(family.start + np.concatenate(rows), np.concatenate(cols), np.concatenate(values))
+    return upper
