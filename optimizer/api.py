@@ -21,7 +21,7 @@ from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.output.results import default_out, write_solution
 from optimizer.registry import effective_inputs
-from optimizer.scenario import apply_scenario
+from optimizer.scenario import Scenario, apply_changes, apply_scenario
 from optimizer.solution import Solution
 from optimizer.study import Progress, Study
 
@@ -78,18 +78,24 @@ def routes(
     *,
     period: int | None = None,
     avoid: tuple[str, ...] = (),
+    clean_of: tuple[str, ...] = (),
     k: int = 10,
 ) -> dict:
     """The cheapest supply routes of ``commodity`` into ``region``; with ``avoid``, also the routes and
     the cost once those regions are cut out. Demand in avoided regions is left out of both runs, so
     the cost increase is that of avoiding them, not of their own shortfall.
 
+    With ``clean_of``, nothing is cut out: the regions become the tracked set of content classes
+    (FORMULATION.md E3) and the delivery of ``commodity`` in ``region`` in the period must be clean
+    (``max_tracked_share = 0``); the result's ``clean`` routes trace that clean supply, and
+    ``clean_solution`` is the whole re-solved world (the rest of it still free to use those regions).
+
     >>> found = routes("toy", "ndfeb_magnet", "EAST", avoid=("SOUTH",))
     >>> found["optimum"]["regions"].tolist()[:1], found["avoiding"].empty
     (['NORTH;EAST'], True)
     """
     base = load(instance)
-    unknown = [name for name in (region, *avoid) if name not in base.regions]
+    unknown = [name for name in (region, *avoid, *clean_of) if name not in base.regions]
     if unknown or commodity not in base.commodities:
         raise InputError(
             f"unknown {'region ' + unknown[0] if unknown else 'commodity ' + commodity}: "
@@ -97,6 +103,10 @@ def routes(
         )
     if region in avoid:
         raise InputError(f"--avoid {region} would cut out the region the routes lead to")
+    if region in clean_of:
+        raise InputError(f"--clean-of {region}: the region the routes lead to would taint every delivery there")
+    if avoid and clean_of:
+        raise InputError("--avoid and --clean-of ask different questions: give one of them")
     if avoid:
         demand = base.table("demand")
         base = base.replace(tables={**base.tables, "demand": demand[~demand["region"].isin(avoid)]})
@@ -106,13 +116,41 @@ def routes(
     if avoid:
         avoiding = study.solve(avoid=tuple(avoid))
         result.update(avoiding_solution=avoiding, avoiding=_routes_or_empty(avoiding, commodity, region, period, k))
+    if clean_of:
+        year = period if period is not None else base.periods[-1]
+        clean = Study(clean_delivery(base, commodity, region, year, tuple(clean_of))).solve()
+        result.update(clean_solution=clean, clean=_routes_or_empty(clean, commodity, region, year, k, clean=True))
     return result
 
 
-def _routes_or_empty(solution: Solution, commodity: str, region: str, period: int | None, k: int) -> pd.DataFrame:
+def clean_delivery(instance: Instance, commodity: str, region: str, year: int, tracked: tuple[str, ...]) -> Instance:
+    """``instance`` with content classes tracking ``tracked`` and its delivery of ``commodity`` in
+    ``region`` in ``year`` bound to clean content."""
+    demand = instance.expanded("demand")
+    if not ((demand["region"] == region) & (demand["commodity"] == commodity) & (demand["period"] == year)).any():
+        raise InputError(
+            f"--clean-of needs a final demand of {commodity} in {region} in {year} to bind to clean content "
+            "(demand.csv has none): ask for a delivered commodity"
+        )
+    where = {"region": region, "commodity": commodity}
+    change = {"table": "demand", "where": where, "periods": [year], "set": {"max_tracked_share": 0.0}}
+    scenario = Scenario(
+        name=f"clean_of_{'_'.join(tracked)}",
+        description=f"{commodity} into {region} in {year} clean of {', '.join(tracked)}",
+        changes=(change,),
+        file="--clean-of",
+        lines={},
+        path=None,
+    )
+    return apply_changes(instance.replace(tracked_regions=tracked), [scenario])
+
+
+def _routes_or_empty(
+    solution: Solution, commodity: str, region: str, period: int | None, k: int, clean: bool = False
+) -> pd.DataFrame:
     if not solution.tables:
         return pd.DataFrame(columns=ROUTE_COLUMNS)
-    return supply_routes(solution, commodity, region, period, k)
+    return supply_routes(solution, commodity, region, period, k, clean=clean)
 
 
 def chokepoints(instance: str | Path | Instance, period: int | None = None, progress=None, exact: bool = False) -> dict:

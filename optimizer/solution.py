@@ -67,6 +67,10 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
         "builds": _builds(data, model, x),
         "costs": cost_ledger(model, x),
     }
+    if "content_balance" in lp.rows:  # E3: class-resolved columns
+        from optimizer.content import add_content_columns
+
+        add_content_columns(model, result, solution.tables)
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
     welfare = elastic_demand.welfare_offset(data)

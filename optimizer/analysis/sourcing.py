@@ -20,6 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from optimizer.analysis.content_sourcing import class_resolved, has_classes, unlabelled
 from optimizer.analysis.flows import ZERO, NodeIndex, process_flows
 from optimizer.instance.chain import bears_rare_earth, source_processes
 from optimizer.output.columns import RESULT_COLUMNS
@@ -27,6 +28,7 @@ from optimizer.solution import Solution
 
 SOURCING_COLUMNS = RESULT_COLUMNS["sourcing"]
 STAGE_COLUMNS = RESULT_COLUMNS["stage_sourcing"]
+CLASS_COLUMNS = SOURCING_COLUMNS[:3] + ["content_class"] + SOURCING_COLUMNS[3:]
 
 
 def sourcing_tables(solution: Solution, stages: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -44,12 +46,23 @@ def sourcing_tables(solution: Solution, stages: bool = True) -> tuple[pd.DataFra
     delivered = solution["delivered"]
     delivered = delivered[(delivered["delivered"] > ZERO) & bears_rare_earth(instance, delivered["commodity"])]
 
+    classes = has_classes(solution)
+    if classes:  # E3: trace the class-resolved network
+        flows, trade, balance, delivered = class_resolved(solution, flows, trade, balance, delivered)
     mix = _origin_mix(flows, trade, balance)
     if mix is None:
         return pd.DataFrame(columns=SOURCING_COLUMNS), pd.DataFrame(columns=STAGE_COLUMNS) if stages else None
     nodes, shares, origins = mix
+    if classes:
+        names, _ = unlabelled(origins.get_level_values(0))
+        origins = pd.MultiIndex.from_arrays([names, origins.get_level_values(1)])
     at = nodes.locate("c", delivered["region"], delivered["commodity"], delivered["period"])
     sourcing = _long(delivered[["region", "commodity", "period"]], shares[at], origins, delivered["delivered"])
+    if classes:
+        sourcing["region"], sourcing["content_class"] = unlabelled(sourcing["region"])
+        solution.tables["content_sourcing"] = _finish(
+            sourcing.copy(), ["region", "commodity", "period", "content_class"], CLASS_COLUMNS
+        )
     sourcing = _finish(sourcing, ["region", "commodity", "period"], SOURCING_COLUMNS)
     if not stages:
         return sourcing, None
@@ -62,6 +75,8 @@ def sourcing_tables(solution: Solution, stages: bool = True) -> tuple[pd.DataFra
         origins,
         feed["tonnes"],
     )
+    if classes:
+        feeds["region"], _ = unlabelled(feeds["region"])
     return sourcing, _finish(feeds, ["region", "stage", "period"], STAGE_COLUMNS)
 
 

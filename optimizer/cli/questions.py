@@ -67,28 +67,41 @@ def routes(
     region: Annotated[str, typer.Option(help="The region it is fed into, e.g. JP.")],
     period: Annotated[int | None, typer.Option(help="Year (default: the last period).")] = None,
     avoid: Annotated[list[str] | None, typer.Option(help="Cut this region out (repeatable) and re-solve.")] = None,
+    clean_of: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--clean-of",
+            help="Re-solve with this delivery free of content that touched REGION (repeatable; content classes).",
+        ),
+    ] = None,
     k: Annotated[int, typer.Option(help="How many routes to list.", min=1)] = 10,
     out: Annotated[
         Path | None, typer.Option(help="Folder for routes.csv (default results/<instance>/routes/).")
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """The supply routes that feed a commodity into a region, cheapest first (optionally avoiding regions)."""
+    """The supply routes that feed a commodity into a region, cheapest first (optionally avoiding regions,
+    or clean of them: --clean-of keeps them in the world and asks for a delivery that never touched them)."""
     avoided = tuple(avoid or ())
+    clean = tuple(clean_of or ())
     with progress(err_console, quiet) as step:
         step("solve")
-        found = api.routes(instance, commodity, region, period=period, avoid=avoided, k=k)
+        found = api.routes(instance, commodity, region, period=period, avoid=avoided, clean_of=clean, k=k)
         step("write")
         optimum = found["optimum_solution"]
         tables = [found["optimum"].assign(run="optimum")]
         if avoided:
             tables.append(found["avoiding"].assign(run="avoiding_" + "_".join(avoided)))
+        if clean:
+            tables.append(found["clean"].assign(run="clean_of_" + "_".join(clean)))
         folder = out or default_out(optimum.instance.name, "routes")
         path = write_table(pd.concat(tables, ignore_index=True), folder / "routes.csv")
     if not quiet:
-        print_routes(out_console, found, commodity, region, avoided)
+        print_routes(out_console, found, commodity, region, avoided, clean)
         out_console.print(f"Routes: {path}")
-    status = found["avoiding_solution"].status if avoided else optimum.status
+    status = (
+        found["avoiding_solution"].status if avoided else found["clean_solution"].status if clean else optimum.status
+    )
     raise typer.Exit(max(exit_code(optimum.status, True), exit_code(status, True)))
 
 

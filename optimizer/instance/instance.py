@@ -10,6 +10,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem, display_name
 from optimizer.instance.expand import expand_table
+from optimizer.instance.origin import ORIGIN_SETTINGS, check_origin_settings, read_origin_settings
 from optimizer.instance.reader import read_table
 from optimizer.instance.schema import LARGEST, TABLES
 from optimizer.instance.validate import check_references
@@ -29,6 +30,7 @@ SETTINGS = (
     "discount_rate",
     "objective",
     "unmet_penalty",
+    *ORIGIN_SETTINGS,
 )
 
 
@@ -52,6 +54,8 @@ class Instance:
     discount_rate: float = 0.0
     objective: str = "cost"
     unmet_penalty: float | None = None
+    transit: str = "allowed"  # E2: "forbidden" bars re-export of untransformed imports (hubs exempt)
+    tracked_regions: tuple[str, ...] = ()  # E3: content classes when not empty
     scenario: str = "base"
     scenario_description: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
@@ -77,6 +81,11 @@ class Instance:
         if key not in self._expanded:
             self._expanded[key] = compute(self)
         return self._expanded[key]
+
+    @property
+    def content(self) -> dict | None:
+        """The ``content`` setting as written in instance.yaml (None when no classes are declared)."""
+        return {"tracked": list(self.tracked_regions)} if self.tracked_regions else None
 
     @property
     def regions(self) -> list[str]:
@@ -136,6 +145,7 @@ def load_instance(name_or_path: str | Path) -> Instance:
     if problems:
         raise InputError(problems)
     instance = Instance(folder=folder, tables=tables, **settings)
+    check_origin_settings(instance, display_name(folder / "instance.yaml"))
     return instance.replace(warnings=tuple(check_references(instance)))
 
 
@@ -181,6 +191,7 @@ def _read_settings(path: Path) -> dict:
         raise fail("objective", f"'{settings['objective']}' is not an objective", "cost or value")
     if data.get("unmet_penalty") is not None:
         settings["unmet_penalty"] = _number(data, "unmet_penalty", None, fail, maximum=LARGEST)
+    settings.update(read_origin_settings(data, fail))
     return settings
 
 

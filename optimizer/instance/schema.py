@@ -106,7 +106,12 @@ PERIOD = Column("period", kind="number", minimum=None)
 
 REGIONS = Table(
     "regions",
-    (Column("region", required=True, value_required=True), Column("name"), Column("bloc")),
+    (
+        Column("region", required=True, value_required=True),
+        Column("name"),
+        Column("bloc"),
+        Column("hub", default="false", choices=("true", "false")),  # E2: may re-export untransformed imports
+    ),
     key=("region",),
     nonempty=True,
 )
@@ -189,6 +194,7 @@ DEMAND = Table(
         _num("elasticity", minimum=None, maximum=0.0, below_maximum=True),
         _num("steps", default=5.0, minimum=1.0, maximum=1000.0),
         _num("band", default=0.5, positive=True, maximum=1.0),
+        _num("max_tracked_share", maximum=1.0),  # E3: bound on the tracked share of the delivery
         PERIOD,
     ),
     key=("region", "commodity", "period"),

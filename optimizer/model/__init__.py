@@ -1,7 +1,8 @@
 """The linear program of FORMULATION.md, built from whole arrays (no per-row Python).
 
-``build_model(instance)`` runs each family in turn: variables, elastic demand steps, balance,
-capacity, reserves, quotas, objective. Each family is a module whose docstring states the mathematics it adds.
+``build_model(instance)`` runs each family in turn: variables, elastic demand steps (E1), balance,
+capacity, reserves, quotas, transit (E2), content classes (E3), objective. Each family is a module
+whose docstring states the mathematics it adds.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import pandas as pd
 from optimizer.instance import Instance
 from optimizer.model.balance import add_balance
 from optimizer.model.capacity import add_capacity, add_reserves
+from optimizer.model.content import add_content
 from optimizer.model.elastic_demand import add_elastic_steps
 from optimizer.model.index import ModelData, build_index
 from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
 from optimizer.model.quotas import add_quotas
 from optimizer.model.renumber import renumber, same_shape
+from optimizer.model.transit import add_transit
 from optimizer.model.variables import add_variables, build_availability
 
 __all__ = ["COST_CATEGORIES", "LinearProgram", "Model", "ModelData", "build_model"]
@@ -67,6 +70,8 @@ def build_model(instance: Instance, objective: str | None = None, reuse: Model |
     add_capacity(data, lp, availability)
     add_reserves(data, lp)
     add_quotas(data, lp)
+    add_transit(data, lp)
+    add_content(data, lp)
     parts, cost, offset = objective_parts(data, lp, availability)
     program = lp.build(parts, cost, offset)
     return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=availability)

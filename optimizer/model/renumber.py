@@ -14,12 +14,14 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from optimizer.instance.origin import hub_regions
 from optimizer.model.balance import balance_rhs
 from optimizer.model.capacity import capacity_limits, reserve_limits
 from optimizer.model.elastic_demand import FAMILY, step_columns, steps
 from optimizer.model.index import ModelData
 from optimizer.model.lp import LinearProgram
 from optimizer.model.objective import objective_parts
+from optimizer.model.transit import transit_upper
 from optimizer.model.variables import activity_columns, build_columns, delivery_columns, stock_columns, trade_columns
 
 
@@ -35,8 +37,14 @@ def same_shape(old: ModelData, new: ModelData) -> bool:
             buildable=p["max_build"] > 0, limited=np.isfinite(p["capacity"]), reserved=np.isfinite(p["reserve"])
         )
 
+    def transit(data: ModelData) -> tuple:  # E2 rows are renumbered (their right-hand side); E3 are not
+        return data.instance.transit, tuple(sorted(hub_regions(data.instance)))
+
     return (
-        old.objective == new.objective
+        not old.instance.tracked_regions
+        and not new.instance.tracked_regions
+        and transit(old) == transit(new)
+        and old.objective == new.objective
         and np.array_equal(old.periods, new.periods)
         and np.array_equal(old.lengths, new.lengths)
         and same(structure(old), structure(new))
@@ -84,6 +92,11 @@ def renumber(lp: LinearProgram, data: ModelData, availability: pd.DataFrame) -> 
     ):
         family = lp.rows[name]
         row_upper[family.start : family.stop] = limits
+
+    if "transit" in lp.rows:
+        family = lp.rows["transit"]
+        codes = data.node_code(family.index["r"], family.index["c"], family.index["t"])
+        row_upper[family.start : family.stop] = transit_upper(data, codes)
 
     parts, cost, offset = objective_parts(data, lp, availability)
     return dataclasses.replace(

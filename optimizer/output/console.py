@@ -237,8 +237,11 @@ def _short(value: float, column: str) -> str:
     return money(value)
 
 
-def print_routes(console: Console, found: dict, commodity: str, region: str, avoided: tuple[str, ...]) -> None:
-    """The cheapest routes, and with ``avoided`` regions the new routes and what avoiding them costs."""
+def print_routes(
+    console: Console, found: dict, commodity: str, region: str, avoided: tuple[str, ...], clean_of: tuple[str, ...] = ()
+) -> None:
+    """The cheapest routes, and with ``avoided`` (``clean_of``) regions the new routes and what avoiding
+    them (keeping the delivery clean of them) costs."""
     from optimizer.analysis.routes import average_cost
 
     def show(table: pd.DataFrame, title: str) -> None:
@@ -246,23 +249,31 @@ def print_routes(console: Console, found: dict, commodity: str, region: str, avo
             console.print(f"{title}: no route delivers {commodity} to {region} in that period")
             return
         shown = table.assign(route=table["route"].str.replace(r"@\w+", "", regex=True))
-        print_table(console, shown[["rank", "regions", "tonnes", "cost_per_tonne", "route"]], title)
+        print_table(console, shown[["rank", "regions", "tonnes", "cost_per_tonne", "price_per_tonne", "route"]], title)
 
-    show(found["optimum"], f"Routes of {commodity} into {region} (cost per t: joint costs allocated by mass)")
-    if not avoided:
+    show(
+        found["optimum"],
+        f"Routes of {commodity} into {region} (cost per t: joint costs allocated by value at marginal values;"
+        " price: marginal value at the delivery)",
+    )
+    if not avoided and not clean_of:
         return
-    avoiding = found["avoiding_solution"]
-    if avoiding.diagnosis is not None:
-        console.print(avoiding.diagnosis.text(), highlight=False)
+    key, names = ("avoiding", avoided) if avoided else ("clean", clean_of)
+    changed = found[f"{key}_solution"]
+    if changed.diagnosis is not None:
+        console.print(changed.diagnosis.text(), highlight=False)
         return
-    show(found["avoiding"], f"Routes avoiding {', '.join(avoided)}")
+    what = (
+        f"Avoiding {', '.join(names)}" if avoided else f"Keeping {commodity} into {region} clean of {', '.join(names)}"
+    )
+    show(found[key], f"Routes avoiding {', '.join(names)}" if avoided else f"Clean routes ({what.lower()})")
     base = found["optimum_solution"]
     console.print(
-        f"Avoiding {', '.join(avoided)} raises the total cost by {money(avoiding.objective - base.objective)}"
-        f" ({avoiding.objective / base.objective - 1:+.1%}); unmet demand "
-        f"{avoiding.summary['unmet_demand']:,.0f} t (was {base.summary['unmet_demand']:,.0f} t)."
+        f"{what} raises the total discounted cost of the whole chain over all periods by "
+        f"{money(changed.objective - base.objective)} ({changed.objective / base.objective - 1:+.1%}); unmet demand "
+        f"{changed.summary['unmet_demand']:,.0f} t (was {base.summary['unmet_demand']:,.0f} t)."
     )
-    before, after = average_cost(found["optimum"]), average_cost(found["avoiding"])
+    before, after = average_cost(found["optimum"]), average_cost(found[key])
     if before is not None and after is not None:
         console.print(
             f"Average cost per t of {commodity} into {region} along its routes: {before:,.0f} -> {after:,.0f}"

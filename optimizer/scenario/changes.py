@@ -10,6 +10,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.instance.instance import Instance
+from optimizer.instance.origin import check_origin_settings
 from optimizer.instance.schema import TABLES, Column, Table
 from optimizer.instance.validate import check_references
 from optimizer.scenario.files import BASE, CHANGE_KEYS, OPERATIONS, Scenario, extension_chain, scenario_path
@@ -40,12 +41,14 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
     """
     tables = dict(instance.tables)
     objective = instance.objective
+    origin: dict = {}
     names_may_change = False
     for scenario in chain:
         for position, change in enumerate(scenario.changes):
             _apply_change(instance, tables, scenario, position, change)
             names_may_change |= _touches_names(change)
         objective = scenario.objective or objective
+        origin.update(scenario.origin or {})
     last = chain[-1]
     changed = instance.replace(
         tables=tables,
@@ -53,7 +56,10 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
         scenario_description=last.description,
         objective=objective,
         scenario_files=instance.scenario_files + tuple(s.path for s in chain if s.path is not None),
+        **origin,
     )
+    if origin or any(change.get("table") == "demand" for scenario in chain for change in scenario.changes):
+        check_origin_settings(changed, last.file)
     # What a scenario left alone need not be expanded again (sweeps apply thousands of small changes).
     unchanged = {name for name, frame in tables.items() if frame is instance.tables[name]}
 
@@ -112,6 +118,9 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         raise fail("needs exactly one operation", None, "one of " + ", ".join(OPERATIONS))
     operation = operations[0]
     frame = tables[table_name]
+    # names are checked against the tables as changed so far: a scenario may add a process to
+    # process_io.csv and then deploy it in processes.csv
+    instance = instance.replace(tables=dict(tables))
 
     if operation == "add":
         if "where" in change or "periods" in change:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from optimizer.errors import InputError, Problem, display_name
 from optimizer.instance.instance import OBJECTIVES, Instance
+from optimizer.instance.origin import ORIGIN_SETTINGS, read_origin_settings
 from optimizer.yamlio import Lines, line_of, load_yaml
 
 OPERATIONS = ("set", "scale", "add", "drop")
-SCENARIO_KEYS = ("name", "description", "objective", "extends", "changes")
+SCENARIO_KEYS = ("name", "description", "objective", "extends", "changes", *ORIGIN_SETTINGS)
 CHANGE_KEYS = ("table", "where", "periods") + OPERATIONS
 BASE = "base"
 
@@ -25,6 +26,7 @@ class Scenario:
     path: Path | None
     objective: str | None = None
     extends: str | None = None
+    origin: dict | None = None  # transit / tracked_regions overrides (E2, E3)
 
 
 def scenario_path(instance: Instance, name_or_file: str | Path) -> Path | None:
@@ -111,6 +113,11 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
                     expected="a word or a sentence",
                 )
             )
+
+    def fail(key: str, message: str, expected: str | None = None) -> InputError:
+        return InputError(Problem(name, message, line=line_of(lines, (key,)), column=key, expected=expected))
+
+    origin = read_origin_settings(data, fail) or None
     return Scenario(
         name=str(data.get("name") or path.stem),
         description=str(data.get("description") or ""),
@@ -120,6 +127,7 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
         path=path,
         objective=objective,
         extends=extends,
+        origin=origin,
     )
 
 

@@ -1,0 +1,100 @@
+"""Routes that mean it: joint costs allocated by value, the price beside the cost, --clean-of.
+
+Toy (README of instances/toy), value allocation by hand. Marginal values: NdPr 1,228 at NORTH,
+1,198 at SOUTH, 1,278 at EAST; Dy 3,248 at SOUTH; CeO2 -10 (disposed: carries no joint cost).
+
+* NORTH route of NdPr into EAST: mining 100/t; separation 200/t of concentrate making 0.25 t NdPr
+  and 0.70 t CeO2, all of the joint cost on NdPr: (200 + 100) / 0.25 = 1,200; shipping 50: 1,250.
+* SOUTH route: mining 300, separation 500 per t of concentrate making 0.4 NdPr, 0.1 Dy, 0.4 CeO2;
+  values 0.4·1198 = 479.2 and 0.1·3248 = 324.8; a tonne of NdPr carries 800·479.2/804/0.4 =
+  1,192.04, shipping 80: 1,272.04; a tonne of Dy carries 800·324.8/804/0.1 = 3,231.84 (+80).
+  By mass both would carry 800/0.9 = 888.9: a tonne of Dy would cost what a tonne of NdPr does.
+* the price of both routes is NdPr's marginal value at EAST, 1,278.
+
+--clean-of on the instance of tests/test_content.py (no content declared there): the optimum feeds US
+magnets from CN (46/t); clean of CN the only route is AU ore, US refining, US magnets:
+40 + 1 + 20 + 30 = 91/t, priced at the clean marginal value 91, and the whole chain costs
+1830 - 1535 = 295 more.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import optimizer as reeopt
+from optimizer.errors import InputError
+from tests.test_content import content_instance
+
+
+def route(table, first_region, commodity_step):
+    rows = table[table["regions"].str.startswith(first_region) & table["route"].str.contains(commodity_step)]
+    return rows.iloc[0]
+
+
+def test_joint_costs_are_allocated_by_value():
+    routes = reeopt.api.routes("toy", "NdPr_oxide", "EAST")["optimum"]
+    north = route(routes, "NORTH", "NdPr_oxide@NORTH")
+    south = route(routes, "SOUTH", "NdPr_oxide@SOUTH")
+    assert north["cost_per_tonne"] == pytest.approx(1250)
+    assert south["cost_per_tonne"] == pytest.approx(800 * 479.2 / 804 / 0.4 + 80)
+    assert north["price_per_tonne"] == pytest.approx(1278) and south["price_per_tonne"] == pytest.approx(1278)
+    magnets = reeopt.api.routes("toy", "ndfeb_magnet", "EAST")["optimum"]
+    dy = route(magnets, "SOUTH", "Dy2O3@SOUTH")
+    # magnet making: 1,000/t of magnet, 1 t of rare-earth input per t, its one output carries it all
+    assert dy["cost_per_tonne"] == pytest.approx(1000 + 800 * 324.8 / 804 / 0.1 + 80)
+
+
+def test_clean_of_keeps_the_region_and_routes_the_clean_supply(tmp_path):
+    folder = content_instance(tmp_path / "i", tracked=None)
+    found = reeopt.api.routes(folder, "magnet", "US", clean_of=("CN",))
+    assert found["optimum"]["regions"].str.contains("CN").any()
+    clean = found["clean"]
+    assert clean["regions"].tolist() == ["AU;US"]
+    assert clean["cost_per_tonne"].item() == pytest.approx(91)
+    assert clean["price_per_tonne"].item() == pytest.approx(91)
+    assert clean["tonnes"].item() == pytest.approx(10)
+    assert found["clean_solution"].objective - found["optimum_solution"].objective == pytest.approx(295)
+    # China stays in the world: Japan's magnets still come from there
+    jp = found["clean_solution"]["delivered"].set_index("region").loc["JP"]
+    assert jp["delivered_tracked"] == pytest.approx(20)
+
+
+def test_routes_cli_writes_price_and_clean_runs(tmp_path, reeopt):
+    folder = content_instance(tmp_path / "i", tracked=None)
+    run = reeopt(
+        "routes", folder, "--commodity", "magnet", "--region", "US", "--clean-of", "CN", "--out", tmp_path / "r"
+    )
+    assert run.code == 0, run.err
+    assert "clean of CN raises the total discounted cost" in run.out.replace("\n", " ")
+    table = pd.read_csv(tmp_path / "r" / "routes.csv")
+    assert list(table.columns[:6]) == ["rank", "route", "regions", "tonnes", "cost_per_tonne", "price_per_tonne"]
+    assert set(table["run"]) == {"optimum", "clean_of_CN"}
+
+
+def test_avoid_still_cuts_the_region_out():
+    found = reeopt.api.routes("toy", "ndfeb_magnet", "EAST", avoid=("SOUTH",))
+    assert found["avoiding"].empty and "clean" not in found
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"clean_of": ("EAST",)}, "would taint every delivery"),
+        ({"clean_of": ("XX",)}, "unknown region XX"),
+        ({"clean_of": ("SOUTH",), "avoid": ("NORTH",)}, "give one of them"),
+    ],
+)
+def test_bad_clean_of_is_an_input_error(args, message):
+    with pytest.raises(InputError, match=message):
+        reeopt.api.routes("toy", "ndfeb_magnet", "EAST", **args)
+
+
+def test_clean_of_needs_a_delivery():
+    with pytest.raises(InputError, match="needs a final demand of NdPr_oxide in EAST"):
+        reeopt.api.routes("toy", "NdPr_oxide", "EAST", clean_of=("SOUTH",))
+
+
+def test_clean_of_cli_exit_code_2_without_traceback(reeopt):
+    run = reeopt("routes", "toy", "--commodity", "ndfeb_magnet", "--region", "EAST", "--clean-of", "EAST")
+    assert run.code == 2 and "Traceback" not in run.err

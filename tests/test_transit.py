@@ -1,0 +1,159 @@
+"""E2, no transit without transformation: hand-derived optima on a three-country instance.
+
+CN makes magnets at 10/t, AU at 30/t (both from nothing: sources). Links: CN→US costs 1 + a
+tariff of 100; CN→AU costs 1; AU→US costs 1. US needs 10 t.
+
+* transit allowed: the cheapest supply dodges the tariff through Australia, 10 + 1 + 1 = 12/t,
+  so the optimum is 10 × 12 = 120 and AU exports 10 t it never made.
+* transit forbidden: AU exports only what it made: AU-made at 30 + 1 = 31/t beats CN direct at
+  10 + 1 + 100 = 111/t, so 310. The transit row of (AU, magnet) binds: one more tonne of allowed
+  re-export would save 31 − 12 = 19 (right difference); one tonne less forces AU to make a tonne
+  it cannot use and must dispose of, +30 (left difference). The optimum is degenerate there, so
+  the dual is any value in [−30, −19].
+* AU a hub: exempt again, 120.
+* AU holds an initial stock of 4 t: it may export the 4 t (free) and 6 t of its own make:
+  4 × 1 + 6 × 31 = 190.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import optimizer as reeopt
+from optimizer.errors import InputError
+from optimizer.model import build_model
+from optimizer.solver import HighsSolver
+from tests.builders import write_instance
+
+
+def transit_instance(folder, *, transit=None, hubs=(), stocks=None):
+    settings = {"transit": transit} if transit else {}
+    write_instance(
+        folder,
+        regions=["CN", "AU", "US"],
+        commodities=[{"commodity": "magnet", "stage": "functional_material"}],
+        process_io=[{"process": "make", "commodity": "magnet", "direction": "out", "coefficient": 1}],
+        processes=[
+            {"process": "make", "region": "CN", "capacity": "", "cost_system": 10},
+            {"process": "make", "region": "AU", "capacity": "", "cost_system": 30},
+        ],
+        trade=[
+            {"commodity": "magnet", "origin": "CN", "destination": "US", "cost": 1, "tariff": 100},
+            {"commodity": "magnet", "origin": "CN", "destination": "AU", "cost": 1, "tariff": 0},
+            {"commodity": "magnet", "origin": "AU", "destination": "US", "cost": 1, "tariff": 0},
+        ],
+        demand=[{"region": "US", "commodity": "magnet", "quantity": 10}],
+        stocks=stocks,
+        **settings,
+    )
+    pd.DataFrame(
+        {"region": ["CN", "AU", "US"], "hub": ["true" if r in hubs else "" for r in ("CN", "AU", "US")]}
+    ).to_csv(folder / "regions.csv", index=False)
+    return folder
+
+
+def shipped(solution, origin, destination):
+    trade = solution["trade"]
+    row = trade[(trade["origin"] == origin) & (trade["destination"] == destination)]
+    return float(row["shipped"].sum())
+
+
+def test_allowed_transit_dodges_the_tariff(tmp_path):
+    solution = reeopt.solve(transit_instance(tmp_path / "i"))
+    assert solution.objective == pytest.approx(120)
+    assert shipped(solution, "AU", "US") == pytest.approx(10)
+    assert "transit" not in build_model(reeopt.load(tmp_path / "i")).lp.rows
+
+
+def test_forbidden_transit_makes_the_tariff_bind(tmp_path):
+    instance = reeopt.load(transit_instance(tmp_path / "i", transit="forbidden"))
+    solution = reeopt.solve(instance)
+    assert solution.objective == pytest.approx(310)
+    assert shipped(solution, "CN", "AU") == pytest.approx(0)
+    activity = solution["activity"].set_index("region")["activity"]
+    assert activity["AU"] == pytest.approx(10)
+    # the rule's dual lies between the left and right differences
+    model = build_model(instance)
+    result = HighsSolver(model.lp).solve()
+    rows = model.lp.rows["transit"]
+    index = rows.index.assign(dual=result.row_dual[rows.ids])
+    au = index[(index["r"] == model.data.regions.get_loc("AU"))]
+    assert -30 - 1e-6 <= au["dual"].item() <= -19 + 1e-6
+    cn = index[(index["r"] == model.data.regions.get_loc("CN"))]
+    assert cn["dual"].item() == pytest.approx(0)
+
+
+@pytest.mark.parametrize(("step", "change"), [(1.0, -19.0), (-1.0, 30.0)])
+def test_finite_difference_of_the_transit_row(tmp_path, step, change):
+    """Loosening the AU row by 1 t (one tonne of allowed re-export) saves 19; tightening it costs 30."""
+    instance = reeopt.load(transit_instance(tmp_path / "i", transit="forbidden"))
+    model = build_model(instance)
+    rows = model.lp.rows["transit"]
+    au = rows.start + int(np.flatnonzero(rows.index["r"] == model.data.regions.get_loc("AU"))[0])
+    upper = model.lp.row_upper.copy()
+    upper[au] += step
+    changed = HighsSolver(type(model.lp)(**{**model.lp.__dict__, "row_upper": upper})).solve()
+    assert changed.objective == pytest.approx(310 + change)
+
+
+def test_hub_may_re_export(tmp_path):
+    solution = reeopt.solve(transit_instance(tmp_path / "i", transit="forbidden", hubs=("AU",)))
+    assert solution.objective == pytest.approx(120)
+
+
+def test_stock_may_be_exported(tmp_path):
+    stocks = [{"region": "AU", "commodity": "magnet", "initial": 4}]
+    solution = reeopt.solve(transit_instance(tmp_path / "i", transit="forbidden", stocks=stocks))
+    assert solution.objective == pytest.approx(4 * 1 + 6 * 31)
+
+
+def test_no_region_exports_more_than_it_made_or_drew(tmp_path):
+    solution = reeopt.solve(transit_instance(tmp_path / "i", transit="forbidden"))
+    balance = solution["balance"]
+    assert (balance["exports"] <= balance["produced"] - balance["stock_change"].clip(upper=0) + 1e-6).all()
+
+
+def test_scenario_may_forbid_transit(tmp_path):
+    folder = transit_instance(tmp_path / "i")
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "rules.yaml").write_text("name: rules\ntransit: forbidden\n")
+    assert reeopt.solve(folder, scenario="rules").objective == pytest.approx(310)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [("transit: sometimes\n", "not a transit rule"), ("content: {tracked: [XX]}\n", "does not have: XX")],
+)
+def test_bad_settings_are_input_errors(tmp_path, setting, message):
+    folder = transit_instance(tmp_path / "i")
+    with (folder / "instance.yaml").open("a") as handle:
+        handle.write(setting)
+    with pytest.raises(InputError, match=message):
+        reeopt.load(folder)
+
+
+def test_bad_hub_value_names_the_cell(tmp_path):
+    folder = transit_instance(tmp_path / "i")
+    pd.DataFrame({"region": ["CN", "AU", "US"], "hub": ["yes", "", ""]}).to_csv(folder / "regions.csv", index=False)
+    with pytest.raises(InputError, match=r"regions.csv, line 2, column 'hub'.*true, false"):
+        reeopt.load(folder)
+
+
+def test_re_solve_in_place_keeps_the_transit_rows_right(tmp_path):
+    """A scenario changing only numbers (AU's initial stock 4 → 7) re-solves the live model in place;
+    the transit row's right-hand side follows: 7 × 1 + 3 × 31 = 100, as a fresh solve finds."""
+    from optimizer.study import Study
+
+    stocks = [{"region": "AU", "commodity": "magnet", "initial": 4}]
+    folder = transit_instance(tmp_path / "i", transit="forbidden", stocks=stocks)
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "more.yaml").write_text(
+        "name: more\nchanges:\n  - table: stocks\n    where: {region: AU}\n    set: {initial: 7}\n"
+    )
+    study = Study(reeopt.load(folder))
+    assert study.solve().objective == pytest.approx(190)
+    more = study.solve("more")
+    assert more.summary["model_reused"] is True
+    assert more.objective == pytest.approx(7 * 1 + 3 * 31)
