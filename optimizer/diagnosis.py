@@ -84,7 +84,7 @@ def diagnose(model: Model, status: str, network: NetworkReport | None = None) ->
     data, lp = model.data, model.lp
     delivery = lp.columns["delivery"]
     delivered = result.x[delivery.ids]
-    demand = data.demand["quantity"].to_numpy()
+    demand = lp.col_lower[delivery.ids]  # what must be delivered (on a demand curve, the band's lower edge)
     short = hard & (demand - delivered > TOLERANCE * np.maximum(1.0, demand))
     for position in np.flatnonzero(short):
         r, c, t = (int(data.demand[code].iat[position]) for code in ("r", "c", "t"))
@@ -111,7 +111,7 @@ def _elastic(model: Model):
     cost[delivery.ids[hard]] = -lengths[hard]
     lower = lp.col_lower.copy()
     lower[delivery.ids[hard]] = 0.0
-    offset = float(np.sum(lengths[hard] * data.demand["quantity"].to_numpy()[hard]))
+    offset = float(np.sum(lengths[hard] * lp.col_lower[delivery.ids][hard]))
     elastic = dataclasses.replace(
         lp, col_cost=cost, col_lower=lower, offset=offset, integer=np.zeros(lp.n_cols, dtype=bool)
     )

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.model import COST_CATEGORIES, Model
+from optimizer.model import COST_CATEGORIES, Model, elastic_demand
+from optimizer.model.elastic_demand import is_elastic
 from optimizer.model.index import ModelData
 from optimizer.solver import SolverResult, solver_version
 
@@ -68,11 +69,17 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
     }
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
-    costs["penalty"] += lp.offset
+    welfare = elastic_demand.welfare_offset(data)
+    costs["penalty"] += lp.offset - welfare
+    if is_elastic(data).any():  # E1: lost willingness to pay of reductions minus the value of increases
+        costs[elastic_demand.OBJECTIVE_PART] = float((lp.cost_parts[elastic_demand.OBJECTIVE_PART] * x).sum()) + welfare
     summary["costs"] = costs
     delivered = solution.tables["delivered"]
     weight = data.weight[data.demand["t"].to_numpy()]
-    summary["revenue"] = float(np.sum(weight * data.demand["price"].to_numpy() * x[lp.columns["delivery"].ids]))
+    if data.objective == "value":  # what the objective counted (on a curve, each step at its price)
+        summary["revenue"] = -float((lp.cost_parts["revenue"] * x).sum())
+    else:
+        summary["revenue"] = float(np.sum(weight * data.demand["price"].to_numpy() * delivered["delivered"].to_numpy()))
     lengths = data.lengths[data.demand["t"].to_numpy()]
     summary["unmet_demand"] = float(np.sum(lengths * delivered["unmet"].to_numpy()))
     sign = -1.0 if data.objective == "value" else 1.0
@@ -136,11 +143,19 @@ def _trade(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
 
 
 def _delivered(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
+    """``demand`` is the reference quantity; on a demand curve (E1) ``delivered`` is the cleared
+    quantity, ``unmet`` only the shortfall below the curve's band, and ``elastic_change`` the
+    answer to price (``delivered = demand + elastic_change - unmet``)."""
     family = model.lp.columns["delivery"]
     frame = pd.DataFrame(_names(data, family.index))
+    core = x[family.ids]
     frame["demand"] = data.demand["quantity"].to_numpy()
-    frame["delivered"] = x[family.ids]
-    frame["unmet"] = _clean(frame["demand"] - frame["delivered"])
+    steps = model.lp.columns[elastic_demand.FAMILY]
+    response = elastic_demand.cleared(data, steps.index, x[steps.ids])
+    frame["delivered"] = core + response["served_steps"].to_numpy()
+    frame["unmet"] = _clean(elastic_demand.core_quantity(data) - core)
+    if is_elastic(data).any():
+        frame["elastic_change"] = _clean(response["elastic_change"].to_numpy())
     return frame
 
 
@@ -166,7 +181,7 @@ def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFram
     add("consumed", (kind == names.index("activity")) & (flow < 0), -1.0)
     add("imports", (kind == names.index("trade")) & (flow > 0), 1.0)
     add("exports", (kind == names.index("trade")) & (flow < 0), -1.0)
-    add("delivered", kind == names.index("delivery"), -1.0)
+    add("delivered", (kind == names.index("delivery")) | (kind == names.index(elastic_demand.FAMILY)), -1.0)
     add("disposed", kind == names.index("disposal"), -1.0)
     add("stock_change", kind == names.index("stock"), -1.0)
     parts["stock_change"] += lp.row_lower[rows.ids]  # the initial stock is on the right-hand side
@@ -213,8 +228,8 @@ def cost_ledger(model: Model, x: np.ndarray) -> pd.DataFrame:
             if category == "capex" or (category == "penalty") != (name == "delivery"):
                 continue
             per_unit = lp.cost_parts[category][family.ids] / weight[t]
-            if category == "penalty":  # the cost of unmet demand, u = demand - s
-                amount = -per_unit * (data.demand["quantity"].to_numpy() - x[family.ids])
+            if category == "penalty":  # the cost of unmet demand, u = demand - s (below the band on a curve)
+                amount = -per_unit * (elastic_demand.core_quantity(data) - x[family.ids])
             else:
                 amount = per_unit * x[family.ids]
             entries(name, category, family.index, amount)

@@ -187,6 +187,10 @@ DEMAND = Table(
         _num("quantity", required=True, value_required=True),
         _num("price"),
         _num("penalty"),
+        # price-responsive demand (FORMULATION.md E1); validate.py checks that elasticity has a price
+        _num("elasticity", minimum=None, maximum=0.0, below_maximum=True),
+        _num("steps", default=5.0, minimum=1.0, maximum=1000.0),
+        _num("band", default=0.5, positive=True, maximum=1.0),
         PERIOD,
     ),
     key=("region", "commodity", "period"),

@@ -64,6 +64,7 @@ def check_references(instance: Instance) -> list[str]:
     _check_commodity_rows(t["commodities"], problems)
     _check_reserves(t["processes"], problems)
     _check_min_activity(t["processes"], problems)
+    _check_elastic_demand(t["demand"], problems)
     _check_observed(t["observed"], regions, commodities, processes, problems)
     if problems:
         raise InputError(problems)
@@ -150,6 +151,25 @@ def _check_commodity_rows(commodities: pd.DataFrame, problems: list[Problem]) ->
                         f"'{base[column]}' (only prices change by period)",
                     )
                 )
+
+
+def _check_elastic_demand(demand: pd.DataFrame, problems: list[Problem]) -> None:
+    """A demand curve (FORMULATION.md E1) needs its reference price, and a whole number of steps."""
+    if demand.empty or "elasticity" not in demand:
+        return
+    file = demand.attrs.get("file", "demand.csv")
+    elastic = demand["elasticity"].notna()
+    no_price = elastic & ~(demand["price"] > 0)
+    for line in demand["line"][no_price]:
+        problems.append(
+            Problem(file, "an elasticity needs the reference price of its curve", int(line), "price", "a price > 0")
+        )
+    steps = demand["steps"]
+    fractional = steps.notna() & (steps != np.round(steps))
+    for line, value in zip(demand["line"][fractional], steps[fractional], strict=True):
+        problems.append(
+            Problem(file, f"{value:g} is not a whole number of steps", int(line), "steps", "an integer >= 1")
+        )
 
 
 def _check_reserves(processes: pd.DataFrame, problems: list[Problem]) -> None:

@@ -1,7 +1,7 @@
 """The linear program of FORMULATION.md, built from whole arrays (no per-row Python).
 
-``build_model(instance)`` runs each family in turn: variables, balance, capacity, reserves,
-quotas, objective. Each family is a module whose docstring states the mathematics it adds.
+``build_model(instance)`` runs each family in turn: variables, elastic demand steps, balance,
+capacity, reserves, quotas, objective. Each family is a module whose docstring states the mathematics it adds.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pandas as pd
 from optimizer.instance import Instance
 from optimizer.model.balance import add_balance
 from optimizer.model.capacity import add_capacity, add_reserves
+from optimizer.model.elastic_demand import add_elastic_steps
 from optimizer.model.index import ModelData, build_index
 from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
@@ -61,6 +62,7 @@ def build_model(instance: Instance, objective: str | None = None, reuse: Model |
     lp = LPBuilder()
     availability = build_availability(data)
     add_variables(data, lp, availability)
+    add_elastic_steps(data, lp)  # E1 demand curves; before the balance, which gives the steps their -1
     add_balance(data, lp)
     add_capacity(data, lp, availability)
     add_reserves(data, lp)

@@ -40,7 +40,7 @@ def balance_terms(
     term(data.node_code(link["o"], link["c"], link["t"]), trade.ids, -1.0)
     term(data.node_code(link["d"], link["c"], link["t"]), trade.ids, 1.0 - link["loss"].to_numpy())
 
-    for name in ("delivery", "disposal"):
+    for name in ("delivery", "elastic_step", "disposal"):
         family = lp.column(name)
         term(data.node_code(family.index["r"], family.index["c"], family.index["t"]), family.ids, -1.0)
 

@@ -27,6 +27,7 @@ class ModelData:
     commodity with a signed ``coefficient`` (outputs positive); ``trade`` one row per link and
     period; ``demand`` one row per positive demand; ``quotas`` one row per quota and period and
     ``quota_links`` the trade links each quota covers; ``stocks`` one row per declared stock.
+    ``demand`` carries ``elasticity`` (NaN for fixed demand), ``steps`` and ``band`` of E1.
     """
 
     instance: Instance
@@ -136,6 +137,10 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
             "quantity": demand["quantity"].to_numpy(),
             "price": demand["price"].fillna(0.0).to_numpy(),
             "penalty": penalty.to_numpy(),  # NaN: demand is hard
+            # E1 demand curve (elastic_demand.py); NaN elasticity: fixed demand
+            "elasticity": demand["elasticity"].to_numpy(dtype=float),
+            "steps": demand["steps"].fillna(5.0).to_numpy(dtype=np.int64),
+            "band": demand["band"].fillna(0.5).to_numpy(dtype=float),
         }
     )
 

@@ -9,7 +9,9 @@ Every term of period t is weighted by ``disc[t] * len[t]``. Costs are kept per c
 * build: ``capex``, charged every period the new capacity is available;
 * disposal: ``waste`` (the commodity's disposal cost); stock: ``holding``;
 * delivery: ``penalty`` of unmet demand (cost objective, as ``-penalty * s`` plus a constant) or
-  ``revenue`` (value objective, as ``-price * s``: the program is always minimised).
+  ``revenue`` (value objective, as ``-price * s``: the program is always minimised);
+* elastic steps (E1, :mod:`optimizer.model.elastic_demand`): ``demand_response`` (cost objective,
+  the welfare form, its constant in the offset) or ``revenue`` (value objective).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.model.elastic_demand import core_quantity, core_value, step_objective
 from optimizer.model.index import ModelData
 from optimizer.model.lp import LPBuilder
 
@@ -66,13 +69,13 @@ def objective_parts(
     delivery = lp.column("delivery")
     demand = data.demand
     w = weight[demand["t"].to_numpy()]
-    offset = 0.0
+    offset = step_objective(data, lp, parts)
     if data.objective == "value":
-        parts["revenue"][delivery.start : delivery.stop] = -w * demand["price"].to_numpy()
+        parts["revenue"][delivery.start : delivery.stop] = -w * core_value(data)
     else:
         penalty = np.nan_to_num(demand["penalty"].to_numpy())
         parts["penalty"][delivery.start : delivery.stop] = -w * penalty
-        offset = float(np.sum(w * penalty * demand["quantity"].to_numpy()))
+        offset += float(np.sum(w * penalty * core_quantity(data)))
     total = np.zeros(lp.n_cols)
     for part in parts.values():
         total += part

@@ -16,6 +16,7 @@ import pandas as pd
 
 from optimizer.model.balance import balance_rhs
 from optimizer.model.capacity import capacity_limits, reserve_limits
+from optimizer.model.elastic_demand import FAMILY, step_columns, steps
 from optimizer.model.index import ModelData
 from optimizer.model.lp import LinearProgram
 from optimizer.model.objective import objective_parts
@@ -42,10 +43,16 @@ def same_shape(old: ModelData, new: ModelData) -> bool:
         and same(old.recipe, new.recipe)
         and same(old.trade[["c", "o", "d", "t", "loss"]], new.trade[["c", "o", "d", "t", "loss"]])
         and same(old.demand[["r", "c", "t"]], new.demand[["r", "c", "t"]])
+        and same(_curves(old), _curves(new))
         and same(old.quotas[["name", "t"]], new.quotas[["name", "t"]])
         and same(old.quota_links, new.quota_links)
         and same(old.stocks[["r", "c"]], new.stocks[["r", "c"]])
     )
+
+
+def _curves(data: ModelData) -> pd.DataFrame:
+    """The flexible steps of the demand curves (the shape of ``elastic_step``)."""
+    return steps(data)[["demand", "j"]]
 
 
 def renumber(lp: LinearProgram, data: ModelData, availability: pd.DataFrame) -> LinearProgram:
@@ -57,6 +64,7 @@ def renumber(lp: LinearProgram, data: ModelData, availability: pd.DataFrame) -> 
         "trade": trade_columns(data),
         "delivery": delivery_columns(data),
         "stock": stock_columns(data),
+        FAMILY: step_columns(data),
     }
     for name, (_, low, high, _) in specs.items():
         family = lp.columns[name]

@@ -9,7 +9,9 @@ build      p, r, t          ``k / unit_size`` new capacity commissioned in t, in
                             (integer when ``unit_size`` is given); ``<= max_build``
 trade      c, o, d, t       ``f`` tonnes shipped per year; ``<= tcap`` (0 is a ban)
 delivery   r, c, t          ``s`` delivered to final demand; ``s = dem`` when demand is hard,
-                            ``0 <= s <= dem`` otherwise (unmet ``u = dem - s`` is implied)
+                            ``0 <= s <= dem`` otherwise (unmet ``u = dem - s`` is implied);
+                            on a demand curve ``dem`` is ``Q(1 - band)`` and the rest of the
+                            delivery is in ``elastic_step`` (:mod:`optimizer.model.elastic_demand`)
 disposal   r, c, t          ``w`` disposed or stockpiled as an unwanted co-product
 stock      r, c, t          ``h`` stock level at the end of t; ``<= max_level``
 =========  ===============  ============================================================
@@ -23,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.model.elastic_demand import core_quantity
 from optimizer.model.index import INF, ModelData
 from optimizer.model.lp import LPBuilder
 
@@ -77,7 +80,7 @@ def trade_columns(data: ModelData):
 
 def delivery_columns(data: ModelData):
     demand = data.demand
-    quantity = demand["quantity"].to_numpy()
+    quantity = core_quantity(data)  # on a demand curve, the tonnes below its band (elastic_demand.py)
     hard = demand["penalty"].isna().to_numpy() & (data.objective == "cost")
     return demand[["r", "c", "t"]], np.where(hard, quantity, 0.0), quantity, False
 
