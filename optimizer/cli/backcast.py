@@ -39,7 +39,9 @@ def backcast(
     folder = api.write(solution, out or default_out(solution.instance.name, "backcast"))
     table.to_csv(folder / "backcast.csv", index=False, float_format="%.15g")
     if not quiet:
-        years = period or sorted(table.loc[table["role"] == "validation", "period"].unique())
+        validated = sorted(table.loc[table["role"] == "validation", "period"].unique())
+        # the out-of-sample years: after the base year the data were calibrated to
+        years = period or [y for y in validated if y > solution.instance.base_year] or validated
         _print(table[table["period"].isin(years)])
         out_console.print(f"backcast.csv: {folder / 'backcast.csv'}")
     raise typer.Exit(exit_code(solution.status, True))
