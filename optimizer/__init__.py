@@ -5,7 +5,7 @@ files → ``instance`` → ``scenario`` → ``network`` → ``model`` → ``solv
 ``analysis`` → ``output``; ``api`` strings them together and ``cli`` is a thin shell around it.
 """
 
-from optimizer.api import account, load, solve, write
+from optimizer.api import account, backcast, load, solve, write
 from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.model import build_model
@@ -21,6 +21,7 @@ __all__ = [
     "Study",
     "account",
     "apply_scenario",
+    "backcast",
     "build_model",
     "load",
     "load_instance",

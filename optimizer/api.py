@@ -17,7 +17,7 @@ import pandas as pd
 
 from optimizer.analysis.compare import comparison_table
 from optimizer.analysis.routes import ROUTE_COLUMNS, supply_routes
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.instance import Instance, load_instance
 from optimizer.output.results import default_out, write_solution
 from optimizer.registry import effective_inputs
@@ -314,6 +314,37 @@ def account(instance: str | Path | Instance, scenario: str | Path | None = None)
     from optimizer.history import account as run_account
 
     return run_account(load(instance, scenario))
+
+
+def backcast(
+    instance: str | Path | Instance,
+    scenario: str | Path | None = None,
+    *,
+    periods: list[int] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Solution, pd.DataFrame]:
+    """Solve, then set the solution beside the instance's observed.csv: (solution, backcast table).
+
+    The table has one row per observation (columns of
+    :data:`optimizer.analysis.backcast.BACKCAST_COLUMNS`); rows whose ``role`` is ``calibration``
+    were inputs, only ``validation`` rows test the model. ``periods`` keeps those years only.
+    """
+    from optimizer.analysis.backcast import backcast_table
+
+    loaded = load(instance, scenario)
+    observed = loaded.table("observed")
+    if observed.empty:
+        raise InputError(
+            Problem(
+                str(loaded.folder / "observed.csv"),
+                "the instance has no observations to backcast",
+                expected="observed.csv with activity, trade, delivered or price rows (INTERFACE.md)",
+            )
+        )
+    solution = solve(loaded, progress=progress)
+    if solution.status != "optimal" or not solution.tables:
+        return solution, pd.DataFrame()
+    return solution, backcast_table(solution, observed, periods)
 
 
 def write(solution: Solution, out: str | Path | None = None) -> Path:

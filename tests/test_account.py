@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import optimizer as reeopt
-from optimizer.analysis.study_figures import STUDY, comparison_rows
+from optimizer.analysis.study_figures import BASIS, STUDY, comparison_rows
 from tests.accounting import mfca_allocated_and_expected
 from tests.builders import chain_instance
 
@@ -28,6 +28,20 @@ def test_the_account_reproduces_every_headline_figure_within_its_tolerance(histo
     assert set(STUDY) <= set(figures)
     for row in comparison_rows(figures):
         assert row["within"], row
+
+
+def test_calibration_targets_never_read_as_validation(history):
+    """Every figure the China data were tuned to (SOURCES.md §11) says "calibrated", not "yes"; only the
+    figures computed from untuned data (China's net trade by mass, −20.9 kt in 2015 and +6.9 kt in 2022
+    on the observed flows) can say yes or no."""
+    rows = {row["key"]: row for row in comparison_rows(history.summary["headline"])}
+    for key, (basis, tuned_by) in BASIS.items():
+        assert rows[key]["basis"] == basis
+        if basis == "calibration":
+            assert tuned_by and rows[key]["check"] == "calibrated", key
+        else:
+            assert rows[key]["check"] == "yes", key
+    assert rows["net_imports_first_kt"]["model"] < 0 < rows["net_imports_last_kt"]["model"]
 
 
 def test_headline_figures_are_numbers(history):
@@ -68,6 +82,7 @@ def test_account_command_writes_the_headline_and_prints_the_comparison(tmp_path,
     summary = json.loads((tmp_path / "acc" / "summary.json").read_text())
     assert summary["mode"] == "account" and "headline" in summary
     assert "Study vs model" in run.out and "Counterfactual" in run.out
+    assert "calibrated to: beneficiation yield 0.88" in run.out and "emergent" in run.out
     assert (tmp_path / "counterfactual" / "summary.json").exists()
 
 

@@ -34,9 +34,10 @@ def main_demand_regions(solution: Solution, count: int = 5) -> list[str]:
 def comparison_row(solution: Solution, regions: list[str]) -> dict:
     summary = solution.summary
     row = {"scenario": solution.instance.scenario, "status": summary["status"], "objective": summary["objective"]}
-    row.update({category: (summary["costs"] or {}).get(category) for category in COST_CATEGORIES})
-    if "demand_response" in (summary["costs"] or {}):  # E1 demand curves: welfare lost to price
-        row["demand_response"] = summary["costs"]["demand_response"]
+    costs = summary["costs"] or {}
+    row.update({category: costs.get(category) for category in COST_CATEGORIES})
+    # parts of the objective beyond the fixed categories (E1's demand_response) are shown too
+    row.update({category: value for category, value in costs.items() if category not in row})
     row["unmet_demand"] = summary.get("unmet_demand")
     if not solution.tables:
         return row
@@ -77,7 +78,8 @@ def comparison_table(solutions: list[Solution]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     built = sorted(c for c in frame.columns if c.startswith("built_"))
     frame[built] = frame[built].fillna(0.0)
-    fixed = ["scenario", "status", "objective", *COST_CATEGORIES, "unmet_demand"]
+    extra_costs = [c for s in solutions for c in (s.summary["costs"] or {}) if c not in COST_CATEGORIES]
+    fixed = ["scenario", "status", "objective", *COST_CATEGORIES, *dict.fromkeys(extra_costs), "unmet_demand"]
     rest = [c for c in frame.columns if c not in fixed and c not in built]
     return frame[fixed + built + rest]
 

@@ -21,7 +21,7 @@ STAGES = (
 )
 ELEMENT_GROUPS = ("light", "heavy")
 DIRECTIONS = ("in", "out")
-OBSERVED_KINDS = ("activity", "trade", "delivered")
+OBSERVED_KINDS = ("activity", "trade", "delivered", "price")
 INF = math.inf
 # Above this a number is a unit mistake, not data (HiGHS treats 1e20 as infinity and rejects matrix
 # entries from 1e15 on); blank means unlimited where a column allows it.
@@ -159,6 +159,8 @@ PROCESSES = Table(
         _num("lead_time", default=0.0),
         _num("unit_size", positive=True),
         _num("reserve"),
+        # a floor on activity: how a base year is calibrated to observed output (blank = 0)
+        _num("min_activity"),
         PERIOD,
     ),
     key=("process", "region", "period"),
@@ -248,6 +250,8 @@ OBSERVED_KEYS = {
     "activity": ("process", "region"),
     "trade": ("commodity", "origin", "destination"),
     "delivered": ("region", "commodity"),
+    # a market price (per t, the instance's currency) set beside the marginal value; accounting ignores it
+    "price": ("region", "commodity"),
 }
 
 TABLES: dict[str, Table] = {

@@ -63,6 +63,7 @@ def check_references(instance: Instance) -> list[str]:
     _check_periods(instance, problems)
     _check_commodity_rows(t["commodities"], problems)
     _check_reserves(t["processes"], problems)
+    _check_min_activity(t["processes"], problems)
     _check_elastic_demand(t["demand"], problems)
     _check_observed(t["observed"], regions, commodities, processes, problems)
     if problems:
@@ -230,3 +231,20 @@ def _warnings(instance: Instance) -> list[str]:
     if not demand.empty and float(np.nansum(demand["quantity"])) == 0.0:
         warnings.append("demand.csv: every demand is zero")
     return warnings
+
+
+def _check_min_activity(processes: pd.DataFrame, problems: list[Problem]) -> None:
+    """A floor on activity above the row's own capacity can never be met."""
+    if "min_activity" not in processes:
+        return
+    rows = processes[processes["min_activity"].notna() & processes["capacity"].notna()]
+    for _, row in rows[rows["min_activity"] > rows["capacity"]].iterrows():
+        problems.append(
+            Problem(
+                processes.attrs.get("file", "processes.csv"),
+                f"min_activity {row['min_activity']:g} is above the capacity {row['capacity']:g}",
+                int(row["line"]),
+                "min_activity",
+                "a floor at most the row's capacity",
+            )
+        )

@@ -189,6 +189,7 @@ def _processes(instance: Instance) -> pd.DataFrame:
     frame["capacity"] = frame["capacity"].fillna(INF)
     frame["reserve"] = frame["reserve"].fillna(INF)
     frame["capex"] = frame["capex"].fillna(0.0)
+    frame["min_activity"] = frame["min_activity"].fillna(0.0) if "min_activity" in frame else 0.0
     columns = [
         "process",
         "region",
@@ -203,6 +204,7 @@ def _processes(instance: Instance) -> pd.DataFrame:
         "lead_time",
         "unit_size",
         "reserve",
+        "min_activity",
     ]
     return frame[columns].reset_index(drop=True)
 

@@ -3,7 +3,7 @@
 =========  ===============  ============================================================
 family     index            meaning and bounds
 =========  ===============  ============================================================
-activity   p, r, t          ``z`` activity per year; ``0 <= z <= cap`` when no build can add
+activity   p, r, t          ``z`` activity per year; ``min <= z <= cap`` when no build can add
                             capacity (the bound is the capacity constraint), else ``z >= 0``
 build      p, r, t          ``k / unit_size`` new capacity commissioned in t, in units
                             (integer when ``unit_size`` is given); ``<= max_build``
@@ -58,7 +58,8 @@ def activity_columns(data: ModelData, availability: pd.DataFrame):
     capacity = procs["capacity"].to_numpy()
     upper = np.where(expandable, INF, capacity)
     index = procs[["p", "r", "t"]].assign(capacity_row=expandable & np.isfinite(capacity))
-    return index, 0.0, upper, False
+    # min_activity (processes.csv) is a calibration floor, e.g. a base year held to observed output
+    return index, procs["min_activity"].to_numpy(dtype=float), upper, False
 
 
 def build_columns(data: ModelData):

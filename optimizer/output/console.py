@@ -154,13 +154,20 @@ def print_study_comparison(console: Console, figures: dict) -> None:
 
     console.print("[bold]Study vs model[/bold] (Ge et al. 2025 headline figures, computed from the flows and costs)")
     table = Table()
-    for column in ("figure", "study", "model", "tolerance", "within"):
-        table.add_column(column, justify="left" if column == "figure" else "right")
+    for column in ("figure", "study", "model", "tolerance", "basis", "check"):
+        table.add_column(column, justify="left" if column in ("figure", "basis") else "right")
+    colour = {"yes": "green", "no": "red", "calibration missed": "red", "calibrated": "dim", "-": "dim"}
     for row in comparison_rows(figures):
         model = "-" if row["model"] is None else _number(row["model"], row["unit"])
-        within = {True: "[green]yes[/green]", False: "[red]no[/red]", None: "-"}[row["within"]]
-        table.add_row(row["figure"], _number(row["study"], row["unit"]), model, row["tolerance"], within)
+        basis = f"calibrated to: {row['tuned_by']}" if row["basis"] == "calibration" else "emergent"
+        check = f"[{colour[row['check']]}]{row['check']}[/{colour[row['check']]}]"
+        table.add_row(row["figure"], _number(row["study"], row["unit"]), model, row["tolerance"], basis, check)
     console.print(table)
+    console.print(
+        "A calibrated figure was an input (the data were chosen to reproduce it): 'calibrated' checks the "
+        "calibration, it is not a validation. Only emergent figures test the data.",
+        highlight=False,
+    )
     if figures.get("net_import_growth_primary_basis") == "gross_imports":
         console.print(
             "Primary products: China is a net exporter in both years on these data, so the growth is that "

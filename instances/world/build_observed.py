@@ -1,0 +1,145 @@
+"""Build ``observed.csv`` of the world instance (2024 and 2025) from the published figures listed here.
+
+Run ``python instances/world/build_observed.py`` (``--check`` compares instead of writing). Every row
+carries its source, confidence code (SOURCES.md), tolerance and role:
+
+* ``calibration``: the data were chosen to reproduce it (a 2024 floor or cap on activity, a trade
+  capacity set to the figure, a demand curve's reference price), so the model meets it by construction;
+* ``validation``: no input was set from it; the model's figure is emergent.
+
+Units: t REO (activity of mines = t REO mined; of separation = t REO of mixed feed in, from the
+reported oxide output divided by the recipe's coefficient), prices in USD per t of oxide.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = [
+    "kind",
+    "process",
+    "region",
+    "commodity",
+    "origin",
+    "destination",
+    "period",
+    "value",
+    "x_role",
+    "x_tolerance",
+    "x_source",
+]
+
+MCS = "USGS MCS 2026 Rare Earths, world mine production (A)"
+QUOTA = "MIIT quota 2024 (H1 x2) split by feed, Fastmarkets/Project Blue (B); USGS 2024 and 2025e 270,000 (A)"
+PRICE = "USGS MCS 2026 salient statistics, Argus/Asian Metal FOB China annual mean (A)"
+
+# NdPr oxide per t of mixed feed in the separation recipes (process_io.csv)
+NDPR_PER_FEED = {"mountain_pass": 0.151126, "mount_weld": 0.221233, "monazite": 0.247343}
+
+
+def _mine(process: str, region: str, year: int, value: float, role: str, source: str = MCS) -> dict:
+    return {"kind": "activity", "process": process, "region": region, "period": year, "value": value,
+            "x_role": role, "x_source": source}  # fmt: skip
+
+
+def _plant(feed: str, region: str, year: int, ndpr: float, role: str, source: str, tol: float | None = None) -> dict:
+    row = _mine(f"separation_{feed}", region, year, round(ndpr / NDPR_PER_FEED[feed], 1), role, source)
+    row["x_tolerance"] = tol
+    return row
+
+
+def _trade(commodity: str, origin: str, year: int, value: float, role: str, source: str) -> dict:
+    return {"kind": "trade", "commodity": commodity, "origin": origin, "destination": "CN", "period": year,
+            "value": value, "x_role": role, "x_source": source}  # fmt: skip
+
+
+def _price(commodity: str, year: int, usd_per_kg: float, role: str) -> dict:
+    return {"kind": "price", "region": "CN", "commodity": commodity, "period": year,
+            "value": usd_per_kg * 1000, "x_role": role, "x_source": PRICE}  # fmt: skip
+
+
+def observations() -> list[dict]:
+    rows: list[dict] = []
+    # Production by country. 2024 is the calibration year: floors at 95% of the figure (processes.csv
+    # min_activity). 2025: the capacities of MM, BR, TH, MG, MY, VN, US were set to the 2025e figures
+    # (inputs, so calibration); China's quota is held at the 2024 level and its use is emergent.
+    china = {"bayan_obo": 189160, "sichuan": 60560, "ionic_light": 10140, "ionic_heavy": 10140}
+    for year in (2024, 2025):
+        for feed, value in china.items():
+            role = "calibration" if year == 2024 else "validation"
+            rows.append(_mine(f"mining_{feed}", "CN", year, value, role, QUOTA))
+    mines = {
+        ("mining_mountain_pass", "US"): (45500, 51000),
+        ("mining_mount_weld", "AU"): (29000, 29000),
+        ("mining_ionic_medium", "MM"): (27000, 22000),
+        ("mining_ionic_medium", "BR"): (560, 2000),
+        ("mining_monazite", "IN"): (2900, 2900),
+        ("mining_monazite", "MG"): (1400, 2700),
+        ("mining_monazite", "MY"): (140, 110),
+        ("mining_monazite", "NG"): (1500, 1500),
+        ("mining_monazite", "TH"): (2100, 4800),
+        ("mining_loparite", "RU"): (2600, 2600),
+        ("mining_sichuan", "VN"): (300, 150),
+    }
+    for (process, region), (v2024, v2025) in mines.items():
+        rows.append(_mine(process, region, 2024, v2024, "calibration"))
+        # Australia's, India's, Nigeria's and Russia's 2025 capacities are the 2024 figures held flat
+        role_2025 = "validation" if region in ("AU", "IN", "NG", "RU") else "calibration"
+        rows.append(_mine(process, region, 2025, v2025, role_2025))
+    # Named plants outside China (NdPr oxide reported, converted to feed).
+    mp = "MP Materials FY2024/FY2025: NdPr oxide 1,294 t / 2,599 t (MP release; investingnews.com 26 Feb 2026, B)"
+    rows.append(_plant("mountain_pass", "US", 2024, 1294, "calibration", mp))
+    rows.append(_plant("mountain_pass", "US", 2025, 2599, "calibration", mp + "; 2025 capacity set from it"))
+    lynas = "Lynas NdPr FY24 5,655 t, FY25 6,558 t (brief s7, B); calendar 2024 = mean of FY24 and FY25 (D)"
+    rows.append(_plant("mount_weld", "MY", 2024, 6106.5, "calibration", lynas))
+    rows.append(_plant("mount_weld", "MY", 2025, 6558, "validation", lynas + "; 2025 = FY25 (C)", 0.20))
+    ef = "Energy Fuels White Mesa: 25-35 t NdPr in its 2024 campaign (Metalnomist Aug 2024; mining.com Jun 2024, B)"
+    rows.append(_plant("monazite", "US", 2024, 30, "calibration", ef, 0.25))
+    # China's imports by origin (t REO). MP's shipments are trade capacities (inputs).
+    us_exports = "US exports of ores and compounds (MCS 2026, A); capacity of the link set from it"
+    rows.append(_trade("conc_mountain_pass", "US", 2024, 37500, "calibration", us_exports))
+    rows.append(_trade("conc_mountain_pass", "US", 2025, 14000, "calibration", us_exports))
+    mm = "Myanmar's output, which USGS estimates from China's imports (MCS 2026 fn 12, A): all of it to China"
+    rows.append(_trade("mixed_ionic_medium", "MM", 2024, 27000, "validation", mm))
+    rows.append(_trade("mixed_ionic_medium", "MM", 2025, 22000, "validation", mm))
+    monazite = "MCS 2026 output of the exporter (A), all to China (monazite imports MG 55%, NG 25%, TH 13%: giti.sg, B)"
+    for region, (v2024, v2025) in {"MG": (1400, 2700), "NG": (1500, 1500), "TH": (2100, 4800)}.items():
+        rows.append(_trade("conc_monazite", region, 2024, v2024, "validation", monazite))
+        rows.append(_trade("conc_monazite", region, 2025, v2025, "validation", monazite))
+    ndpr_in = "NdPr shipped into China 2024 by China's import records (The Rare Earth Observer, Substack, C)"
+    rows.append({**_trade("NdPr_oxide", "MY", 2024, 3261, "validation", ndpr_in), "x_tolerance": 0.5})
+    # Oxide prices in China: 2024 is each demand curve's reference price (calibration); 2025 is emergent.
+    prices = {"NdPr_oxide": (55, 69), "Dy2O3": (257, 239), "Tb4O7": (812, 1010), "Y2O3": (6, 9)}
+    for commodity, (p2024, p2025) in prices.items():
+        rows.append(_price(commodity, 2024, p2024, "calibration"))
+        rows.append(_price(commodity, 2025, p2025, "validation"))
+    return rows
+
+
+def render() -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n", restval="")
+    writer.writeheader()
+    for row in observations():
+        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def main(argv: list[str]) -> int:
+    target = HERE / "observed.csv"
+    text = render()
+    if "--check" in argv:
+        same = target.exists() and target.read_text() == text
+        print("observed.csv is up to date" if same else "observed.csv differs from build_observed.py")
+        return 0 if same else 1
+    target.write_text(text)
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

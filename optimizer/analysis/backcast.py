@@ -1,0 +1,165 @@
+"""Backcast: a solve set beside history, row by row, with deviations and tolerances.
+
+Each row of the instance's ``observed.csv`` becomes one comparison:
+
+=============  ==========================================  ======================================
+group          observed row                                model figure
+=============  ==========================================  ======================================
+production     ``activity`` of a ``mining_*`` process       mining activity of the region, summed
+               (summed per region: a country's output)      over its feeds
+plants         ``activity`` of any other process            that process's activity in the region
+imports        ``trade`` (commodity, origin, destination)   tonnes shipped on that link
+deliveries     ``delivered`` (region, commodity)            tonnes delivered to final demand
+prices         ``price`` (region, commodity), per t         marginal value of the commodity there
+=============  ==========================================  ======================================
+
+``deviation`` is ``model / observed - 1``; a row is ``within`` when ``|deviation| <= tolerance``.
+The tolerance of a row is its ``x_tolerance`` cell (a fraction), else the group's default below.
+``role`` is the row's ``x_role`` cell: ``calibration`` marks an observation the data were chosen to
+reproduce (a floor or cap on that year's activity, a demand curve's reference point), so meeting it
+proves nothing; ``validation`` marks one the model was not tuned to. Only validation rows test the
+model. ``source`` is the row's ``x_source`` cell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimizer.solution import Solution
+
+# Default tolerances per group (fractions of the observed value), used where a row gives none:
+# country output and plant output within 15 % (USGS rounds to two significant digits and estimates
+# most non-US figures; company figures are fiscal years), trade within 25 % (customs gross tonnes
+# converted to REO), prices within 30 % (annual means of a market that moved ±30 % within 2025).
+DEFAULT_TOLERANCE = {"production": 0.15, "plants": 0.15, "imports": 0.25, "deliveries": 0.15, "prices": 0.30}
+
+BACKCAST_COLUMNS = [
+    "group",
+    "item",
+    "period",
+    "role",
+    "observed",
+    "model",
+    "deviation",
+    "tolerance",
+    "within",
+    "source",
+]
+
+
+def backcast_table(solution: Solution, observed: pd.DataFrame, periods: list[int] | None = None) -> pd.DataFrame:
+    """Model against ``observed`` (the observed.csv table), one row per comparison (BACKCAST_COLUMNS).
+
+    ``periods`` keeps only those years (default: every observed year the solution covers).
+    """
+    observed = _notes(observed)
+    if periods is not None:
+        observed = observed[observed["period"].isin(periods)]
+    observed = observed[observed["period"].isin(solution.instance.periods)]
+    parts = [
+        _production(solution, observed),
+        _plants(solution, observed),
+        _imports(solution, observed),
+        _deliveries(solution, observed),
+        _prices(solution, observed),
+    ]
+    table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    if table.empty:
+        return pd.DataFrame(columns=BACKCAST_COLUMNS)
+    tolerance = table["group"].map(DEFAULT_TOLERANCE)
+    table["tolerance"] = table["tolerance"].fillna(tolerance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["deviation"] = np.where(table["observed"] != 0, table["model"] / table["observed"] - 1.0, np.nan)
+    table["within"] = table["deviation"].abs() <= table["tolerance"]
+    table["period"] = table["period"].astype(int)
+    return table[BACKCAST_COLUMNS].reset_index(drop=True)
+
+
+def _notes(observed: pd.DataFrame) -> pd.DataFrame:
+    frame = observed.copy()
+    for column in ("x_role", "x_source", "x_tolerance"):
+        if column not in frame:
+            frame[column] = ""
+    frame["x_role"] = frame["x_role"].replace("", "validation")
+    frame["x_tolerance"] = pd.to_numeric(frame["x_tolerance"].replace("", np.nan))
+    frame["period"] = frame["period"].astype(int)
+    return frame
+
+
+def _rows(frame: pd.DataFrame, group: str, item: pd.Series, model: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group": group,
+            "item": item.to_numpy(),
+            "period": frame["period"].to_numpy(),
+            "role": frame["x_role"].to_numpy(),
+            "observed": frame["value"].to_numpy(dtype=float),
+            "model": model.to_numpy(dtype=float),
+            "tolerance": frame["x_tolerance"].to_numpy(dtype=float),
+            "source": frame["x_source"].to_numpy(),
+        }
+    )
+
+
+def _activity(solution: Solution) -> pd.DataFrame:
+    return solution["activity"][["process", "region", "period", "activity"]]
+
+
+def _production(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
+    rows = observed[(observed["kind"] == "activity") & observed["process"].str.startswith("mining_")]
+    if rows.empty:
+        return pd.DataFrame()
+    by_region = rows.groupby(["region", "period"], as_index=False).agg(
+        value=("value", "sum"),
+        x_role=("x_role", "first"),
+        x_source=("x_source", "first"),
+        x_tolerance=("x_tolerance", "first"),
+    )
+    activity = _activity(solution)
+    mined = (
+        activity[activity["process"].str.startswith("mining_")]
+        .groupby(["region", "period"], as_index=False)["activity"]
+        .sum()
+    )
+    merged = by_region.merge(mined, on=["region", "period"], how="left").fillna({"activity": 0.0})
+    return _rows(merged, "production", "mine output " + merged["region"], merged["activity"])
+
+
+def _plants(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
+    rows = observed[(observed["kind"] == "activity") & ~observed["process"].str.startswith("mining_")]
+    if rows.empty:
+        return pd.DataFrame()
+    merged = rows.merge(_activity(solution), on=["process", "region", "period"], how="left")
+    merged["activity"] = merged["activity"].fillna(0.0)
+    return _rows(merged, "plants", merged["process"] + " " + merged["region"], merged["activity"])
+
+
+def _imports(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
+    rows = observed[observed["kind"] == "trade"]
+    if rows.empty:
+        return pd.DataFrame()
+    trade = solution["trade"][["commodity", "origin", "destination", "period", "shipped"]]
+    merged = rows.merge(trade, on=["commodity", "origin", "destination", "period"], how="left")
+    merged["shipped"] = merged["shipped"].fillna(0.0)
+    item = merged["commodity"] + " " + merged["origin"] + "→" + merged["destination"]
+    return _rows(merged, "imports", item, merged["shipped"])
+
+
+def _deliveries(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
+    rows = observed[observed["kind"] == "delivered"]
+    if rows.empty:
+        return pd.DataFrame()
+    delivered = solution["delivered"][["region", "commodity", "period", "delivered"]]
+    merged = rows.merge(delivered, on=["region", "commodity", "period"], how="left")
+    merged["delivered"] = merged["delivered"].fillna(0.0)
+    return _rows(merged, "deliveries", merged["commodity"] + " " + merged["region"], merged["delivered"])
+
+
+def _prices(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
+    rows = observed[observed["kind"] == "price"]
+    if rows.empty:
+        return pd.DataFrame()
+    values = solution["balance"][["region", "commodity", "period", "marginal_value"]]
+    merged = rows.merge(values, on=["region", "commodity", "period"], how="left")
+    return _rows(merged, "prices", merged["commodity"] + " " + merged["region"], merged["marginal_value"])

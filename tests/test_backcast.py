@@ -1,0 +1,129 @@
+"""Calibration floors (processes.csv ``min_activity``) and the backcast of a solve against observed.csv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import optimizer as reeopt
+from optimizer.analysis.backcast import BACKCAST_COLUMNS
+from optimizer.errors import InputError
+from tests.builders import INSTANCES, write_instance
+
+
+def two_mines(folder, *, floor=None, observed=None):
+    """One region, one commodity from two mines; demand 100 t.
+
+    Mine A costs 10 $/t (capacity 100), mine B costs 30 $/t (capacity 100).
+    """
+    b = {"process": "mine_b", "region": "R", "capacity": 100, "cost_system": 30}
+    if floor is not None:
+        b["min_activity"] = floor
+    return write_instance(
+        folder,
+        regions=["R"],
+        commodities=[{"commodity": "ore", "stage": "ore", "unit": "t REO"}],
+        process_io=[
+            {"process": "mine_a", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "mine_b", "commodity": "ore", "direction": "out", "coefficient": 1},
+        ],
+        processes=[{"process": "mine_a", "region": "R", "capacity": 100, "cost_system": 10}, b],
+        demand=[{"region": "R", "commodity": "ore", "quantity": 100}],
+        observed=observed,
+        objective="cost",
+        discount_rate=0,
+    )
+
+
+def test_a_calibration_floor_forces_the_dearer_mine_and_leaves_the_price_at_the_cheaper(tmp_path):
+    """Without a floor A serves all 100 t: cost 100·10 = 1,000, marginal value 10.
+
+    A floor of 40 t on B forces B to 40 and A to the remaining 60: cost 60·10 + 40·30 = 1,800. The
+    next tonne demanded still comes from A (at 60 < 100, not at its capacity), so the marginal value
+    stays 10 $/t: a floor raises the cost, not the price.
+    """
+    free = reeopt.solve(two_mines(tmp_path / "free"))
+    floored = reeopt.solve(two_mines(tmp_path / "floor", floor=40))
+    assert free.objective == pytest.approx(1000)
+    assert floored.objective == pytest.approx(1800)
+    activity = floored["activity"].set_index("process")["activity"]
+    assert activity["mine_b"] == pytest.approx(40) and activity["mine_a"] == pytest.approx(60)
+    assert floored["balance"]["marginal_value"].iloc[0] == pytest.approx(10)
+
+
+def test_a_floor_above_the_capacity_is_bad_input(tmp_path):
+    folder = two_mines(tmp_path / "bad", floor=150)
+    with pytest.raises(InputError) as error:
+        reeopt.load(folder)
+    assert "processes.csv, line 3, column 'min_activity'" in str(error.value)
+
+
+def test_backcast_rows_carry_deviation_tolerance_role_and_source(tmp_path):
+    """With the 40-t floor: B's observed 40 t (calibration) is met exactly (deviation 0); an observed
+    price of 12.5 $/t against the marginal value 10 gives 10/12.5 − 1 = −20 %, within the default
+    ±30 % of prices; A's observed 80 t against 60 is −25 %, outside its stated ±10 %."""
+    observed = [
+        {
+            "kind": "activity",
+            "process": "mine_b",
+            "region": "R",
+            "period": 2025,
+            "value": 40,
+            "x_role": "calibration",
+            "x_source": "floor",
+        },  # fmt: skip
+        {
+            "kind": "activity",
+            "process": "mine_a",
+            "region": "R",
+            "period": 2025,
+            "value": 80,
+            "x_tolerance": 0.10,
+            "x_source": "report",
+        },  # fmt: skip
+        {"kind": "price", "region": "R", "commodity": "ore", "period": 2025, "value": 12.5, "x_source": "market"},
+    ]
+    solution, table = reeopt.backcast(two_mines(tmp_path / "bc", floor=40, observed=observed))
+    assert list(table.columns) == BACKCAST_COLUMNS
+    rows = table.set_index("source")
+    assert rows.loc["floor", "group"] == "plants" and rows.loc["floor", "deviation"] == pytest.approx(0)
+    assert rows.loc["floor", "role"] == "calibration"
+    assert rows.loc["report", "deviation"] == pytest.approx(-0.25) and not rows.loc["report", "within"]
+    assert rows.loc["report", "role"] == "validation"  # a row without x_role tests the model
+    assert rows.loc["market", "group"] == "prices" and rows.loc["market", "deviation"] == pytest.approx(-0.2)
+    assert rows.loc["market", "tolerance"] == pytest.approx(0.30) and rows.loc["market", "within"]
+
+
+def test_backcast_command_writes_backcast_csv_and_labels_inputs(tmp_path, reeopt):
+    observed = [
+        {
+            "kind": "activity",
+            "process": "mine_b",
+            "region": "R",
+            "period": 2025,
+            "value": 40,
+            "x_role": "calibration",
+            "x_source": "floor",
+        },  # fmt: skip
+        {"kind": "price", "region": "R", "commodity": "ore", "period": 2025, "value": 10, "x_source": "market"},
+    ]
+    folder = two_mines(tmp_path / "bc", floor=40, observed=observed)
+    run = reeopt("backcast", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    table = pd.read_csv(tmp_path / "out" / "backcast.csv")
+    assert len(table) == 2 and set(table["role"]) == {"calibration", "validation"}
+    assert "(input)" in run.out and "validation rows within tolerance: 1 of 1" in run.out
+
+
+def test_backcast_without_observations_is_bad_input(reeopt):
+    run = reeopt("backcast", "toy")
+    assert run.code == 2 and "observed.csv" in run.err and "no observations" in run.err
+
+
+def test_world_observed_csv_is_what_its_build_script_writes():
+    script = INSTANCES / "world" / "build_observed.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
