@@ -220,9 +220,11 @@ def _nonanticipativity(models: Sequence[Model], positions: Sequence[np.ndarray],
     early = pd.concat(
         [early_builds(model, decide_until).assign(s=s) for s, model in enumerate(models)], ignore_index=True
     )
-    early["position"] = [positions[s][column] for s, column in zip(early["s"], early["column"], strict=True)]
+    early["position"] = np.array(
+        [positions[s][column] for s, column in zip(early["s"], early["column"], strict=True)], dtype=np.int64
+    )
     present = early.groupby(keys)["s"].transform("nunique")
-    fixed_zero = early.loc[present < len(models), "position"].to_numpy()
+    fixed_zero = early.loc[present < len(models), "position"].to_numpy(dtype=np.int64)
     shared = early[present == len(models)]
     reference = shared.groupby(keys, sort=False).head(1)
     linked = shared.merge(reference[[*keys, "position", "unit", "s"]], on=keys, suffixes=("", "_ref"))
@@ -231,8 +233,11 @@ def _nonanticipativity(models: Sequence[Model], positions: Sequence[np.ndarray],
     row = np.arange(count)
     matrix = sp.csr_array(
         (
-            np.concatenate([linked["unit"].to_numpy(), -linked["unit_ref"].to_numpy()]),
-            (np.concatenate([row, row]), np.concatenate([linked["position"], linked["position_ref"]])),
+            np.concatenate([linked["unit"].to_numpy(), -linked["unit_ref"].to_numpy()]).astype(float),
+            (
+                np.concatenate([row, row]),
+                np.concatenate([linked["position"], linked["position_ref"]]).astype(np.int64),
+            ),
         ),
         shape=(count, width),
     )
