@@ -254,3 +254,26 @@ def test_command_rejects_bad_input_with_exit_2(island, reeopt, tmp_path, args, m
     run = reeopt("hedge", island, *args, "--out", tmp_path / "h")
     assert run.code == 2
     assert message in run.err and "Traceback" not in run.err
+
+
+def test_report_page_of_a_hedge_folder(island, tmp_path):
+    """With CVaR (α 0.9, λ 1, p = 0.1): RP = 6200 (module docstring); WS = F(own optima) =
+    E 2110 + CVaR 3100 = 5210, so EVPI = 990; base's plan scores 2900 + 11000 = 13900, VSS 7700."""
+    from optimizer.output.hedge import write_hedge
+    from optimizer.report import figures_for, folder_kind, write_report
+    from optimizer.report.analyses import read_analysis
+    from optimizer.report.contents import analysis_tables
+
+    result = hedge(island, [("base", 0.9), ("ban", 0.1)], decide_until=2026, cvar=(0.9, 1.0))
+    assert result.summary["evpi"] == pytest.approx(990)
+    assert result.summary["vss"]["base"] == pytest.approx(7700)
+    folder = write_hedge(result, tmp_path / "hedge")
+    assert folder_kind(folder) == "hedge"
+    figures = figures_for(folder)
+    assert list(figures) == ["hedge_plans", "hedge_regret", "hedge_value", "hedge_cvar"]
+    assert figures["hedge_value"].layout.meta["reading"].startswith("Knowing the future in advance would be worth 990")
+    assert "lowers the worst scenario's cost by 7.9 k USD" in figures["hedge_cvar"].layout.meta["reading"]
+    regret = next(iter(analysis_tables(read_analysis(folder)).values())).set_index("plan")
+    assert regret.loc["own:base", "in ban"] == "11.0 k USD"
+    page = write_report([folder], tmp_path / "report.html").read_text()
+    assert "Stochastic build-out" in page and "regret table" in page
