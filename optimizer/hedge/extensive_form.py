@@ -6,7 +6,8 @@ with probabilities ``π_s`` and a decision year ``T*``, the extensive form is
     min  Σ_s π_s·(c_s·x_s + o_s)  [+ λ·(η + 1/(1−α)·Σ_s π_s·ξ_s)]
     s.t. A_s x_s within the bounds of scenario s                  (every family, per scenario)
          unit·k_s[p,r,t] − unit·k_ref[p,r,t] = 0   for t < T*     (``nonanticipativity``)
-         ξ_s + η − c_s·x_s ≥ o_s,  ξ_s ≥ 0                         (``cvar_excess``, when asked)
+         ξ_s + η − c_s·x_s ≥ o_s,  ξ_s ≥ 0             (rows ``cvar_tail``, columns ``cvar_threshold``
+                                                          η and ``cvar_excess`` ξ_s, when asked)
 
 where ``ref`` is the first scenario with that build. The blocks are stacked block-diagonally and then
 grouped by family: the column family ``activity`` of the extensive form holds every scenario's
@@ -141,7 +142,7 @@ def build_extensive_form(
     if cvar is not None:
         columns["cvar_threshold"] = Family("cvar_threshold", n_cols, pd.DataFrame({"alpha": [cvar.alpha]}))
         columns["cvar_excess"] = Family("cvar_excess", n_cols + 1, pd.DataFrame({"s": np.arange(n_scen)}))
-        rows["cvar_excess"] = Family("cvar_excess", n_rows + len(link_index), pd.DataFrame({"s": np.arange(n_scen)}))
+        rows["cvar_tail"] = Family("cvar_tail", n_rows + len(link_index), pd.DataFrame({"s": np.arange(n_scen)}))
         scenario = np.arange(n_scen)
         # ξ_s + η − c_s·x_s ≥ o_s: ξ_s is the excess of scenario s's cost over the threshold η
         triplets = [
