@@ -7,12 +7,16 @@ are the extensive form's solve time as a ratio to one scenario's mean solve and 
 solves, measured in the same run (one run each: the machine is shared). The extensive form's optimum
 must be at least the mean of the scenarios' own optima (RP ≥ WS), or the run stops.
 
-    python benchmarks/hedge.py [--sizes 2 4 8] [--readme benchmarks/README.md]
+    python benchmarks/hedge.py [--sizes 2 4 8] [--relaxed] [--readme benchmarks/README.md]
+
+``--relaxed`` solves the LP relaxation of the lumpy builds instead (singles and extensive form alike),
+to tell the growth of the LP from that of branch and bound.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import re
 import sys
@@ -44,10 +48,18 @@ SCENARIOS = (
 DECIDE_UNTIL = 2027
 
 
-def measure(count: int) -> dict:
+def relax(model):
+    """The model with its lumpy builds continuous (the LP relaxation)."""
+    lp = dataclasses.replace(model.lp, integer=np.zeros_like(model.lp.integer))
+    return dataclasses.replace(model, lp=lp)
+
+
+def measure(count: int, relaxed: bool = False) -> dict:
     base = load_instance("world")
     names = SCENARIOS[:count]
     models = [build_model(apply_scenario(base, name), "cost") for name in names]
+    if relaxed:
+        models = [relax(model) for model in models]
     singles, optima = [], []
     for model in models:
         result = HighsSolver(model.lp).solve()
@@ -74,10 +86,11 @@ def measure(count: int) -> dict:
     }
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], relaxed: bool = False) -> str:
+    builds = "LP relaxation of the lumpy builds" if relaxed else "lumpy builds integer"
     lines = [
-        f"Extensive form of `world` (builds before {DECIDE_UNTIL} shared, equal probabilities, lumpy builds "
-        f"integer), one run each, measured {datetime.date.today().isoformat()}:",
+        f"Extensive form of `world` (builds before {DECIDE_UNTIL} shared, equal probabilities, {builds}), "
+        f"one run each, measured {datetime.date.today().isoformat()}:",
         "",
         "| S | columns | nonzeros | integers | one solve (mean) | S solves | EF build | EF solve "
         "| EF / one solve | EF / S solves |",
@@ -99,19 +112,22 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 4, 8])
+    parser.add_argument("--relaxed", action="store_true", help="Solve the LP relaxation of the lumpy builds.")
     parser.add_argument("--readme", type=Path, default=None, help="Replace the hedge table in this file.")
     args = parser.parse_args()
     rows = []
     for count in args.sizes:
-        rows.append(measure(count))
+        rows.append(measure(count, args.relaxed))
         print(rows[-1], flush=True)
-    text = table(rows)
+    text = table(rows, args.relaxed)
     print(text)
     if args.readme is not None:
         readme = args.readme.read_text()
-        block = f"<!-- hedge start -->\n{text}\n<!-- hedge end -->"
-        if "<!-- hedge start -->" in readme:
-            readme = re.sub(r"<!-- hedge start -->.*<!-- hedge end -->", lambda _: block, readme, flags=re.S)
+        marker = "hedge-relaxed" if args.relaxed else "hedge"
+        block = f"<!-- {marker} start -->\n{text}\n<!-- {marker} end -->"
+        if f"<!-- {marker} start -->" in readme:
+            pattern = f"<!-- {marker} start -->.*<!-- {marker} end -->"
+            readme = re.sub(pattern, lambda _: block, readme, flags=re.S)
         else:
             readme = readme.rstrip() + "\n\n## Hedge (`hedge.py`)\n\n" + block + "\n"
         args.readme.write_text(readme)

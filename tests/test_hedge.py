@@ -248,6 +248,8 @@ def test_command_writes_the_hedge_folder(island, reeopt, tmp_path):
         (["-s", "base:0.5", "-s", "ban:0.4"], "sum to 0.9"),
         (["-s", "base"], "NAME:PROBABILITY"),
         (["-s", "base:1", "--cvar", "1.5:1"], "ALPHA"),
+        (["-s", "base:1", "--cvar", "0.9"], "no weight"),
+        (["-s", "nowhere:1"], "no such scenario"),
     ],
 )
 def test_command_rejects_bad_input_with_exit_2(island, reeopt, tmp_path, args, message):

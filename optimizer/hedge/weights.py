@@ -78,8 +78,10 @@ def check_decide_until(year: int | None, periods: Sequence[int]) -> int:
 def parse_cvar(text: str) -> tuple[float, float]:
     """``ALPHA:WEIGHT``, e.g. ``0.9:1``."""
     alpha, colon, weight = str(text).partition(":")
+    if not colon:
+        raise InputError(Problem("", f"--cvar {text}: no weight", expected="ALPHA:WEIGHT, e.g. 0.9:1"))
     try:
-        return check_cvar((float(alpha), float(weight)) if colon else (float(alpha), math.nan))
+        return check_cvar((float(alpha), float(weight)))
     except ValueError:
         raise InputError(Problem("", f"--cvar {text}", expected="ALPHA:WEIGHT, e.g. 0.9:1")) from None
 
