@@ -9,7 +9,8 @@ and regret.csv (every plan committed to in every scenario).
   before the decision year), the hedged plan framed;
 - ``hedge_regret``: each plan's cost in each scenario above that scenario's own optimum;
 - ``hedge_value``: EVPI and each scenario's VSS;
-- ``hedge_cvar`` (with CVaR): each scenario's cost under the risk-averse and the risk-neutral plan.
+- ``hedge_cvar`` (with CVaR): the risk-averse plan's costs minus the risk-neutral plan's, per scenario,
+  in expectation, CVaR and worst case.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import plotly.graph_objects as go
 from optimizer.report.analyses import AnalysisFolder
 from optimizer.report.style import empty, finish, money, percent, tonnes
 
-HEDGED_COLOUR, OWN_COLOUR, NEUTRAL_COLOUR = "#3d3d3d", "#76b7b2", "#f28e2b"
+HEDGED_COLOUR, OWN_COLOUR = "#3d3d3d", "#76b7b2"
+LOSS, GAIN = "#c0392b", "#4e79a7"  # a cost that rises, a cost that falls
 
 
 def hedge_figures(folder: AnalysisFolder) -> dict[str, go.Figure]:
@@ -214,27 +216,35 @@ def value_figure(folder: AnalysisFolder) -> go.Figure:
 
 
 def cvar_figure(folder: AnalysisFolder) -> go.Figure:
+    """Risk-averse minus risk-neutral: each scenario's cost, the expected cost, CVaR and the worst cost
+    (the costs themselves are near each other next to their size, so the differences are drawn)."""
     summary, currency = folder.summary, folder.currency
     cvar = summary["cvar"]
     title = (
-        f"CVaR's effect: each scenario's cost under the risk-averse plan (CVaR level {cvar['alpha']:g}, weight "
-        f"{cvar['weight']:g}) and the risk-neutral one ({currency}, discounted)"
+        f"CVaR's effect: risk-averse minus risk-neutral plan (level {cvar['alpha']:g}, weight {cvar['weight']:g}; "
+        f"{currency}, discounted)"
     )
     hedged, neutral = cvar["hedged"], cvar["risk_neutral"]
-    names = list(hedged["costs"]) + ["expected", "CVaR", "worst"]
-    figure = go.Figure()
-    for label, record, colour in (("risk-averse", hedged, HEDGED_COLOUR), ("risk-neutral", neutral, NEUTRAL_COLOUR)):
-        values = list(record["costs"].values()) + [record["expected_cost"], record["cvar"], record["worst_cost"]]
-        figure.add_bar(
-            name=label,
+    names = [f"in {name}" for name in hedged["costs"]] + ["expected cost", "CVaR", "worst cost"]
+
+    def values(record: dict) -> list[float]:
+        return list(record["costs"].values()) + [record["expected_cost"], record["cvar"], record["worst_cost"]]
+
+    averse, plain = values(hedged), values(neutral)
+    change = [a - b for a, b in zip(averse, plain, strict=True)]
+    figure = go.Figure(
+        go.Bar(
             x=names,
-            y=values,
-            marker_color=colour,
-            text=[money(value, currency) for value in values],
+            y=change,
+            marker_color=[LOSS if value > 0 else GAIN for value in change],
+            text=[("+" if value > 0 else "") + money(value, currency) for value in change],
             textposition="auto",
+            customdata=np.column_stack([[money(v, currency) for v in averse], [money(v, currency) for v in plain]]),
+            hovertemplate="%{x}: %{customdata[0]} risk-averse, %{customdata[1]} risk-neutral<extra></extra>",
         )
-    figure.update_layout(barmode="group")
-    figure.update_yaxes(title_text=f"{currency} (discounted)")
+    )
+    figure.add_hline(y=0, line={"color": HEDGED_COLOUR, "width": 1})
+    figure.update_yaxes(title_text=f"change, {currency} (discounted)")
     reading = (
         f"The risk-averse plan lowers the worst scenario's cost by "
         f"{money(neutral['worst_cost'] - hedged['worst_cost'], currency)} and CVaR by "
