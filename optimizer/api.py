@@ -354,3 +354,40 @@ def write(solution: Solution, out: str | Path | None = None) -> Path:
     if solution.diagnosis is not None:
         extra["diagnosis.txt"] = solution.diagnosis.text()
     return write_solution(solution, folder, extra)
+
+
+def hedge(
+    instance: str | Path | Instance,
+    scenarios: list[tuple[str, float]],
+    *,
+    decide_until: int | None = None,
+    cvar: tuple[float, float] | None = None,
+    mip_gap: float | None = None,
+    time_limit: float | None = None,
+    progress=None,
+):
+    """The stochastic build-out (FORMULATION.md E4): builds before ``decide_until`` shared by all scenarios.
+
+    ``scenarios``: (name, probability) pairs summing to 1; ``cvar``: (alpha, weight). Returns a
+    :class:`~optimizer.hedge.HedgeResult`: summary (rp, ws, evpi, eev, vss, ...), the hedged builds,
+    the regret table and each scenario's solution under the hedged plan; see :mod:`optimizer.hedge.programme`.
+    """
+    from optimizer.hedge import hedge as solve_hedge
+
+    return solve_hedge(
+        load(instance),
+        scenarios,
+        decide_until=decide_until,
+        cvar=cvar,
+        mip_gap=mip_gap,
+        time_limit=time_limit,
+        progress=progress,
+    )
+
+
+def write_hedge(result, out: str | Path | None = None) -> Path:
+    """Write a hedge's folder (summary.json, builds.csv, plans.csv, regret.csv, a results folder per
+    scenario); default ``results/<instance>/hedge/``."""
+    from optimizer.output.hedge import write_hedge as write_folder
+
+    return write_folder(result, Path(out) if out is not None else default_out(result.summary["instance"], "hedge"))

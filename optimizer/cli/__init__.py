@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from optimizer.cli import backcast, questions, run, uncertainty  # noqa: F401 - importing registers the commands
+from optimizer.cli import backcast, hedge, questions, run, uncertainty  # noqa: F401 - importing registers the commands
 from optimizer.cli.app import app, err_console, exit_code
 from optimizer.errors import EXIT_ERROR, EXIT_INPUT, InputError
 

@@ -57,6 +57,11 @@ def folder_name(name: str) -> str:
 
 def write_solution(solution: Solution, out: Path, extra_files: Mapping[str, str | bytes] | None = None) -> Path:
     """Write summary.json, the tables and ``extra_files`` (name → text) into ``out`` atomically."""
+    return write_folder(out, solution_files(solution, extra_files))
+
+
+def solution_files(solution: Solution, extra_files: Mapping[str, str | bytes] | None = None) -> dict[str, str | bytes]:
+    """The files of a results folder (name → content), for writers that nest one in a bigger folder."""
     files: dict[str, str | bytes] = {"summary.json": json.dumps(_jsonable(solution.summary), indent=2) + "\n"}
     for name in TABLE_FILES:
         if name in solution.tables:
@@ -65,7 +70,7 @@ def write_solution(solution: Solution, out: Path, extra_files: Mapping[str, str 
         if name not in TABLE_FILES:
             files[f"{name}.csv"] = table.to_csv(index=False, float_format="%.15g")
     files.update(extra_files or {})
-    return write_folder(out, files)
+    return files
 
 
 MARKER = ".reeopt"  # in every folder written here: what may be replaced without asking

@@ -10,6 +10,7 @@ file                      kind            written by
 ``samples.parquet``/.csv  sweep           ``reeopt sweep`` (with summary.json)
 ``chokepoints.csv``       chokepoints     ``reeopt chokepoints`` (with min_cuts.csv)
 ``alternatives.csv``      alternatives    ``reeopt alternatives``
+``regret.csv``            hedge           ``reeopt hedge`` (with summary.json, builds.csv, plans.csv)
 ``summary.json``          results         ``reeopt solve`` (read by :mod:`optimizer.report.folder`)
 ========================  ==============  =========================================================
 
@@ -46,6 +47,7 @@ MARKERS = (
     ("samples.csv", "sweep"),
     ("chokepoints.csv", "chokepoints"),
     ("alternatives.csv", "alternatives"),
+    ("regret.csv", "hedge"),
     ("summary.json", "results"),
 )
 KIND_TITLES = {
@@ -53,6 +55,7 @@ KIND_TITLES = {
     "sensitivity": "Sensitivity",
     "alternatives": "Near-optimal alternatives",
     "chokepoints": "Chokepoints",
+    "hedge": "Stochastic build-out",
 }
 # The columns of every table of an analysis folder, so that a missing or empty file reads as an
 # empty table with the right columns.
@@ -62,8 +65,14 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "alternatives": ["scenario", "direction", "status", "objective"],
     "chokepoints": ["rank", "kind", "element", "status", "cost_increase", "unmet_increase"],
     "min_cuts": ["demand", "period", "cut", "cut_size"],
+    "regret": ["plan", "scenario", "probability", "status", "cost", "own_optimum", "regret"],
+    "plans": ["plan", "process", "region", "period", "built"],
+    "builds": ["process", "region", "period", "built"],
 }
-TEXT_COLUMNS = {"status", "reason", "output", "input", "scenario", "direction", "kind", "element", "demand", "cut"}
+TEXT_COLUMNS = {
+    *("status", "reason", "output", "input", "scenario", "direction", "kind", "element", "demand", "cut"),
+    *("plan", "process", "region"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,9 @@ class AnalysisFolder:
     def label(self) -> str:
         """``Monte Carlo sweep: toy / base``; the instance is the summary's, else the parent folder of a
         folder with the command line's default name (``results/<instance>/sweep``), else the folder."""
-        if self.summary.get("instance"):
+        if self.kind == "hedge" and self.summary.get("instance"):
+            name = f"{self.summary['instance']} / " + ", ".join(self.summary.get("probabilities", {}))
+        elif self.summary.get("instance"):
             name = f"{self.summary['instance']} / {self.summary.get('scenario', 'base')}"
         elif self.path.name == self.kind and self.path.parent.name:
             name = self.path.parent.name
@@ -138,6 +149,10 @@ def read_analysis(path: str | Path) -> AnalysisFolder:
         tables["samples"] = _with_columns(_read_table(folder / "samples.csv"), "samples")
     if kind == "alternatives":
         tables["alternatives"] = _with_columns(_read_table(folder / "alternatives.csv"), "alternatives")
+    if kind == "hedge":
+        for name in ("regret", "plans", "builds"):
+            tables[name] = _with_columns(_read_table(folder / f"{name}.csv"), name)
+        summary = _read_summary(folder / "summary.json")
     if kind == "chokepoints":
         tables["chokepoints"] = _with_columns(_read_table(folder / "chokepoints.csv"), "chokepoints")
         tables["min_cuts"] = _with_columns(_read_table(folder / "min_cuts.csv"), "min_cuts")

@@ -23,6 +23,7 @@ from optimizer.report.chokepoints import chokepoints_facts, chokepoints_figure, 
 from optimizer.report.comparison import scenario_costs_figure, scenario_marginal_values_figure, scenario_unmet_figure
 from optimizer.report.figures import costs_figure, mfca_figure, sourcing_figure, value_added_figure
 from optimizer.report.folder import ResultsFolder
+from optimizer.report.hedge import hedge_facts, hedge_figures, hedge_tables
 from optimizer.report.marginal import (
     builds_figure,
     capacity_duals_figure,
@@ -44,6 +45,10 @@ ABOUT = {
     "where each main region's rare earths come from: how much freedom the optimum hides.",
     "chokepoints": "Every mine, plant, trade link and region's processing that carries flow in the optimum, cut "
     "in turn and the model re-solved: what losing it would cost.",
+    "hedge": "Builds decided before the future is known (a two-stage stochastic programme): one plan of early "
+    "builds for every scenario, recourse builds and operation per scenario. The hedged plan against each "
+    "scenario's own, each plan committed to in every scenario, the value of knowing (EVPI = RP - WS) and of "
+    "hedging (VSS = EEV - RP).",
 }
 
 
@@ -81,6 +86,7 @@ def analysis_figures(folder: AnalysisFolder) -> dict[str, go.Figure]:
         "sensitivity": sensitivity_figures,
         "alternatives": alternatives_figures,
         "chokepoints": lambda chosen: {"chokepoints": chokepoints_figure(chosen)},
+        "hedge": hedge_figures,
     }
     return figures[folder.kind](folder)
 
@@ -92,11 +98,12 @@ def analysis_facts(folder: AnalysisFolder) -> list[tuple[str, str]]:
         "sensitivity": sensitivity_facts,
         "alternatives": alternatives_facts,
         "chokepoints": chokepoints_facts,
+        "hedge": hedge_facts,
     }
     return [("folder", str(folder.path)), *facts[folder.kind](folder)]
 
 
 def analysis_tables(folder: AnalysisFolder) -> dict[str, pd.DataFrame]:
     """Tables the page shows below the figures, by caption (a sweep's failures, the min cuts)."""
-    tables = {"sweep": sweep_tables, "chokepoints": chokepoints_tables}
+    tables = {"sweep": sweep_tables, "chokepoints": chokepoints_tables, "hedge": hedge_tables}
     return tables[folder.kind](folder) if folder.kind in tables else {}
