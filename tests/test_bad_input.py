@@ -139,7 +139,7 @@ CASES = [
         "ragged row",
         lambda f: append(f / "regions.csv", "WEST,far,west,extra,cells"),
         None,
-        ["regions.csv", "cannot be read as CSV", "line 5"],
+        ["regions.csv", "line 5", "has 5 cells but the header has 3"],
     ),
     (
         "self trade",

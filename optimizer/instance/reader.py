@@ -20,8 +20,6 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, display_name
 from optimizer.instance.schema import LARGEST, Column, Table
 
-_PANDAS_LINE = re.compile(r"line (\d+)")
-
 
 def read_table(path: Path, table: Table) -> pd.DataFrame:
     """Read ``path`` as ``table``: check its header, types, signs, choices and key uniqueness."""
@@ -36,8 +34,8 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
                 expected="a header row with the columns " + ", ".join(_header_hint(table)),
             )
         )
-    first = text.splitlines()[0]
-    if not first.strip():
+    rows, lines = _split_rows(text, name)
+    if not rows or lines[0] != 1:
         raise InputError(
             Problem(
                 name,
@@ -46,30 +44,12 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
                 expected="a header row with the columns " + ", ".join(_header_hint(table)),
             )
         )
-    header = next(csv.reader(io.StringIO(first)))
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in rows[0]]
     _check_header(header, table, name)
-    try:
-        raw = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        match = _PANDAS_LINE.search(str(exc))
-        raise InputError(
-            Problem(
-                name,
-                f"cannot be read as CSV: {str(exc).strip().splitlines()[-1]}",
-                line=int(match.group(1)) if match else None,
-                expected="comma-separated values with as many cells per row as the header",
-            )
-        ) from None
-    raw.columns = header
+    _check_row_lengths(rows, lines, len(header), name)
+    raw = pd.DataFrame(rows[1:], columns=header, dtype=str)
     raw = raw.apply(lambda col: col.str.strip())
-    raw["line"] = np.arange(len(raw)) + 2  # line 1 is the header
+    raw["line"] = np.asarray(lines[1:], dtype=np.int64)
     raw = raw[(raw.drop(columns="line") != "").any(axis=1)]
     if table.nonempty and raw.empty:
         raise InputError(Problem(name, "has a header but no rows", expected="at least one row"))
@@ -106,7 +86,73 @@ def _read_text(path: Path, name: str) -> str:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError(Problem(name, "contains a NUL byte", line=line, expected="a text CSV file"))
+    hidden = _HIDDEN_BREAK.search(text)
+    if hidden:
+        line = text[: hidden.start()].count("\n") + 1
+        raise InputError(
+            Problem(
+                name,
+                f"contains the control character U+{ord(hidden.group()):04X}, which some programs read as a line break",
+                line=line,
+                expected="text with only tabs and line breaks (\\n, \\r\\n) as control characters",
+            )
+        )
     return text
+
+
+# Control characters and the Unicode line breaks that csv does not split at but str.splitlines, editors
+# and spreadsheets do: in a file they hide a line break (or a column name) from one reader or the other.
+_HIDDEN_BREAK = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _split_rows(text: str, name: str) -> tuple[list[list[str]], list[int]]:
+    """The records of the file and the line each starts on; blank records (only commas) are dropped.
+
+    The csv module splits records only at ``\\n``, ``\\r`` and ``\\r\\n`` (outside quotes), never at the
+    other Unicode line breaks that ``str.splitlines`` knows, so the header is the header pandas would
+    see; a record's line is the physical line it starts on, quoted line breaks included.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    rows, lines = [], []
+    ended = 0
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(ended + 1)
+            ended = reader.line_num
+    except csv.Error as exc:
+        raise InputError(
+            Problem(
+                name,
+                f"cannot be read as CSV: {exc}",
+                line=reader.line_num,
+                expected="comma-separated values, quotes closed on the line they open or around a line break",
+            )
+        ) from None
+    return rows, lines
+
+
+def _check_row_lengths(rows: list[list[str]], lines: list[int], width: int, name: str) -> None:
+    """A row with fewer or more cells than the header is refused: read with blanks it would turn a
+    capacity into "unlimited", and shifted it would put a cost in a capacity (a trailing comma, or a
+    thousands separator such as 1,000 written without quotes, gives one cell too many)."""
+    problems = []
+    for row, line in zip(rows[1:], lines[1:], strict=True):
+        if len(row) != width:
+            hint = (
+                " (a trailing comma, or a number such as 1,000 with a thousands separator?)" if len(row) > width else ""
+            )
+            problems.append(
+                Problem(
+                    name,
+                    f"has {len(row)} cells but the header has {width}{hint}",
+                    line=line,
+                    expected=f"{width} comma-separated cells, as in the header",
+                )
+            )
+    if problems:
+        raise InputError(problems)
 
 
 def _header_hint(table: Table) -> list[str]:

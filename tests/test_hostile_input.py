@@ -1,0 +1,100 @@
+"""Hostile input (issue 12): each class of file that once gave a wrong answer with exit 0, an internal
+error, or lost a file, now refused as bad input (exit 2, the file and line named) or handled exactly.
+
+Instances are the toy (README of instances/toy) or a few generated rows; nothing here solves more than
+the toy, and the memory guard refuses from the raw tables without expanding them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimizer.errors import InputError
+from optimizer.instance import load_instance
+from tests.builders import copy_instance
+
+PROCESSES_HEADER = "process,region,capacity,cost_system,cost_energy,cost_material,cost_waste"
+TOY_PROCESSES = [
+    "mining_light,NORTH,1000,60,20,10,10",
+    "mining_heavy,SOUTH,200,180,60,30,30",
+    "separation_light,NORTH,,120,40,30,10",
+    "separation_heavy,SOUTH,,300,100,60,40",
+    "magnet_making,EAST,,600,200,150,50",
+]
+
+
+def toy_with_processes(tmp_path: Path, rows: list[str], header: str = PROCESSES_HEADER) -> Path:
+    folder = copy_instance("toy", tmp_path)
+    (folder / "processes.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return folder
+
+
+def refused(folder: Path) -> str:
+    with pytest.raises(InputError) as error:
+        load_instance(folder)
+    return str(error.value)
+
+
+# 1. Ragged CSV rows -------------------------------------------------------------------------------
+
+
+def test_row_with_fewer_cells_than_header_is_refused_at_its_line(tmp_path, reeopt):
+    """mining_heavy written without its costs once read as cost 0 (a cheaper optimum, exit 0)."""
+    rows = list(TOY_PROCESSES)
+    rows[1] = "mining_heavy,SOUTH,200"
+    folder = toy_with_processes(tmp_path, rows)
+    message = refused(folder)
+    assert "processes.csv, line 3: has 3 cells but the header has 7" in message
+    run = reeopt("solve", folder, "--out", tmp_path / "out", "-q")
+    assert run.code == 2 and "line 3" in run.err and not (tmp_path / "out").exists()
+
+
+def test_trailing_comma_on_one_row_is_refused_at_that_line_not_shifted(tmp_path):
+    rows = list(TOY_PROCESSES)
+    rows[3] = rows[3] + ","
+    message = refused(toy_with_processes(tmp_path, rows))
+    assert "processes.csv, line 5: has 8 cells but the header has 7" in message
+    assert "trailing comma" in message
+
+
+def test_trailing_comma_on_every_row_is_refused_not_read_as_an_index(tmp_path):
+    """pandas takes a file whose every row has one cell more than the header as having an index column,
+    which shifts every value one column left: capacity 1000 became cost 60."""
+    message = refused(toy_with_processes(tmp_path, [row + "," for row in TOY_PROCESSES]))
+    assert "processes.csv, line 2: has 8 cells" in message and "line 6: has 8 cells" in message
+
+
+def test_unquoted_thousands_separator_names_its_own_line(tmp_path):
+    rows = list(TOY_PROCESSES)
+    rows[0] = "mining_light,NORTH,1,000,60,20,10,10"
+    message = refused(toy_with_processes(tmp_path, rows))
+    assert message.startswith(f"{folder_part(tmp_path)}processes.csv, line 2: has 8 cells")
+    assert "line 3" not in message
+
+
+def test_quoted_line_break_keeps_the_lines_of_later_rows(tmp_path):
+    """A quoted cell over two lines is one record; the error of the next row names its physical line."""
+    folder = copy_instance("toy", tmp_path)
+    (folder / "regions.csv").write_text(
+        'region,name,bloc\nNORTH,"Northern\nmining",north\nSOUTH,Southern,south,extra\nEAST,Eastern,east\n'
+    )
+    assert "regions.csv, line 4: has 4 cells but the header has 3" in refused(folder)
+
+
+def folder_part(tmp_path: Path) -> str:
+    from optimizer.errors import display_name
+
+    return display_name(tmp_path / "toy") + "/"
+
+
+# 10. Internal errors on bad input: hidden line breaks ---------------------------------------------
+
+
+@pytest.mark.parametrize("character", ["\u2028", "\u2029", "\x85", "\x0b", "\x1e"])
+def test_unicode_line_separator_in_header_is_refused_as_input(tmp_path, reeopt, character):
+    header = PROCESSES_HEADER.replace("capacity", f"capa{character}city")
+    folder = toy_with_processes(tmp_path, TOY_PROCESSES, header=header)
+    assert f"processes.csv, line 1: contains the control character U+{ord(character):04X}" in refused(folder)
+    assert reeopt("validate", folder).code == 2
