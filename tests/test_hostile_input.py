@@ -98,3 +98,101 @@ def test_unicode_line_separator_in_header_is_refused_as_input(tmp_path, reeopt, 
     folder = toy_with_processes(tmp_path, TOY_PROCESSES, header=header)
     assert f"processes.csv, line 1: contains the control character U+{ord(character):04X}" in refused(folder)
     assert reeopt("validate", folder).code == 2
+
+
+# 2. YAML 1.1 implicit typing ----------------------------------------------------------------------
+
+
+def norway_instance(tmp_path: Path) -> Path:
+    """The toy with its NORTH region renamed NO (Norway's ISO code) everywhere."""
+    folder = copy_instance("toy", tmp_path)
+    for path in folder.glob("*.csv"):
+        path.write_text(path.read_text().replace("NORTH", "NO"))
+    (folder / "scenarios").mkdir(exist_ok=True)
+    return folder
+
+
+def test_region_named_NO_in_a_scenario_is_the_region_not_false(tmp_path):
+    """``where: {origin: NO}`` once read NO as the boolean false: the where matched no row, and its
+    ``{not: NO}`` form matched every row, NO's too (a wrong scenario, exit 0)."""
+    from optimizer.scenario import apply_scenario
+
+    folder = norway_instance(tmp_path)
+    (folder / "scenarios" / "no_ban.yaml").write_text(
+        "changes:\n"
+        "  - table: trade\n    where: {commodity: NdPr_oxide, origin: NO}\n    set: {capacity: 0}\n"
+        "  - table: trade\n    where: {commodity: NdPr_oxide, origin: {not: NO}}\n    set: {cost: 81}\n"
+        "  - table: demand\n    where: {region: EAST}\n    set: {quantity: 1.0e2}\n"
+    )
+    changed = apply_scenario(load_instance(folder), "no_ban").table("trade").set_index(["commodity", "origin"])
+    assert changed.loc[("NdPr_oxide", "NO"), "capacity"] == 0.0
+    assert changed.loc[("NdPr_oxide", "NO"), "cost"] == 50.0
+    assert changed.loc[("NdPr_oxide", "SOUTH"), "cost"] == 81.0
+
+
+@pytest.mark.parametrize("word", ["NO", "YES", "on", "OFF", "y", "n"])
+def test_yaml_1_1_booleans_stay_strings_and_1e12_is_a_number(tmp_path, word):
+    from optimizer.yamlio import load_yaml
+
+    path = tmp_path / "x.yaml"
+    path.write_text(f"name: {word}\nvalues: [{word}, 1.0e12, 1e3, true, 010]\n")
+    data, _ = load_yaml(path)
+    assert data == {"name": word, "values": [word, 1e12, 1000.0, True, 10]}
+
+
+def test_uncertainty_spec_reads_region_NO_as_a_name(tmp_path):
+    from optimizer.uncertainty import load_spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(
+        "inputs:\n  - name: no_cost\n    table: trade\n    where: {origin: NO, destination: [ON, y]}\n"
+        "    column: cost\n    scale: {uniform: [0.5, 1.5]}\n"
+    )
+    spec = load_spec(path)
+    assert spec.inputs[0].where == {"origin": "NO", "destination": ["ON", "y"]}
+
+
+def test_duplicate_yaml_key_is_refused_naming_both_lines(tmp_path):
+    folder = copy_instance("toy", tmp_path)
+    (folder / "scenarios" / "twice.yaml").write_text(
+        "changes:\n  - table: trade\n    where: {commodity: NdPr_oxide}\n    set: {cost: 1}\n    set: {cost: 99}\n"
+    )
+    from optimizer.scenario import apply_scenario
+
+    with pytest.raises(
+        InputError, match=r"twice.yaml, line 5: key 'set' appears twice in one mapping \(first on line 4"
+    ):
+        apply_scenario(load_instance(folder), "twice")
+
+
+# 10. Internal errors on bad input: YAML -----------------------------------------------------------
+
+
+def test_deeply_nested_yaml_is_input_not_recursion_error(tmp_path, reeopt):
+    folder = copy_instance("toy", tmp_path)
+    (folder / "scenarios" / "deep.yaml").write_text("changes: " + "[" * 5000 + "]" * 5000 + "\n")
+    run = reeopt("solve", folder, "-s", "deep", "--out", tmp_path / "out", "-q")
+    assert run.code == 2 and "deep.yaml" in run.err and "nested too deeply" in run.err
+
+
+def test_integer_of_hundreds_of_digits_is_input_not_overflow(tmp_path, reeopt):
+    folder = copy_instance("toy", tmp_path)
+    (folder / "scenarios" / "huge.yaml").write_text(
+        "changes:\n  - table: trade\n    where: {commodity: NdPr_oxide}\n    set: {cost: " + "9" * 400 + "}\n"
+    )
+    run = reeopt("solve", folder, "-s", "huge", "--out", tmp_path / "out", "-q")
+    assert run.code == 2 and "huge.yaml, line 4" in run.err and "digits" in run.err
+
+
+def test_integer_of_hundreds_of_digits_in_a_csv_is_out_of_range(tmp_path):
+    rows = list(TOY_PROCESSES)
+    rows[0] = "mining_light,NORTH," + "9" * 400 + ",60,20,10,10"
+    assert "processes.csv, line 2, column 'capacity'" in refused(toy_with_processes(tmp_path, rows))
+
+
+def test_instance_yaml_that_is_a_folder_is_input(tmp_path, reeopt):
+    folder = copy_instance("toy", tmp_path)
+    (folder / "instance.yaml").unlink()
+    (folder / "instance.yaml").mkdir()
+    run = reeopt("validate", folder)
+    assert run.code == 2 and "instance.yaml: is a folder" in run.err
