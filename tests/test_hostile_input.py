@@ -196,3 +196,129 @@ def test_instance_yaml_that_is_a_folder_is_input(tmp_path, reeopt):
     (folder / "instance.yaml").mkdir()
     run = reeopt("validate", folder)
     assert run.code == 2 and "instance.yaml: is a folder" in run.err
+
+
+# 3. Results folders that collide ------------------------------------------------------------------
+
+
+def test_scenario_names_differing_only_in_non_ascii_get_distinct_folders():
+    from optimizer.output.results import default_out, folder_name
+
+    names = ["中国出口管制", "中国进口管制", "ban 🇨🇳", "ban 🇯🇵", "a/b", "a_b", "a:b"]
+    folders = [default_out("toy", name) for name in names]
+    assert len(set(folders)) == len(names)
+    assert folder_name("中国出口管制") == "中国出口管制"  # letters of any script are kept as they are
+    assert all(folder.parts[0] == "results" and len(folder.parts) == 3 for folder in folders)
+
+
+def test_two_chinese_scenarios_solved_in_one_run_keep_both_folders(tmp_path, reeopt, monkeypatch):
+    folder = copy_instance("toy", tmp_path)
+    for file, name in (("a.yaml", "中国出口管制"), ("b.yaml", "中国进口管制")):
+        (folder / "scenarios" / file).write_text(
+            f"name: {name}\nchanges:\n  - table: demand\n    where: {{region: EAST}}\n    set: {{quantity: 10}}\n"
+        )
+    monkeypatch.chdir(tmp_path)
+    assert reeopt("solve", folder, "-s", "a", "-s", "b", "-q").code == 0
+    written = sorted(p.name for p in (tmp_path / "results" / "toy").iterdir() if not p.name.startswith("."))
+    assert written == ["中国出口管制", "中国进口管制"]
+
+
+# 4. Paths with glob characters --------------------------------------------------------------------
+
+
+def test_out_named_star_leaves_other_folders_leftovers_alone(tmp_path):
+    """``--out 'dir/*'`` once globbed ``.*.old-*`` and ``.*.tmp-*``: another run's staging folder (and a
+    crashed run's moved-aside folder, renamed into the new ``*``) were taken as its own."""
+    from optimizer.output.results import write_folder
+
+    other_staging = tmp_path / ".real.tmp-4242-abcdefgh"
+    other_aside = tmp_path / ".real.old-4242"
+    for leftover in (other_staging, other_aside):
+        leftover.mkdir()
+        (leftover / "summary.json").write_text("{}")
+    write_folder(tmp_path / "*", {"a.csv": "x\n1\n"})
+    assert other_staging.is_dir() and other_aside.is_dir()
+    assert (tmp_path / "*" / "a.csv").read_text() == "x\n1\n"
+
+
+def test_out_with_brackets_cleans_its_own_leftovers_and_no_others(tmp_path):
+    """``run[1]`` as a glob matches ``.run1.old-*`` (another folder's) and misses ``.run[1].old-*``."""
+    from optimizer.output.results import write_folder
+
+    mine = tmp_path / ".run[1].tmp-7-abcdefgh"
+    theirs = tmp_path / ".run1.old-7"
+    mine.mkdir()
+    theirs.mkdir()
+    write_folder(tmp_path / "run[1]", {"a.csv": "x\n1\n"})
+    assert not mine.exists() and theirs.is_dir()
+
+
+def test_similar_names_are_not_leftovers(tmp_path):
+    """Folder ``a`` must not clean up the staging folder of folder ``a.tmp-1`` (a prefix of its name)."""
+    from optimizer.output.results import write_folder
+
+    lookalike = tmp_path / ".a.tmp-1.tmp-5-abcdefgh"
+    lookalike.mkdir()
+    write_folder(tmp_path / "a", {"a.csv": "x\n1\n"})
+    assert lookalike.is_dir()
+
+
+# 5. Foreign folders -------------------------------------------------------------------------------
+
+
+def test_folder_with_a_foreign_summary_json_is_not_replaced(tmp_path, reeopt):
+    foreign = tmp_path / "other_tool"
+    foreign.mkdir()
+    (foreign / "summary.json").write_text('{"written_by": "another program"}')
+    (foreign / "data.bin").write_bytes(b"precious")
+    run = reeopt("solve", "toy", "--out", foreign, "-q")
+    assert run.code == 2 and "no .reeopt marker" in run.err
+    assert sorted(p.name for p in foreign.iterdir()) == ["data.bin", "summary.json"]
+
+
+@pytest.mark.parametrize("marker", ["fake", "link"])
+def test_a_marker_that_is_not_reeopts_does_not_make_a_folder_replaceable(tmp_path, marker):
+    from optimizer.output.results import MARKER, write_folder
+
+    foreign = tmp_path / "other"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine")
+    if marker == "fake":
+        (foreign / MARKER).write_text("some other program's dotfile\n")
+    else:
+        (tmp_path / "elsewhere").write_text("written by reeopt, run 0\n")
+        (foreign / MARKER).symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(InputError, match="refusing to replace it"):
+        write_folder(foreign, {"a.csv": "x\n1\n"})
+    assert (foreign / "keep.txt").read_text() == "mine"
+
+
+def test_a_folder_reeopt_wrote_carries_a_run_id_and_is_replaced(tmp_path):
+    from optimizer.output.results import MARKER, write_folder
+
+    out = tmp_path / "res"
+    write_folder(out, {"a.csv": "x\n1\n"})
+    first = (out / MARKER).read_text()
+    write_folder(out, {"a.csv": "x\n2\n"})
+    assert first.startswith("written by reeopt, run ") and (out / MARKER).read_text() != first
+    assert (out / "a.csv").read_text() == "x\n2\n"
+
+
+# 10. Internal errors on bad input: --out that cannot be written -----------------------------------
+
+
+def test_out_under_a_file_is_refused_before_solving(tmp_path, reeopt, monkeypatch):
+    (tmp_path / "plain.txt").write_text("a file")
+    import optimizer.api
+
+    monkeypatch.setattr(optimizer.api, "Study", None)  # building or solving would fail loudly
+    run = reeopt("solve", "toy", "--out", tmp_path / "plain.txt" / "deeper" / "out", "-q")
+    assert run.code == 2 and "which is a file" in run.err
+
+
+def test_out_in_a_read_only_folder_is_refused_before_solving(tmp_path, monkeypatch):
+    from optimizer.output import results
+
+    monkeypatch.setattr(results.os, "access", lambda path, mode: False)  # as for a user without rights
+    with pytest.raises(InputError, match="cannot be written"):
+        results.check_replaceable(tmp_path / "out")
