@@ -322,3 +322,51 @@ def test_out_in_a_read_only_folder_is_refused_before_solving(tmp_path, monkeypat
     monkeypatch.setattr(results.os, "access", lambda path, mode: False)  # as for a user without rights
     with pytest.raises(InputError, match="cannot be written"):
         results.check_replaceable(tmp_path / "out")
+
+
+# 6. Memory guard before any expansion -------------------------------------------------------------
+
+
+def many_regions(tmp_path: Path, n_regions: int, periods) -> Path:
+    """The toy's chain, with ``n_regions`` regions, magnets made and wanted in each, and CeO2 traded ``*,*``."""
+    folder = copy_instance("toy", tmp_path)
+    names = [f"R{i}" for i in range(n_regions)]
+    (folder / "regions.csv").write_text("region\n" + "\n".join(["NORTH", "SOUTH", "EAST", *names]) + "\n")
+    with (folder / "processes.csv").open("a") as handle:
+        handle.writelines(f"magnet_making,{name},,600,200,150,50\n" for name in names)
+    with (folder / "demand.csv").open("a") as handle:
+        handle.writelines(f"{name},ndfeb_magnet,1,3000\n" for name in names)
+    settings = (folder / "instance.yaml").read_text().replace("periods: [2025]", f"periods: {periods}")
+    (folder / "instance.yaml").write_text(settings)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("n_regions", "periods"), [(5000, "[2025]"), (400, "{start: 1001, end: 2000}")], ids=["5000 regions", "400x1000"]
+)
+def test_memory_guard_refuses_from_the_raw_tables_before_expanding(tmp_path, reeopt, monkeypatch, n_regions, periods):
+    """5,003 regions and one ``CeO2,*,*`` row are 25 million links: refused from the row count alone.
+    Expanding a table or building the graph would fail this test (the expansion is replaced by a trap)."""
+    import optimizer.instance.instance as instance_module
+
+    folder = many_regions(tmp_path, n_regions, periods)
+    monkeypatch.setenv("REEOPT_MEMORY_LIMIT_MB", "2000")
+
+    def trap(*args, **kwargs):
+        raise AssertionError("a table was expanded before the size was estimated")
+
+    monkeypatch.setattr(instance_module, "expand_table", trap)
+    for command in (["validate", folder], ["solve", folder, "--out", tmp_path / "out", "-q"]):
+        run = reeopt(*command)
+        assert run.code == 2, run.err
+        assert "the model would need about" in run.err and "MB of memory" in run.err and "2,000 MB" in run.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_raw_estimate_bounds_the_expanded_count(tmp_path):
+    """On an instance that fits, the raw estimate is at least what the expanded tables count."""
+    from optimizer.instance.size import estimate_nonzeros as raw
+    from optimizer.numerics import estimate_nonzeros as expanded
+
+    instance = load_instance(many_regions(tmp_path, 20, "[2025, 2030]"))
+    assert raw(instance) >= expanded(instance) > 0

@@ -12,6 +12,7 @@ from optimizer.errors import InputError, Problem, display_name
 from optimizer.instance.expand import expand_table
 from optimizer.instance.reader import read_table
 from optimizer.instance.schema import LARGEST, TABLES
+from optimizer.instance.size import check_size
 from optimizer.instance.validate import check_references
 from optimizer.yamlio import line_of, load_yaml
 
@@ -68,6 +69,8 @@ class Instance:
         9
         """
         if name not in self._expanded:
+            if "_size" not in self._expanded:  # before the first expansion: it may not fit
+                self._expanded["_size"] = check_size(self)
             self._expanded[name] = expand_table(self.tables, name, self.regions, self.periods)
         return self._expanded[name]
 
