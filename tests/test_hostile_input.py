@@ -370,3 +370,50 @@ def test_raw_estimate_bounds_the_expanded_count(tmp_path):
 
     instance = load_instance(many_regions(tmp_path, 20, "[2025, 2030]"))
     assert raw(instance) >= expanded(instance) > 0
+
+
+# 7. Discounting over long horizons ----------------------------------------------------------------
+
+
+def one_mine(tmp_path: Path, **settings) -> Path:
+    """One region A, a mine making metal at 10 per t, 1 t of metal demanded in every period."""
+    from tests.builders import write_instance
+
+    return write_instance(
+        tmp_path / "mine",
+        regions=["A"],
+        commodities=[{"commodity": "metal", "stage": "metal"}],
+        process_io=[{"process": "mine", "commodity": "metal", "direction": "out", "coefficient": 1}],
+        processes=[{"process": "mine", "region": "A", "capacity": 100, "cost_system": 10}],
+        demand=[{"region": "A", "commodity": "metal", "quantity": 1}],
+        **settings,
+    )
+
+
+def test_sixty_years_at_fifty_percent_is_refused_not_drifting(tmp_path, reeopt):
+    """1.5**60 = 3.7e10: the last years' costs weigh less than HiGHS's tolerances."""
+    folder = one_mine(tmp_path, periods={"start": 2025, "end": 2085, "step": 5}, discount_rate=0.5, base_year=2025)
+    run = reeopt("solve", folder, "--out", tmp_path / "out", "-q")
+    assert run.code == 2 and "instance.yaml" in run.err and "column 'discount_rate'" in run.err
+    assert "more than the solver resolves" in run.err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("base_year", "periods"), [(9999, [1, 2]), (1, [9999]), (9999, [1])])
+def test_extreme_base_years_are_input_errors_not_overflow(tmp_path, base_year, periods):
+    folder = one_mine(tmp_path, periods=periods, discount_rate=1.0, base_year=base_year)
+    with pytest.raises(InputError, match="discount_rate"):
+        load_instance(folder)
+
+
+def test_marginal_values_stay_exact_at_the_largest_span_accepted(tmp_path):
+    """Rate 0.9 over 2025 and 2045: weights 1 and 1.9**-20 = 2.6e-6 (span 3.8e5, accepted). The mine is the
+    only supply, so 1 t is mined each period and the marginal value of metal is its cost, 10 per t,
+    undiscounted, in the last period as in the first."""
+    import optimizer
+
+    solution = optimizer.solve(one_mine(tmp_path, periods=[2025, 2045], discount_rate=0.9, base_year=2025))
+    balance = solution["balance"].set_index(["region", "commodity", "period"])["marginal_value"]
+    assert balance[("A", "metal", 2025)] == pytest.approx(10.0, rel=1e-9)
+    assert balance[("A", "metal", 2045)] == pytest.approx(10.0, rel=1e-6)
+    weights = load_instance(tmp_path / "mine").discount_factors
+    assert weights == pytest.approx((1.0, 1.9**-20), rel=1e-12)
