@@ -417,3 +417,75 @@ def test_marginal_values_stay_exact_at_the_largest_span_accepted(tmp_path):
     assert balance[("A", "metal", 2045)] == pytest.approx(10.0, rel=1e-6)
     weights = load_instance(tmp_path / "mine").discount_factors
     assert weights == pytest.approx((1.0, 1.9**-20), rel=1e-12)
+
+
+# 8. Scenario values pass the reader's checks ------------------------------------------------------
+
+
+def scenario_error(tmp_path: Path, changes: str) -> str:
+    from optimizer.scenario import apply_scenario
+
+    folder = copy_instance("toy", tmp_path)
+    (folder / "scenarios" / "x.yaml").write_text("changes:\n" + changes)
+    with pytest.raises(InputError) as error:
+        apply_scenario(load_instance(folder), "x")
+    return str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            "{table: processes, where: {process: mining_light}, set: {cost_system: 1.0e300}}",
+            "change 2 (table processes, set cost_system): 1e+300 is out of range",
+        ),
+        (
+            "{table: demand, where: {region: EAST}, scale: {quantity: 1.0e11}}",
+            "change 2 (table demand, scale quantity): 1e+13 is out of range",
+        ),
+        (
+            "{table: process_io, where: {process: magnet_making}, scale: {coefficient: 0}}",
+            "change 2 (table process_io, scale coefficient): 0 is out of range",
+        ),
+        (
+            "{table: trade, where: {commodity: CeO2}, set: {loss: 0.5}}",
+            None,  # a loss of 0.5 is fine; scaled by 3 below it is not
+        ),
+        (
+            "{table: processes, where: {process: mining_light}, set: {unit_size: 0}}",
+            "change 2 (table processes, set unit_size): 0 is out of range",
+        ),
+        (
+            "{table: processes, where: {process: mining_light}, scale: {cost_system: 1.0e11}}",
+            "change 2 (table processes, scale cost_system): 6e+12 is out of range",
+        ),
+        (
+            "{table: processes, where: {process: mining_light}, set: {capacity: 12345678901234567890}}",
+            "change 2 (table processes, set capacity): 12345678901234567890 is out of range",
+        ),
+    ],
+)
+def test_every_value_a_scenario_writes_passes_the_readers_checks(tmp_path, change, expected):
+    """Each once reached the model: 1e300 costs crashed HiGHS (exit 1), a zero coefficient or unit size
+    divided by zero, 1e13 tonnes made the model "infeasible". A scale factor is itself a number <= 1e12."""
+    first = "  - {table: trade, where: {commodity: CeO2}, set: {cost: 31}}\n"
+    if expected is None:
+        change2 = change
+        changes = first + f"  - {change2}\n  - {{table: trade, where: {{commodity: CeO2}}, scale: {{loss: 3}}}}\n"
+        message = scenario_error(tmp_path, changes)
+        assert "x.yaml, line 4: change 3 (table trade, scale loss): 1.5 is out of range" in message
+        return
+    message = scenario_error(tmp_path, first + f"  - {change}\n")
+    assert "x.yaml, line 3: " + expected in message
+
+
+def test_added_rows_pass_the_readers_checks(tmp_path):
+    message = scenario_error(
+        tmp_path, "  - table: demand\n    add: [{region: NORTH, commodity: ndfeb_magnet, quantity: 1.0e25}]\n"
+    )
+    assert "x.yaml, line 3: change 1 (table demand, add quantity): 1e+25 is out of range" in message
+
+
+def test_empty_where_is_an_error_not_every_row(tmp_path):
+    message = scenario_error(tmp_path, "  - table: trade\n    where: {}\n    set: {capacity: 0}\n")
+    assert "x.yaml, line 3, column 'where': change 1: where is empty" in message

@@ -58,7 +58,7 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
     frame = pd.DataFrame({"line": raw["line"].to_numpy()})
     for column in table.columns:
         cells = raw[column.name] if column.name in raw else pd.Series([""] * len(raw))
-        frame[column.name] = _convert(cells.reset_index(drop=True), column, frame["line"], name, problems)
+        frame[column.name] = convert_cells(cells, column, frame["line"], name, problems)
     for extra in raw.columns:
         if extra.startswith("x_"):
             frame[extra] = raw[extra].to_numpy()
@@ -187,7 +187,14 @@ def _check_header(header: list[str], table: Table, name: str) -> None:
         raise InputError(problems)
 
 
-def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem]) -> pd.Series:
+def convert_cells(cells: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem]) -> pd.Series:
+    """Text cells as the column's values (blank: its default), each problem appended to ``problems``.
+
+    This is the one place a cell's type, sign and range are checked: the scenario engine passes the
+    values a change writes through it (and :func:`check_numbers`) as well.
+    """
+    cells = cells.reset_index(drop=True)
+    lines = pd.Series(lines).reset_index(drop=True)
     blank = cells == ""
     if column.value_required:
         for line in lines[blank]:
@@ -208,15 +215,37 @@ def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, prob
         return cells.map(lambda text: tuple(part.strip() for part in text.split(";") if part.strip()))
     values = pd.to_numeric(cells.where(~blank), errors="coerce").astype(float)
     not_number = ~blank & values.isna()
-    not_finite = ~blank & ~not_number & ~np.isfinite(values)
-    for line, value in zip(lines[not_number | not_finite], cells[not_number | not_finite], strict=True):
+    for line, value in zip(lines[not_number], cells[not_number], strict=True):
         problems.append(
             Problem(
                 name, f"'{value}' is not a finite number", line=int(line), column=column.name, expected=column.expected
             )
         )
-    ok = ~blank & ~not_number & ~not_finite
-    bad_range = pd.Series(False, index=cells.index)
+    bad = check_numbers(values.where(~not_number), column, lines, name, problems, shown=cells)
+    default = math.nan if column.default is None else float(column.default)
+    return values.where(~blank & ~not_number & ~bad, default)
+
+
+def check_numbers(
+    values: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem], shown=None
+) -> pd.Series:
+    """Which of ``values`` (NaN: blank) break the column's rules: finite, sign, range, whole years.
+
+    ``shown`` is how each value appears in the file (the text of its cell), for the messages.
+    """
+    values = pd.Series(values, dtype=float).reset_index(drop=True)
+    lines = pd.Series(lines).reset_index(drop=True)
+    shown = values.map(lambda v: f"{v:g}") if shown is None else pd.Series(shown).reset_index(drop=True)
+    present = values.notna()
+    not_finite = present & ~np.isfinite(values)
+    for line, value in zip(lines[not_finite], shown[not_finite], strict=True):
+        problems.append(
+            Problem(
+                name, f"'{value}' is not a finite number", line=int(line), column=column.name, expected=column.expected
+            )
+        )
+    ok = present & ~not_finite
+    bad_range = pd.Series(False, index=values.index)
     if column.positive:
         bad_range |= ok & (values <= 0)
     elif column.minimum is not None:
@@ -224,18 +253,18 @@ def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, prob
     if column.maximum is not None:
         bad_range |= ok & ((values >= column.maximum) if column.below_maximum else (values > column.maximum))
     bad_range |= ok & (values.abs() > LARGEST)
-    for line, value in zip(lines[bad_range], cells[bad_range], strict=True):
+    for line, value in zip(lines[bad_range], shown[bad_range], strict=True):
         problems.append(
             Problem(name, f"{value} is out of range", line=int(line), column=column.name, expected=column.expected)
         )
+    fractional = pd.Series(False, index=values.index)
     if column.name == "period":
         fractional = ok & (values != np.floor(values))
-        for line, value in zip(lines[fractional], cells[fractional], strict=True):
+        for line, value in zip(lines[fractional], shown[fractional], strict=True):
             problems.append(
                 Problem(name, f"'{value}' is not a year", line=int(line), column="period", expected="a whole year")
             )
-    default = math.nan if column.default is None else float(column.default)
-    return values.where(ok, default)
+    return (not_finite | bad_range | fractional).to_numpy()
 
 
 def _check_unique(frame: pd.DataFrame, key: tuple[str, ...], name: str) -> None:
