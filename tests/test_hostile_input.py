@@ -489,3 +489,66 @@ def test_added_rows_pass_the_readers_checks(tmp_path):
 def test_empty_where_is_an_error_not_every_row(tmp_path):
     message = scenario_error(tmp_path, "  - table: trade\n    where: {}\n    set: {capacity: 0}\n")
     assert "x.yaml, line 3, column 'where': change 1: where is empty" in message
+
+
+# 11. The Python API checks its arguments as the command line does ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda api: api.solve("toy", objective="profit"), "--objective must be cost or value, not 'profit'"),
+        (lambda api: api.solve("toy", time_limit=-1), "--time-limit must be a number >= 0"),
+        (lambda api: api.solve("toy", mip_gap=float("nan")), "--mip-gap must be a number >= 0"),
+        (lambda api: api.solve("toy", export_model="model.txt"), "--export-model needs a .lp or .mps file"),
+        (lambda api: api.compare("toy", "north_export_ban"), "compare takes a list of scenarios"),
+        (lambda api: api.routes("toy", "ndfeb_magnet", "EAST", avoid=("ATLANTIS",)), "unknown region 'ATLANTIS'"),
+        (lambda api: api.routes("toy", "ndfeb_magnet", "EAST", avoid=[1]), "--avoid takes region names"),
+        (lambda api: api.routes("toy", "ndfeb_magnet", "EAST", period=1999), "--period 1999 is not a period"),
+        (lambda api: api.routes("toy", "ndfeb_magnet", "EAST", k=0), "--k must be a whole number >= 1"),
+        (lambda api: api.alternatives("toy", slack=float("nan")), "--slack must be >= 0"),
+        (lambda api: api.sweep("toy", 0), "--samples must be a whole number >= 1"),
+    ],
+)
+def test_api_refuses_what_the_command_line_refuses(call, message):
+    """``solve(objective="profit")`` once returned "optimal" with every demand unmet."""
+    import optimizer.api as api
+
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        call(api)
+
+
+def test_api_avoid_as_a_string_is_one_region_not_its_letters():
+    """``avoid="SOUTH"`` was iterated letter by letter; it is the region SOUTH."""
+    import optimizer.api as api
+
+    as_string = api.routes("toy", "ndfeb_magnet", "EAST", avoid="SOUTH")
+    as_tuple = api.routes("toy", "ndfeb_magnet", "EAST", avoid=("SOUTH",))
+    assert as_string["avoiding_solution"].objective == pytest.approx(as_tuple["avoiding_solution"].objective)
+    assert as_string["avoiding_solution"].status == as_tuple["avoiding_solution"].status
+
+
+def test_command_line_objective_check_is_the_apis(reeopt, tmp_path):
+    run = reeopt("solve", "toy", "--objective", "profit", "--out", tmp_path / "out")
+    assert run.code == 2 and "--objective must be cost or value, not 'profit'" in run.err
+
+
+# Also: several scenarios, one unknown: nothing is written ----------------------------------------
+
+
+def test_an_unknown_scenario_among_several_writes_nothing(tmp_path, reeopt, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = reeopt("solve", "toy", "-s", "base", "-s", "north_export_ban_soft", "-s", "no_such_scenario", "-q")
+    assert run.code == 2 and "no_such_scenario" in run.err
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_bad_value_in_the_last_scenario_writes_nothing(tmp_path, reeopt, monkeypatch):
+    folder = copy_instance("toy", tmp_path)
+    (folder / "scenarios" / "bad.yaml").write_text(
+        "changes:\n  - table: trade\n    where: {commodity: CeO2}\n    set: {loss: 2}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    run = reeopt("solve", folder, "-s", "north_export_ban_soft", "-s", "bad", "-q")
+    assert run.code == 2 and "bad.yaml" in run.err
+    assert not (tmp_path / "results").exists()
