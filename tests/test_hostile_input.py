@@ -552,3 +552,78 @@ def test_a_bad_value_in_the_last_scenario_writes_nothing(tmp_path, reeopt, monke
     run = reeopt("solve", folder, "-s", "north_export_ban_soft", "-s", "bad", "-q")
     assert run.code == 2 and "bad.yaml" in run.err
     assert not (tmp_path / "results").exists()
+
+
+# 12. Hostile results folders ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def toy_results(tmp_path_factory) -> Path:
+    import optimizer
+
+    return optimizer.write(optimizer.solve("toy"), tmp_path_factory.mktemp("results") / "toy")
+
+
+def hostile_copy(toy_results: Path, tmp_path: Path, break_it) -> Path:
+    import shutil
+
+    folder = tmp_path / "hostile"
+    shutil.copytree(toy_results, folder)
+    break_it(folder)
+    return folder
+
+
+def _link_to_outside(folder: Path) -> None:
+    secret = folder.parent / "secret.csv"
+    secret.write_text("region,commodity,period,marginal_value\nX,Y,2025,1\n")
+    (folder / "balance.csv").unlink()
+    (folder / "balance.csv").symlink_to(secret)
+
+
+HOSTILE_FOLDERS = [
+    ("summary is a list", lambda f: (f / "summary.json").write_text("[1, 2, 3]"), "summary.json: is a JSON list"),
+    ("summary is a number", lambda f: (f / "summary.json").write_text("42"), "summary.json: is a JSON int"),
+    ("text in a numeric column", lambda f: _text_in(f / "balance.csv", "marginal_value"), "'lots' is not a number"),
+    ("summary is a link", lambda f: _relink(f / "summary.json"), "summary.json: is a symbolic link"),
+    ("table is a link", _link_to_outside, "balance.csv: is a symbolic link"),
+    ("table is only a newline", lambda f: (f / "trade.csv").write_text("\n\n"), None),
+    (
+        "table is a folder",
+        lambda f: ((f / "trade.csv").unlink(), (f / "trade.csv").mkdir()),
+        "trade.csv: is not a regular file",
+    ),
+    ("table is not UTF-8", lambda f: (f / "trade.csv").write_bytes(b"\xff\xfe\x00x"), "trade.csv: is not UTF-8"),
+]
+
+
+def _text_in(file: Path, column: str) -> None:
+    import pandas as pd
+
+    table = pd.read_csv(file, dtype=str, keep_default_na=False)
+    table.loc[0, column] = "lots"
+    table.to_csv(file, index=False)
+
+
+def _relink(file: Path) -> None:
+    moved = file.with_name("real_summary.json")
+    file.rename(moved)
+    file.symlink_to(moved)
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"), [c[1:] for c in HOSTILE_FOLDERS], ids=[c[0] for c in HOSTILE_FOLDERS]
+)
+def test_report_and_diff_refuse_hostile_results_folders_naming_the_file(
+    toy_results, tmp_path, reeopt, break_it, expected
+):
+    """Each once crashed ``report`` or ``diff`` (exit 1) or followed a link out of the folder."""
+    folder = hostile_copy(toy_results, tmp_path, break_it)
+    report = reeopt("report", folder, "--out", tmp_path / "r.html", "-q")
+    diff = reeopt("diff", toy_results, folder)
+    if expected is None:  # a blank table reads as an empty one, as an absent one does
+        assert report.code == 0 and diff.code == 0, report.err + diff.err
+        return
+    for run in (report, diff):
+        assert run.code == 2, run.err
+        assert expected in run.err and "internal error" not in run.err
+    assert not (tmp_path / "r.html").exists()
