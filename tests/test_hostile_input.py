@@ -627,3 +627,26 @@ def test_report_and_diff_refuse_hostile_results_folders_naming_the_file(
         assert run.code == 2, run.err
         assert expected in run.err and "internal error" not in run.err
     assert not (tmp_path / "r.html").exists()
+
+
+# 9. Tiny coefficients and the sourcing trace ------------------------------------------------------
+
+
+def test_sourcing_trace_survives_a_flow_below_the_solution_tolerance(tmp_path, reeopt):
+    """separation_light also yields 1e-12 t Dy2O3 per t (coefficients now span 1 to 1e-12): 1e-10 t at
+    NORTH, below the 1e-9 t under which the balance drops a row, once crashed the trace ("negative
+    index"). Such a by-product changes nothing a user can see: the optimum and the origin shares of
+    EAST's magnets are those of the toy."""
+    import optimizer
+
+    folder = copy_instance("toy", tmp_path)
+    with (folder / "process_io.csv").open("a") as handle:
+        handle.write("separation_light,Dy2O3,out,1e-12\n")
+    run = reeopt("solve", folder, "--out", tmp_path / "out", "-q")
+    assert run.code == 0, run.err
+    tiny, toy = optimizer.solve(folder), optimizer.solve("toy")
+    assert tiny.objective == pytest.approx(toy.objective, rel=1e-12)
+    columns = ["region", "commodity", "period", "origin_region", "origin_kind"]
+    shares = [s["sourcing"].set_index(columns)["share"].sort_index() for s in (tiny, toy)]
+    assert shares[0].index.equals(shares[1].index)
+    assert shares[0].to_numpy() == pytest.approx(shares[1].to_numpy(), abs=1e-9)
