@@ -650,3 +650,30 @@ def test_sourcing_trace_survives_a_flow_below_the_solution_tolerance(tmp_path, r
     shares = [s["sourcing"].set_index(columns)["share"].sort_index() for s in (tiny, toy)]
     assert shares[0].index.equals(shares[1].index)
     assert shares[0].to_numpy() == pytest.approx(shares[1].to_numpy(), abs=1e-9)
+
+
+# Also: names that cannot be names -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("*", "means every region"), ("A;B", "separates names"), ("north", "only by case"), ("", "cell is blank")],
+)
+def test_region_names_that_cannot_be_names_are_refused(tmp_path, name, reason):
+    folder = copy_instance("toy", tmp_path)
+    with (folder / "regions.csv").open("a") as handle:
+        handle.write(f"{name},x,x\n")
+    message = refused(folder)
+    assert "regions.csv, line 5" in message and reason in message
+
+
+def test_commodity_with_a_list_separator_is_refused(tmp_path):
+    folder = copy_instance("toy", tmp_path)
+    with (folder / "commodities.csv").open("a") as handle:
+        handle.write("Nd;Pr,oxide,t,,,,\n")
+    assert "commodities.csv, line 8" in refused(folder)
+
+
+def test_a_scenario_adding_a_star_region_is_refused(tmp_path):
+    message = scenario_error(tmp_path, "  - table: regions\n    add: [{region: '*'}]\n")
+    assert "cannot be a region name" in message
