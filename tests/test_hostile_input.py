@@ -676,4 +676,19 @@ def test_commodity_with_a_list_separator_is_refused(tmp_path):
 
 def test_a_scenario_adding_a_star_region_is_refused(tmp_path):
     message = scenario_error(tmp_path, "  - table: regions\n    add: [{region: '*'}]\n")
-    assert "cannot be a region name" in message
+    assert (
+        "x.yaml, line 3, column 'region': change 1 (rows added to regions.csv)" in message
+        and "cannot be a region name" in message
+    )
+
+
+def test_errors_in_rows_a_scenario_added_name_the_scenario_not_the_csv(tmp_path):
+    """A trade row from EAST to itself, added by a scenario, was reported at "trade.csv, line 3" (the
+    line of the add in the scenario, in the wrong file)."""
+    message = scenario_error(
+        tmp_path, "  - table: trade\n    add: [{commodity: CeO2, origin: EAST, destination: EAST, cost: 1}]\n"
+    )
+    assert (
+        "x.yaml, line 3, column 'destination': change 1 (rows added to trade.csv): trade from EAST to itself" in message
+    )
+    assert "trade.csv, line" not in message

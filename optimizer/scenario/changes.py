@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -64,8 +65,33 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
 
     changed._expanded.update({key: value for key, value in instance._expanded.items() if still_valid(key)})
     if names_may_change:
-        changed = changed.replace(warnings=tuple(check_references(changed)), _expanded=changed._expanded)
+        try:
+            warnings = check_references(changed)
+        except InputError as error:
+            raise InputError([_blame_scenario(problem, chain) for problem in error.problems]) from None
+        changed = changed.replace(warnings=tuple(warnings), _expanded=changed._expanded)
     return changed
+
+
+def _blame_scenario(problem: Problem, chain: list[Scenario]) -> Problem:
+    """A problem of a row a scenario added, pointed at the scenario's ``add`` rather than the table's file.
+
+    Added rows carry minus the line of their ``add`` (a file's rows carry their own, positive, line);
+    of the scenarios in ``chain`` with an ``add`` on that line, the last one (the most specific) is named.
+    """
+    if problem.line is None or problem.line >= 0:
+        return problem
+    for scenario in reversed(chain):
+        for position in range(len(scenario.changes)):
+            if scenario.lines.get(("changes", position, "add")) == -problem.line:
+                table = problem.file.rsplit("/", 1)[-1]
+                return dataclasses.replace(
+                    problem,
+                    file=scenario.file,
+                    message=f"change {position + 1} (rows added to {table}): {problem.message}",
+                    line=-problem.line,
+                )
+    return dataclasses.replace(problem, line=None)
 
 
 def _touches_names(change: dict) -> bool:
@@ -309,7 +335,8 @@ def _added(instance: Instance, frame: pd.DataFrame, table: Table, rows, fail: _F
         rows = [rows]
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise fail("'add' needs a list of rows", "add", "a list of {column: value}")
-    line = fail.scenario.lines.get(("changes", fail.position, "add"), 0)
+    # minus the line of the add: the cross-table checks of apply_changes then blame the scenario, not the CSV
+    line = -fail.scenario.lines.get(("changes", fail.position, "add"), 0)
     new = []
     for row in rows:
         cells = {"line": line}
