@@ -9,19 +9,14 @@ its bounds) and dual (c = Aᵀy + reduced costs) say how far the numbers written
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from optimizer.errors import InputError, Problem
+from optimizer.instance.size import check_size
 from optimizer.model import Model
 from optimizer.solver import SolverResult
 
 # Ranges (max / min of the nonzero magnitudes) beyond which HiGHS's tolerances start to bite.
 RANGE_LIMITS = {"matrix": 1e9, "costs": 1e10, "bounds": 1e10, "rhs": 1e10}
-BYTES_PER_NONZERO = 1000  # measured ≈ 500-650 B per nonzero at 0.4-1.5M nonzeros (benchmarks/README.md)
-BASE_BYTES = 200 * 2**20
 
 
 def coefficient_report(model: Model) -> dict:
@@ -92,20 +87,7 @@ def residuals(model: Model, result: SolverResult) -> dict:
 
 def check_memory(instance, estimate_nonzeros: int) -> dict:
     """Refuse early, with the estimate, a model that would not fit in memory (not let the kernel kill it)."""
-    needed = BASE_BYTES + BYTES_PER_NONZERO * estimate_nonzeros
-    limit = os.environ.get("REEOPT_MEMORY_LIMIT_MB")
-    available = int(float(limit) * 2**20) if limit else _available_memory()
-    if available is not None and needed > available:
-        raise InputError(
-            Problem(
-                str(instance.folder),
-                f"the model would need about {needed / 2**20:,.0f} MB of "
-                f"memory ({estimate_nonzeros:,} nonzeros) but {available / 2**20:,.0f} MB are "
-                "available",
-                expected="a smaller instance (fewer regions, periods or links)",
-            )
-        )
-    return {"estimated_nonzeros": estimate_nonzeros, "estimated_bytes": needed}
+    return check_size(instance, estimate_nonzeros)
 
 
 def estimate_nonzeros(instance) -> int:
@@ -115,13 +97,3 @@ def estimate_nonzeros(instance) -> int:
     activity = int(processes["process"].map(recipe_size).fillna(0).to_numpy(dtype=float).sum())
     trade = 2 * len(instance.expanded("trade"))
     return activity + trade + len(instance.expanded("demand")) + len(processes)
-
-
-def _available_memory() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None

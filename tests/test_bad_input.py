@@ -139,7 +139,7 @@ CASES = [
         "ragged row",
         lambda f: append(f / "regions.csv", "WEST,far,west,extra,cells"),
         None,
-        ["regions.csv", "cannot be read as CSV", "line 5"],
+        ["regions.csv", "line 5", "has 5 cells but the header has 3"],
     ),
     (
         "self trade",
@@ -185,7 +185,7 @@ CASES = [
         "scenario bad value",
         lambda f: write_scenario(f, "changes:\n  - table: trade\n    where: {origin: NORTH}\n    set: {loss: 1.5}\n"),
         "bad",
-        ["bad.yaml", "line 4", "out of range for 'loss'"],
+        ["bad.yaml", "line 4", "(table trade, set loss): 1.5 is out of range"],
     ),
     ("unknown scenario", lambda f: None, "no_such_scenario", ["no_such_scenario", "no such scenario"]),
     (

@@ -7,12 +7,12 @@ days compare as well. Input tables are matched on their keys (INTERFACE.md); a r
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from optimizer.analysis.readback import read_csv, read_summary
 from optimizer.errors import InputError, Problem
 from optimizer.instance.schema import TABLES
 
@@ -40,7 +40,7 @@ def diff_runs(first: Path, second: Path, top: int = 10) -> dict:
             numbers[key] = (a.get(key), b.get(key))
     for key in set(a.get("costs") or {}) | set(b.get("costs") or {}):
         va, vb = (a.get("costs") or {}).get(key), (b.get("costs") or {}).get(key)
-        if va != vb and not (va is not None and vb is not None and abs(va - vb) <= 1e-9 * max(1.0, abs(va))):
+        if va != vb and not _close(va, vb):
             numbers[f"costs.{key}"] = (va, vb)
     results = {
         name: _result_diff(first / f"{name}.csv", second / f"{name}.csv", keys, value, top)
@@ -55,18 +55,26 @@ def diff_runs(first: Path, second: Path, top: int = 10) -> dict:
     }
 
 
+def _close(va, vb) -> bool:
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (va, vb))
+    return numbers and abs(va - vb) <= 1e-9 * max(1.0, abs(va))
+
+
 def _summary(folder: Path) -> dict:
-    path = Path(folder) / "summary.json"
-    if not path.is_file():
+    if not Path(folder).is_dir():
         raise InputError(Problem(str(folder), "is not a results folder", expected="a folder with summary.json"))
-    return json.loads(path.read_text())
+    summary = read_summary(Path(folder) / "summary.json")
+    for block in (summary, summary.get("run") or {}):
+        for key in ("run", "costs", "files"):
+            if not isinstance(block, dict) or not isinstance(block.get(key) or {}, dict):
+                raise InputError(Problem(str(Path(folder) / "summary.json"), f"'{key}' is not an object"))
+    return summary
 
 
 def _table_diff(first: Path, second: Path, key: list[str]) -> pd.DataFrame | None:
     if not first.exists() and not second.exists():
         return None
-    a = pd.read_csv(first, dtype=str, keep_default_na=False) if first.exists() else pd.DataFrame(columns=key)
-    b = pd.read_csv(second, dtype=str, keep_default_na=False) if second.exists() else pd.DataFrame(columns=key)
+    a, b = (_inputs_table(path, key) for path in (first, second))
     key = [k for k in key if k in a.columns or k in b.columns]
     merged = a.merge(b, on=key, how="outer", suffixes=("_a", "_b"), indicator=True)
     rows = []
@@ -88,6 +96,13 @@ def _table_diff(first: Path, second: Path, key: list[str]) -> pd.DataFrame | Non
     return pd.DataFrame(rows, columns=["row", "change", "detail"])
 
 
+def _inputs_table(file: Path, key: list[str]) -> pd.DataFrame:
+    table = read_csv(file, text_columns=None)
+    if table is None or not len(table.columns):
+        return pd.DataFrame(columns=key)
+    return table.fillna("")
+
+
 def _differs(a, b) -> bool:
     a, b = ("" if a is None or a != a else str(a)), ("" if b is None or b != b else str(b))
     if a == b:
@@ -98,11 +113,22 @@ def _differs(a, b) -> bool:
         return True
 
 
+def _result_table(file: Path, keys: list[str], value: str) -> pd.DataFrame | None:
+    table = read_csv(file, [k for k in keys if k != "period"], ["period", value])
+    if table is None or table.empty:
+        return None
+    missing = [column for column in keys + [value] if column not in table.columns]
+    if missing:
+        raise InputError(Problem(str(file), f"has no column '{missing[0]}'", expected="the columns reeopt writes"))
+    return table[keys + [value]]
+
+
 def _result_diff(first: Path, second: Path, keys: list[str], value: str, top: int) -> pd.DataFrame | None:
     if not first.exists() or not second.exists():
         return None
-    a = pd.read_csv(first)[keys + [value]]
-    b = pd.read_csv(second)[keys + [value]]
+    a, b = (_result_table(path, keys, value) for path in (first, second))
+    if a is None or b is None:
+        return None
     merged = a.merge(b, on=keys, how="outer", suffixes=("_a", "_b")).fillna({f"{value}_a": 0.0, f"{value}_b": 0.0})
     merged["change"] = merged[f"{value}_b"] - merged[f"{value}_a"]
     merged = merged[merged["change"].abs() > 1e-9 * np.maximum(1.0, merged[f"{value}_a"].abs())]

@@ -36,7 +36,9 @@ def sourcing_tables(solution: Solution, stages: bool = True) -> tuple[pd.DataFra
     when ``stages`` is false: a sweep needs only the first)."""
     instance = solution.instance
     flows = process_flows(solution)
-    flows = flows[flows["rare_earth"]]
+    # A flow below the solution's tolerance (a tiny coefficient times an activity) has no balance row:
+    # it is left out here as the balance leaves it out, so every flow's end is a node of the trace.
+    flows = flows[flows["rare_earth"] & (flows["tonnes"].abs() > ZERO)]
     sources = source_processes(instance)
     flows = flows.merge(sources, on="process", how="left")
     trade = solution["trade"]
@@ -89,10 +91,14 @@ def _origin_mix(flows: pd.DataFrame, trade: pd.DataFrame, balance: pd.DataFrame)
     from_process = outputs[outputs["source_kind"].isna()]
     draws = balance[balance["stock_change"] < -ZERO]
 
-    commodity_nodes = pd.concat(
+    ends = ["region", "commodity", "period"]
+    commodity_nodes = pd.concat(  # every commodity a flow starts or ends at, whether the balance kept it or not
         [
-            balance[["region", "commodity", "period"]],
-            trade[["origin", "commodity", "period"]].set_axis(["region", "commodity", "period"], axis=1),
+            balance[ends],
+            trade[["origin", "commodity", "period"]].set_axis(ends, axis=1),
+            trade[["destination", "commodity", "period"]].set_axis(ends, axis=1),
+            outputs[ends],
+            inputs[ends],
         ]
     ).drop_duplicates()
     process_nodes = pd.concat(

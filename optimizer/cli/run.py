@@ -44,20 +44,23 @@ def solve(
     quiet: QuietOpt = False,
 ) -> None:
     """Build and solve an instance (once per --scenario), write a results folder, print a summary."""
-    if objective is not None and objective not in ("cost", "value"):
-        raise InputError(f"--objective must be cost or value, not '{objective}'")
-    if export_model is not None and export_model.suffix not in (".lp", ".mps"):
-        raise InputError(f"--export-model needs a .lp or .mps file, not '{export_model}'")
+    api.check_solve_arguments(objective, time_limit, mip_gap, export_model)
     scenarios = scenario or [None]
     if out is not None and len(scenarios) > 1:
         raise InputError("--out names one folder; with several --scenario, leave it out")
     if out is not None:
         check_replaceable(out)
+    # Every scenario read and applied, and every folder checked, before the first is solved: a typo in
+    # the last scenario must not leave the others' folders written and the run failed.
+    base = api.load(instance)
+    for name in scenarios:
+        loaded = api.load(base, name)
+        check_replaceable(out or default_out(loaded.name, loaded.scenario))
     worst = EXIT_OK
     for name in scenarios:
         with progress(err_console, quiet) as step:
             solution = api.solve(
-                instance,
+                base,
                 name,
                 objective=objective,
                 time_limit=time_limit,

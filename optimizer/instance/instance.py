@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from optimizer.instance.expand import expand_table
 from optimizer.instance.origin import ORIGIN_SETTINGS, check_origin_settings, read_origin_settings
 from optimizer.instance.reader import read_table
 from optimizer.instance.schema import LARGEST, TABLES
+from optimizer.instance.size import check_size
 from optimizer.instance.validate import check_references
 from optimizer.yamlio import line_of, load_yaml
 
@@ -20,6 +22,10 @@ OBJECTIVES = ("cost", "value")
 MAX_PERIODS = 1000  # a horizon of more periods is a typo (and would not fit in memory)
 YEARS = (1, 9999)
 MAX_DISCOUNT_RATE = 1.0  # 100% a year
+# The largest ratio between the discount factors of two periods (or of a period and the base year) that
+# the solver resolves: HiGHS's tolerances are absolute (1e-7), so a cost weighted by 1e-6 is resolved
+# only to 0.1 per unit, and beyond that later periods' activities and marginal values drift.
+MAX_DISCOUNT_SPAN = 1e6
 SETTINGS = (
     "name",
     "description",
@@ -72,6 +78,8 @@ class Instance:
         9
         """
         if name not in self._expanded:
+            if "_size" not in self._expanded:  # before the first expansion: it may not fit
+                self._expanded["_size"] = check_size(self)
             self._expanded[name] = expand_table(self.tables, name, self.regions, self.periods)
         return self._expanded[name]
 
@@ -97,8 +105,9 @@ class Instance:
 
     @property
     def discount_factors(self) -> tuple[float, ...]:
-        """``disc[t] = (1 + rate) ** -(t - base_year)``."""
-        return tuple((1.0 + self.discount_rate) ** -(t - self.base_year) for t in self.periods)
+        """``disc[t] = (1 + rate) ** -(t - base_year)``, computed as an exponential (no overflow)."""
+        growth = math.log1p(self.discount_rate)
+        return tuple(math.exp(-(t - self.base_year) * growth) for t in self.periods)
 
     def replace(self, **changes) -> Instance:
         """A copy with ``changes``; expanded tables are recomputed unless ``_expanded`` is passed."""
@@ -187,12 +196,27 @@ def _read_settings(path: Path) -> dict:
         "discount_rate": _number(data, "discount_rate", 0.0, fail, maximum=MAX_DISCOUNT_RATE),
         "objective": str(data.get("objective") or "cost"),
     }
+    _check_discounting(periods, settings["base_year"], settings["discount_rate"], fail)
     if settings["objective"] not in OBJECTIVES:
         raise fail("objective", f"'{settings['objective']}' is not an objective", "cost or value")
     if data.get("unmet_penalty") is not None:
         settings["unmet_penalty"] = _number(data, "unmet_penalty", None, fail, maximum=LARGEST)
     settings.update(read_origin_settings(data, fail))
     return settings
+
+
+def _check_discounting(periods: tuple[int, ...], base_year: int, rate: float, fail) -> None:
+    """Refuse a rate, horizon and base year whose discount factors span more than the solver resolves."""
+    exponents = [-(t - base_year) * math.log1p(rate) for t in periods] + [0.0]  # the base year weighs 1
+    span = max(exponents) - min(exponents)
+    if span > math.log(MAX_DISCOUNT_SPAN):
+        raise fail(
+            "discount_rate",
+            f"discounting at {rate:.4g} a year from base year {base_year} over {periods[0]}-{periods[-1]} gives "
+            f"weights spanning 1 to 1e{span / math.log(10):.0f}, more than the solver resolves "
+            f"(1 to {MAX_DISCOUNT_SPAN:.0e}): later periods' activities and marginal values would drift",
+            "a lower rate, a shorter horizon, or a base year inside the horizon",
+        )
 
 
 def _text(data: dict, key: str, default: str, fail) -> str:

@@ -20,8 +20,6 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, display_name
 from optimizer.instance.schema import LARGEST, Column, Table
 
-_PANDAS_LINE = re.compile(r"line (\d+)")
-
 
 def read_table(path: Path, table: Table) -> pd.DataFrame:
     """Read ``path`` as ``table``: check its header, types, signs, choices and key uniqueness."""
@@ -36,8 +34,8 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
                 expected="a header row with the columns " + ", ".join(_header_hint(table)),
             )
         )
-    first = text.splitlines()[0]
-    if not first.strip():
+    rows, lines = _split_rows(text, name)
+    if not rows or lines[0] != 1:
         raise InputError(
             Problem(
                 name,
@@ -46,30 +44,12 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
                 expected="a header row with the columns " + ", ".join(_header_hint(table)),
             )
         )
-    header = next(csv.reader(io.StringIO(first)))
-    header = [h.strip() for h in header]
+    header = [h.strip() for h in rows[0]]
     _check_header(header, table, name)
-    try:
-        raw = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-        )
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
-        match = _PANDAS_LINE.search(str(exc))
-        raise InputError(
-            Problem(
-                name,
-                f"cannot be read as CSV: {str(exc).strip().splitlines()[-1]}",
-                line=int(match.group(1)) if match else None,
-                expected="comma-separated values with as many cells per row as the header",
-            )
-        ) from None
-    raw.columns = header
+    _check_row_lengths(rows, lines, len(header), name)
+    raw = pd.DataFrame(rows[1:], columns=header, dtype=str)
     raw = raw.apply(lambda col: col.str.strip())
-    raw["line"] = np.arange(len(raw)) + 2  # line 1 is the header
+    raw["line"] = np.asarray(lines[1:], dtype=np.int64)
     raw = raw[(raw.drop(columns="line") != "").any(axis=1)]
     if table.nonempty and raw.empty:
         raise InputError(Problem(name, "has a header but no rows", expected="at least one row"))
@@ -78,7 +58,7 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
     frame = pd.DataFrame({"line": raw["line"].to_numpy()})
     for column in table.columns:
         cells = raw[column.name] if column.name in raw else pd.Series([""] * len(raw))
-        frame[column.name] = _convert(cells.reset_index(drop=True), column, frame["line"], name, problems)
+        frame[column.name] = convert_cells(cells, column, frame["line"], name, problems)
     for extra in raw.columns:
         if extra.startswith("x_"):
             frame[extra] = raw[extra].to_numpy()
@@ -106,7 +86,73 @@ def _read_text(path: Path, name: str) -> str:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError(Problem(name, "contains a NUL byte", line=line, expected="a text CSV file"))
+    hidden = _HIDDEN_BREAK.search(text)
+    if hidden:
+        line = text[: hidden.start()].count("\n") + 1
+        raise InputError(
+            Problem(
+                name,
+                f"contains the control character U+{ord(hidden.group()):04X}, which some programs read as a line break",
+                line=line,
+                expected="text with only tabs and line breaks (\\n, \\r\\n) as control characters",
+            )
+        )
     return text
+
+
+# Control characters and the Unicode line breaks that csv does not split at but str.splitlines, editors
+# and spreadsheets do: in a file they hide a line break (or a column name) from one reader or the other.
+_HIDDEN_BREAK = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _split_rows(text: str, name: str) -> tuple[list[list[str]], list[int]]:
+    """The records of the file and the line each starts on; blank records (only commas) are dropped.
+
+    The csv module splits records only at ``\\n``, ``\\r`` and ``\\r\\n`` (outside quotes), never at the
+    other Unicode line breaks that ``str.splitlines`` knows, so the header is the header pandas would
+    see; a record's line is the physical line it starts on, quoted line breaks included.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
+    rows, lines = [], []
+    ended = 0
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append(row)
+                lines.append(ended + 1)
+            ended = reader.line_num
+    except csv.Error as exc:
+        raise InputError(
+            Problem(
+                name,
+                f"cannot be read as CSV: {exc}",
+                line=reader.line_num,
+                expected="comma-separated values, quotes closed on the line they open or around a line break",
+            )
+        ) from None
+    return rows, lines
+
+
+def _check_row_lengths(rows: list[list[str]], lines: list[int], width: int, name: str) -> None:
+    """A row with fewer or more cells than the header is refused: read with blanks it would turn a
+    capacity into "unlimited", and shifted it would put a cost in a capacity (a trailing comma, or a
+    thousands separator such as 1,000 written without quotes, gives one cell too many)."""
+    problems = []
+    for row, line in zip(rows[1:], lines[1:], strict=True):
+        if len(row) != width:
+            hint = (
+                " (a trailing comma, or a number such as 1,000 with a thousands separator?)" if len(row) > width else ""
+            )
+            problems.append(
+                Problem(
+                    name,
+                    f"has {len(row)} cells but the header has {width}{hint}",
+                    line=line,
+                    expected=f"{width} comma-separated cells, as in the header",
+                )
+            )
+    if problems:
+        raise InputError(problems)
 
 
 def _header_hint(table: Table) -> list[str]:
@@ -141,7 +187,14 @@ def _check_header(header: list[str], table: Table, name: str) -> None:
         raise InputError(problems)
 
 
-def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem]) -> pd.Series:
+def convert_cells(cells: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem]) -> pd.Series:
+    """Text cells as the column's values (blank: its default), each problem appended to ``problems``.
+
+    This is the one place a cell's type, sign and range are checked: the scenario engine passes the
+    values a change writes through it (and :func:`check_numbers`) as well.
+    """
+    cells = cells.reset_index(drop=True)
+    lines = pd.Series(lines).reset_index(drop=True)
     blank = cells == ""
     if column.value_required:
         for line in lines[blank]:
@@ -162,15 +215,37 @@ def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, prob
         return cells.map(lambda text: tuple(part.strip() for part in text.split(";") if part.strip()))
     values = pd.to_numeric(cells.where(~blank), errors="coerce").astype(float)
     not_number = ~blank & values.isna()
-    not_finite = ~blank & ~not_number & ~np.isfinite(values)
-    for line, value in zip(lines[not_number | not_finite], cells[not_number | not_finite], strict=True):
+    for line, value in zip(lines[not_number], cells[not_number], strict=True):
         problems.append(
             Problem(
                 name, f"'{value}' is not a finite number", line=int(line), column=column.name, expected=column.expected
             )
         )
-    ok = ~blank & ~not_number & ~not_finite
-    bad_range = pd.Series(False, index=cells.index)
+    bad = check_numbers(values.where(~not_number), column, lines, name, problems, shown=cells)
+    default = math.nan if column.default is None else float(column.default)
+    return values.where(~blank & ~not_number & ~bad, default)
+
+
+def check_numbers(
+    values: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem], shown=None
+) -> pd.Series:
+    """Which of ``values`` (NaN: blank) break the column's rules: finite, sign, range, whole years.
+
+    ``shown`` is how each value appears in the file (the text of its cell), for the messages.
+    """
+    values = pd.Series(values, dtype=float).reset_index(drop=True)
+    lines = pd.Series(lines).reset_index(drop=True)
+    shown = values.map(lambda v: f"{v:g}") if shown is None else pd.Series(shown).reset_index(drop=True)
+    present = values.notna()
+    not_finite = present & ~np.isfinite(values)
+    for line, value in zip(lines[not_finite], shown[not_finite], strict=True):
+        problems.append(
+            Problem(
+                name, f"'{value}' is not a finite number", line=int(line), column=column.name, expected=column.expected
+            )
+        )
+    ok = present & ~not_finite
+    bad_range = pd.Series(False, index=values.index)
     if column.positive:
         bad_range |= ok & (values <= 0)
     elif column.minimum is not None:
@@ -178,18 +253,18 @@ def _convert(cells: pd.Series, column: Column, lines: pd.Series, name: str, prob
     if column.maximum is not None:
         bad_range |= ok & ((values >= column.maximum) if column.below_maximum else (values > column.maximum))
     bad_range |= ok & (values.abs() > LARGEST)
-    for line, value in zip(lines[bad_range], cells[bad_range], strict=True):
+    for line, value in zip(lines[bad_range], shown[bad_range], strict=True):
         problems.append(
             Problem(name, f"{value} is out of range", line=int(line), column=column.name, expected=column.expected)
         )
+    fractional = pd.Series(False, index=values.index)
     if column.name == "period":
         fractional = ok & (values != np.floor(values))
-        for line, value in zip(lines[fractional], cells[fractional], strict=True):
+        for line, value in zip(lines[fractional], shown[fractional], strict=True):
             problems.append(
                 Problem(name, f"'{value}' is not a year", line=int(line), column="period", expected="a whole year")
             )
-    default = math.nan if column.default is None else float(column.default)
-    return values.where(ok, default)
+    return (not_finite | bad_range | fractional).to_numpy()
 
 
 def _check_unique(frame: pd.DataFrame, key: tuple[str, ...], name: str) -> None:

@@ -28,6 +28,9 @@ def check_references(instance: Instance) -> list[str]:
     commodities = set(t["commodities"]["commodity"])
     processes = set(t["process_io"]["process"])
     problems: list[Problem] = []
+    _check_defined_names(t["regions"], "region", problems)
+    _check_defined_names(t["commodities"].drop_duplicates("commodity"), "commodity", problems)
+    _check_defined_names(t["process_io"].drop_duplicates("process"), "process", problems)
 
     def refer(table: str, column: str, allowed: set, what: str, extra: tuple = ()) -> None:
         frame = t[table]
@@ -69,6 +72,27 @@ def check_references(instance: Instance) -> list[str]:
     if problems:
         raise InputError(problems)
     return _warnings(instance)
+
+
+def _check_defined_names(frame: pd.DataFrame, column: str, problems: list[Problem]) -> None:
+    """A name that defines a region, commodity or process must be usable wherever names are written:
+    not ``*`` (every region in trade.csv), without ``;`` (the separator of quota lists), and not equal,
+    but for case, to another (``cn`` and ``CN`` would be one folder, one label, one typo apart)."""
+    file = frame.attrs.get("file", f"{_defined_in(column)}")
+    seen: dict[str, str] = {}
+    for line, name in zip(frame["line"], frame[column], strict=True):
+        reason = None
+        if name == WILDCARD:
+            reason = f"'{WILDCARD}' means every region in trade.csv"
+        elif ";" in name:
+            reason = "';' separates names in lists"
+        elif name.casefold() in seen and seen[name.casefold()] != name:
+            reason = f"it differs from '{seen[name.casefold()]}' only by case"
+        if reason:
+            problems.append(
+                Problem(file, f"'{name}' cannot be a {column} name: {reason}", int(line), column, "a distinct name")
+            )
+        seen.setdefault(name.casefold(), name)
 
 
 def _defined_in(what: str) -> str:

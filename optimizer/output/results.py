@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import io
 import json
 import math
@@ -17,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -47,12 +49,27 @@ def default_out(instance_name: str, scenario: str = "") -> Path:
 
 
 def folder_name(name: str) -> str:
-    """A name as one folder name: letters, digits, ``-``, ``_`` and inner dots; anything else becomes ``_``.
+    """A name as one folder name: letters (of any script), digits, ``-``, ``_`` and inner dots kept.
 
-    >>> folder_name("../../etc"), folder_name("/tmp/victim"), folder_name("cn_export_controls")
-    ('_.._etc', '_tmp_victim', 'cn_export_controls')
+    Any other character becomes ``_``, and then, so that two names never share a folder (``a/b`` and
+    ``a_b``, or two names in a script whose letters are not kept), a short hash of the original name
+    is appended. A name that needs no change keeps its folder name exactly; a long one is shortened
+    (with the hash) so that the folder name stays within the file system's limit.
+
+    >>> folder_name("cn_export_controls"), folder_name("中国出口管制"), folder_name("../../etc")
+    ('cn_export_controls', '中国出口管制', '_.._etc-74ccf3c5')
     """
-    return re.sub(r"[^A-Za-z0-9._-]", "_", str(name)).lstrip(".") or "_"
+    name = str(name)
+    safe = re.sub(r"[^\w.-]", "_", name).lstrip(".")
+    if safe == name and 0 < len(name.encode()) <= MAX_FOLDER_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    while len(safe.encode()) > MAX_FOLDER_NAME_BYTES:
+        safe = safe[: len(safe) * 3 // 4]
+    return f"{safe or '_'}-{digest}"
+
+
+MAX_FOLDER_NAME_BYTES = 120  # file systems allow 255; the staging folder adds its prefix and suffix
 
 
 def write_solution(solution: Solution, out: Path, extra_files: Mapping[str, str | bytes] | None = None) -> Path:
@@ -74,19 +91,53 @@ def solution_files(solution: Solution, extra_files: Mapping[str, str | bytes] | 
 
 
 MARKER = ".reeopt"  # in every folder written here: what may be replaced without asking
+MARKER_TEXT = "written by reeopt, run {run}; this folder is replaced whole by the next run into it\n"
+_MARKER_LINE = re.compile(r"written by reeopt[,;]")  # earlier versions wrote no run id
+
+
+def is_reeopt_folder(folder: Path) -> bool:
+    """Whether ``folder`` carries reeopt's marker: a small regular file (not a link) of reeopt's words.
+    A ``summary.json`` alone is not enough: other programs write files of that name too."""
+    marker = Path(folder) / MARKER
+    try:
+        if marker.is_symlink() or not marker.is_file() or marker.stat().st_size > 4096:
+            return False
+        return bool(_MARKER_LINE.match(marker.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return False
 
 
 def check_replaceable(out: Path) -> None:
-    """Refuse, before anything is computed, to replace what reeopt did not write (``--out ~``)."""
+    """Refuse, before anything is computed, to replace what reeopt did not write (``--out ~``), or to
+    write where nothing can be written (under a file, in a read-only folder or file system)."""
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(Problem(str(out), "is a file", expected="a folder for the results"))
-    if out.is_dir() and any(out.iterdir()) and not ((out / MARKER).exists() or (out / "summary.json").exists()):
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise InputError(Problem(str(out), "is a file or a link", expected="a folder for the results"))
+    if out.is_dir() and any(out.iterdir()) and not is_reeopt_folder(out):
         raise InputError(
             Problem(
                 str(out),
-                "holds files reeopt did not write; refusing to replace it",
+                "holds files reeopt did not write (no .reeopt marker); refusing to replace it",
                 expected="a new or empty folder, or a folder reeopt wrote",
+            )
+        )
+    _check_writable(out)
+
+
+def _check_writable(out: Path) -> None:
+    """The folder that will hold ``out`` (or the nearest one that exists) must be a writable folder."""
+    existing = out.absolute().parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(Problem(str(out), f"is under {existing}, which is a file", expected="a path under a folder"))
+    read_only = bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
+    if read_only or not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(
+            Problem(
+                str(out),
+                f"cannot be written: {existing} is {'on a read-only file system' if read_only else 'not writable'}",
+                expected="a folder you may write to",
             )
         )
 
@@ -94,7 +145,7 @@ def check_replaceable(out: Path) -> None:
 def write_folder(out: Path, files: Mapping[str, str | bytes]) -> Path:
     out = Path(out)
     check_replaceable(out)
-    files = {**files, MARKER: "written by reeopt; this folder is replaced whole by the next run into it\n"}
+    files = {**files, MARKER: MARKER_TEXT.format(run=uuid.uuid4().hex)}
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         _recover(out)
@@ -129,11 +180,20 @@ def _locked(out: Path) -> Iterator[None]:
 
 def _recover(out: Path) -> None:
     """Undo what a crashed writer left: put a moved-aside folder back if the target is gone, then
-    delete staging and moved-aside folders (we hold the lock, so no other writer owns them)."""
-    leftovers_aside = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    delete staging and moved-aside folders (we hold the lock, so no other writer owns them).
+
+    The leftovers are found by listing the parent and matching whole names, never by a glob built
+    from the path: ``--out 'dir/*'`` or ``run[1]`` must not match (or miss) other folders' files."""
+    name = re.escape(out.name)
+    aside_name = re.compile(rf"\.{name}\.old-\d+")
+    staging_name = re.compile(rf"\.{name}\.tmp-\d+-[A-Za-z0-9_]+")
+    siblings = [entry for entry in out.parent.iterdir() if entry.is_dir() and not entry.is_symlink()]
+    leftovers_aside = sorted(
+        (entry for entry in siblings if aside_name.fullmatch(entry.name)), key=lambda p: p.stat().st_mtime
+    )
     if not out.exists() and leftovers_aside:
         os.rename(leftovers_aside.pop(), out)
-    for leftover in leftovers_aside + list(out.parent.glob(f".{out.name}.tmp-*")):
+    for leftover in leftovers_aside + [entry for entry in siblings if staging_name.fullmatch(entry.name)]:
         shutil.rmtree(leftover, ignore_errors=True)
 
 

@@ -29,13 +29,13 @@ are the columns between ``sample`` and ``status``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from optimizer.analysis.readback import read_csv, read_summary
 from optimizer.errors import InputError, Problem
 from optimizer.report.folder import ResultsFolder, read_results
 from optimizer.report.style import money, percent, tonnes
@@ -179,20 +179,12 @@ def _folder(path: str | Path) -> Path:
 
 
 def _read_summary(file: Path) -> dict:
-    if not file.is_file():
-        return {}
-    try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise InputError(Problem(str(file), f"not valid JSON: {error.msg}", line=error.lineno)) from None
+    return read_summary(file, required=False)
 
 
 def _read_table(file: Path) -> pd.DataFrame:
-    if not file.is_file() or file.stat().st_size == 0:
-        return pd.DataFrame()
-    header = pd.read_csv(file, nrows=0).columns
-    dtypes = {column: str for column in header if column in TEXT_COLUMNS}
-    return pd.read_csv(file, dtype=dtypes, keep_default_na=False, na_values=[""])
+    table = read_csv(file, TEXT_COLUMNS)
+    return pd.DataFrame() if table is None else table
 
 
 def _with_columns(table: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -18,13 +18,13 @@ True
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from optimizer.analysis.readback import read_bytes, read_csv, read_summary, read_text
 from optimizer.errors import InputError, Problem
 from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.report.chain import Chain, read_chain
@@ -115,30 +115,23 @@ def read_results(path: str | Path) -> ResultsFolder:
     """
     path = Path(path)
     summary_file = path / "summary.json"
-    if not summary_file.is_file():
+    if not path.is_dir() or read_bytes(summary_file) is None:
         raise InputError(Problem(str(path), "not a results folder: no summary.json", expected="a folder reeopt wrote"))
-    try:
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise InputError(Problem(str(summary_file), f"not valid JSON: {error.msg}", line=error.lineno)) from None
+    summary = read_summary(summary_file)
     tables = {name: _read_table(path / f"{name}.csv", columns) for name, columns in TABLE_COLUMNS.items()}
-    diagnosis_file = path / "diagnosis.txt"
-    diagnosis = diagnosis_file.read_text(encoding="utf-8") if diagnosis_file.is_file() else None
+    diagnosis = read_text(path / "diagnosis.txt")
     # ``instance_path`` is not in INTERFACE.md yet; used when a writer records where the instance was.
     chain = read_chain(str(summary.get("instance_path") or summary.get("instance", "")), path)
     return ResultsFolder(path=path, summary=summary, tables=tables, diagnosis=diagnosis, chain=chain)
 
 
 def _read_table(file: Path, columns: list[str]) -> pd.DataFrame:
-    if not file.is_file() or file.stat().st_size == 0:
+    table = read_csv(file, TEXT_COLUMNS, [column for column in columns if column not in TEXT_COLUMNS])
+    if table is None or table.empty and not len(table.columns):
         return pd.DataFrame({column: pd.Series(dtype=_dtype(column)) for column in columns})
-    dtypes = {column: str for column in columns if column in TEXT_COLUMNS}
-    table = pd.read_csv(file, dtype=dtypes, keep_default_na=False, na_values=[""])
     for column in columns:
         if column not in table.columns:
             table[column] = pd.Series(dtype=_dtype(column))
-        elif column not in TEXT_COLUMNS and column != "period":
-            table[column] = table[column].astype(float)  # tonnes and money, whether written as 100 or 100.0
     return table
 
 

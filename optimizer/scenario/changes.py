@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pandas as pd
 from optimizer.errors import InputError, Problem
 from optimizer.instance.instance import Instance
 from optimizer.instance.origin import check_origin_settings
+from optimizer.instance.reader import check_numbers, convert_cells
 from optimizer.instance.schema import TABLES, Column, Table
 from optimizer.instance.validate import check_references
 from optimizer.scenario.files import BASE, CHANGE_KEYS, OPERATIONS, Scenario, extension_chain, scenario_path
@@ -69,8 +71,33 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
 
     changed._expanded.update({key: value for key, value in instance._expanded.items() if still_valid(key)})
     if names_may_change:
-        changed = changed.replace(warnings=tuple(check_references(changed)), _expanded=changed._expanded)
+        try:
+            warnings = check_references(changed)
+        except InputError as error:
+            raise InputError([_blame_scenario(problem, chain) for problem in error.problems]) from None
+        changed = changed.replace(warnings=tuple(warnings), _expanded=changed._expanded)
     return changed
+
+
+def _blame_scenario(problem: Problem, chain: list[Scenario]) -> Problem:
+    """A problem of a row a scenario added, pointed at the scenario's ``add`` rather than the table's file.
+
+    Added rows carry minus the line of their ``add`` (a file's rows carry their own, positive, line);
+    of the scenarios in ``chain`` with an ``add`` on that line, the last one (the most specific) is named.
+    """
+    if problem.line is None or problem.line >= 0:
+        return problem
+    for scenario in reversed(chain):
+        for position in range(len(scenario.changes)):
+            if scenario.lines.get(("changes", position, "add")) == -problem.line:
+                table = problem.file.rsplit("/", 1)[-1]
+                return dataclasses.replace(
+                    problem,
+                    file=scenario.file,
+                    message=f"change {position + 1} (rows added to {table}): {problem.message}",
+                    line=-problem.line,
+                )
+    return dataclasses.replace(problem, line=None)
 
 
 def _touches_names(change: dict) -> bool:
@@ -103,6 +130,22 @@ class _Fail:
             )
         )
 
+    def cells(self, problems: list[Problem], table: Table, key: str) -> InputError:
+        """The reader's problems with the values a change writes, as errors of the change:
+        ``scenarios/x.yaml, line 7: change 2 (table processes, set cost_system): 1e+300 is out of range``."""
+        line = line_of(self.scenario.lines, ("changes", self.position, key))
+        return InputError(
+            [
+                Problem(
+                    self.scenario.file,
+                    f"change {self.position + 1} (table {table.name}, {key} {problem.column}): {problem.message}",
+                    line=line,
+                    expected=problem.expected,
+                )
+                for problem in problems
+            ]
+        )
+
 
 def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position: int, change: dict) -> None:
     fail = _Fail(scenario, position)
@@ -128,7 +171,7 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         tables[table_name] = _added(instance, frame, table, change["add"], fail)
         return
 
-    match = _where(frame, table, change.get("where"), fail)
+    match = _where(frame, table, change.get("where"), fail, given="where" in change)
     if not match.any():
         raise fail("where matches no row of " + table.file, "where", "a where that selects at least one row")
     if "periods" in change:
@@ -152,14 +195,16 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         if column.name in table.key and column.name != "period":
             raise fail(f"cannot {operation} the key column '{column.name}'", operation, "a non-key column")
         if operation == "set":
-            cell = _cell(column, value, fail, operation)
+            cell = _cell(column, value, fail, operation, table)
             _check_names(instance, table, {column.name: cell}, fail, operation)
             frame.loc[match, column.name] = cell
         else:
             if column.kind != "number" or column.name == "period":
                 raise fail(f"cannot scale '{column.name}'", operation, "a numeric column")
-            factor = _cell(Column("factor", kind="number"), value, fail, operation)
-            frame.loc[match, column.name] = frame.loc[match, column.name] * factor
+            factor = _cell(Column(column.name, kind="number"), value, fail, operation, table)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+                frame.loc[match, column.name] = frame.loc[match, column.name] * factor
+        _check_written(frame, match, table, column, fail, operation)
     _check_unique(frame, table, fail, operation)
     tables[table_name] = frame
 
@@ -173,38 +218,44 @@ def _column(table: Table, name, fail: _Fail, key: str) -> Column:
         ) from None
 
 
-def _cell(column: Column, value, fail: _Fail, key: str):
-    """A YAML value as the table cell it replaces, checked as the reader checks files."""
+def _cell(column: Column, value, fail: _Fail, key: str, table: Table):
+    """A YAML value as the table cell it replaces: written as the text of a CSV cell and read by the
+    reader's own conversion, so a scenario value passes exactly the checks a file value passes."""
+    if isinstance(value, dict) or (isinstance(value, list) and column.kind != "list"):
+        raise fail(f"'{column.name}' needs one value, not a {type(value).__name__}", key, column.expected)
     if value is None:
-        if column.value_required:
-            raise fail(f"'{column.name}' cannot be blank", key, column.expected)
-        if column.kind == "number":
-            return math.nan if column.default is None else float(column.default)
-        return () if column.kind == "list" else (column.default or "")
-    if column.kind == "list":
-        items = value if isinstance(value, list) else str(value).split(";")
-        return tuple(str(item).strip() for item in items if str(item).strip())
-    if column.kind == "text":
-        text = str(value)
-        if column.choices and text not in column.choices:
-            raise fail(f"'{text}' is not allowed in '{column.name}'", key, column.expected)
-        return text
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise fail(f"'{value}' is not a finite number for '{column.name}'", key, column.expected)
-    number = float(value)
-    if (
-        column.positive
-        and number <= 0
-        or (not column.positive and column.minimum is not None and number < column.minimum)
-    ):
-        raise fail(f"{value} is out of range for '{column.name}'", key, column.expected)
-    if column.maximum is not None and (number >= column.maximum if column.below_maximum else number > column.maximum):
-        raise fail(f"{value} is out of range for '{column.name}'", key, column.expected)
-    return number
+        text = ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, list):
+        text = ";".join(str(item).strip() for item in value)
+    elif isinstance(value, float):
+        text = repr(value)
+    else:
+        text = str(value).strip()
+    problems: list[Problem] = []
+    converted = convert_cells(pd.Series([text], dtype=object), column, pd.Series([0]), fail.scenario.file, problems)
+    if problems:
+        raise fail.cells(problems, table, key)
+    return converted.iloc[0]
 
 
-def _where(frame: pd.DataFrame, table: Table, where, fail: _Fail) -> np.ndarray:
+def _check_written(frame: pd.DataFrame, match: np.ndarray, table: Table, column: Column, fail: _Fail, key: str):
+    """The values a change leaves in ``column`` obey the column's rules: ``scale`` can push a quantity past
+    1e12, a loss to 1 or more, a coefficient or unit size to 0."""
+    if column.kind != "number" or not match.any():
+        return
+    problems: list[Problem] = []
+    written = frame.loc[match, column.name]
+    check_numbers(written, column, pd.Series(np.zeros(len(written))), fail.scenario.file, problems)
+    if problems:
+        raise fail.cells(problems[:1], table, key)
+
+
+def _where(frame: pd.DataFrame, table: Table, where, fail: _Fail, given: bool = False) -> np.ndarray:
     match = np.ones(len(frame), dtype=bool)
+    if given and (where is None or where == {}):
+        raise fail("where is empty", "where", "leave where out to change every row, or name columns and values")
     if where is None:
         return match
     if not isinstance(where, dict):
@@ -219,7 +270,7 @@ def _where(frame: pd.DataFrame, table: Table, where, fail: _Fail) -> np.ndarray:
         values = wanted if isinstance(wanted, list) else [wanted]
         cells = frame[column.name]
         if column.kind == "number":
-            numbers = [_cell(Column(column.name, kind="number", minimum=None), v, fail, "where") for v in values]
+            numbers = [_cell(Column(column.name, kind="number", minimum=None), v, fail, "where", table) for v in values]
             hit = cells.isin(numbers).to_numpy()
             if any(math.isnan(n) for n in numbers):
                 hit = hit | cells.isna().to_numpy()
@@ -293,7 +344,8 @@ def _added(instance: Instance, frame: pd.DataFrame, table: Table, rows, fail: _F
         rows = [rows]
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise fail("'add' needs a list of rows", "add", "a list of {column: value}")
-    line = fail.scenario.lines.get(("changes", fail.position, "add"), 0)
+    # minus the line of the add: the cross-table checks of apply_changes then blame the scenario, not the CSV
+    line = -fail.scenario.lines.get(("changes", fail.position, "add"), 0)
     new = []
     for row in rows:
         cells = {"line": line}
@@ -303,7 +355,7 @@ def _added(instance: Instance, frame: pd.DataFrame, table: Table, rows, fail: _F
         for column in table.columns:
             if column.required and column.name not in row and column.value_required:
                 raise fail(f"an added row needs '{column.name}'", "add", column.expected)
-            cells[column.name] = _cell(column, row.get(column.name), fail, "add")
+            cells[column.name] = _cell(column, row.get(column.name), fail, "add", table)
         _check_names(instance, table, cells, fail, "add")
         new.append(cells)
     result = pd.concat([frame, pd.DataFrame(new)], ignore_index=True)
