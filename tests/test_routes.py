@@ -81,7 +81,7 @@ def test_avoid_still_cuts_the_region_out():
     ("args", "message"),
     [
         ({"clean_of": ("EAST",)}, "would taint every delivery"),
-        ({"clean_of": ("XX",)}, "unknown region XX"),
+        ({"clean_of": ("XX",)}, "unknown region 'XX'"),
         ({"clean_of": ("SOUTH",), "avoid": ("NORTH",)}, "give one of them"),
     ],
 )
