@@ -17,6 +17,7 @@ from optimizer.model.capacity import add_capacity, add_reserves
 from optimizer.model.index import ModelData, build_index
 from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
+from optimizer.model.policies import add_policies
 from optimizer.model.quotas import add_quotas
 from optimizer.model.renumber import renumber, same_shape
 from optimizer.model.variables import add_variables, build_availability
@@ -65,6 +66,7 @@ def build_model(instance: Instance, objective: str | None = None, reuse: Model |
     add_capacity(data, lp, availability)
     add_reserves(data, lp)
     add_quotas(data, lp)
+    add_policies(data, lp, taken=set(lp._rows) | set(lp._columns))
     parts, cost, offset = objective_parts(data, lp, availability)
     program = lp.build(parts, cost, offset)
     return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=availability)

@@ -35,7 +35,8 @@ def same_shape(old: ModelData, new: ModelData) -> bool:
         )
 
     return (
-        old.objective == new.objective
+        old.instance.policies == new.instance.policies
+        and old.objective == new.objective
         and np.array_equal(old.periods, new.periods)
         and np.array_equal(old.lengths, new.lengths)
         and same(structure(old), structure(new))

@@ -13,6 +13,7 @@ from optimizer.instance.instance import Instance
 from optimizer.instance.schema import TABLES, Column, Table
 from optimizer.instance.validate import check_references
 from optimizer.scenario.files import BASE, CHANGE_KEYS, OPERATIONS, Scenario, extension_chain, scenario_path
+from optimizer.scenario.policies import with_policies
 from optimizer.yamlio import line_of
 
 
@@ -64,7 +65,7 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
     changed._expanded.update({key: value for key, value in instance._expanded.items() if still_valid(key)})
     if names_may_change:
         changed = changed.replace(warnings=tuple(check_references(changed)), _expanded=changed._expanded)
-    return changed
+    return with_policies(changed, chain)
 
 
 def _touches_names(change: dict) -> bool:

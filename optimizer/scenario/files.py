@@ -10,7 +10,7 @@ from optimizer.instance.instance import OBJECTIVES, Instance
 from optimizer.yamlio import Lines, line_of, load_yaml
 
 OPERATIONS = ("set", "scale", "add", "drop")
-SCENARIO_KEYS = ("name", "description", "objective", "extends", "changes")
+SCENARIO_KEYS = ("name", "description", "objective", "extends", "changes", "constraints")
 CHANGE_KEYS = ("table", "where", "periods") + OPERATIONS
 BASE = "base"
 
@@ -25,6 +25,7 @@ class Scenario:
     path: Path | None
     objective: str | None = None
     extends: str | None = None
+    constraints: object = None  # the raw ``constraints:`` list, read against the changed instance
 
 
 def scenario_path(instance: Instance, name_or_file: str | Path) -> Path | None:
@@ -120,6 +121,7 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
         path=path,
         objective=objective,
         extends=extends,
+        constraints=data.get("constraints"),
     )
 
 
