@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -294,3 +295,17 @@ def test_the_command_line_writes_constraints_csv(tmp_path, request):
     result = run_cli("solve", "toy", "--scenario", str(path), "--out", str(tmp_path / "cli"), "--quiet")
     assert result.code == 0, result.err
     assert "south_ndpr" in (tmp_path / "cli" / "constraints.csv").read_text()
+
+
+def test_world_allied_policies_hold_and_never_lower_the_cost():
+    """The shipped world scenario: every row holds its bound, and constraints added to a scenario can
+    only raise its least cost (a smaller feasible set)."""
+    study = reeopt.Study("world")
+    controls, allied = study.solve("cn_export_controls"), study.solve("allied_policies")
+    assert allied.status == "optimal"
+    rows = allied["constraints"]
+    assert set(rows["family"]) == {"jp_ndpr_not_chinese", "us_magnet_target", "eu_recycled_magnets", "us_dy_reserve"}
+    slack = 1e-6 * (1 + rows["body"].abs())
+    assert (rows["body"] >= rows["lower"].fillna(-np.inf) - slack).all()
+    assert (rows["body"] <= rows["upper"].fillna(np.inf) + slack).all()
+    assert allied.objective >= controls.objective * (1 - 1e-9)
