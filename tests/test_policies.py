@@ -297,12 +297,18 @@ def test_the_command_line_writes_constraints_csv(tmp_path, request):
     assert "south_ndpr" in (tmp_path / "cli" / "constraints.csv").read_text()
 
 
-def test_world_allied_policies_hold_and_never_lower_the_cost():
-    """The shipped world scenario: every row holds its bound, and constraints added to a scenario can
-    only raise its least cost (a smaller feasible set)."""
+def test_world_allied_policies_hold_and_never_lower_the_cost(tmp_path):
+    """The shipped world scenario: every row holds its bound, and constraints can only raise the least
+    cost (a smaller feasible set) of the same program. The stockpile declares a US Dy2O3 stock, which
+    is itself an option (buy before the controls bite): the comparison declares it too."""
+    with_stock = tmp_path / "controls_with_stock.yaml"
+    with_stock.write_text(
+        "name: controls_with_stock\nextends: cn_export_controls\nchanges:\n"
+        "  - table: stocks\n    add: [{region: US, commodity: Dy2O3}]\n"
+    )
     study = reeopt.Study("world")
-    controls, allied = study.solve("cn_export_controls"), study.solve("allied_policies")
-    assert allied.status == "optimal"
+    controls, allied = study.solve(str(with_stock)), study.solve("allied_policies")
+    assert controls.status == allied.status == "optimal"
     rows = allied["constraints"]
     assert set(rows["family"]) == {"jp_ndpr_not_chinese", "us_magnet_target", "eu_recycled_magnets", "us_dy_reserve"}
     slack = 1e-6 * (1 + rows["body"].abs())
