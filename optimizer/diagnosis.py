@@ -21,6 +21,7 @@ from optimizer.network import NetworkReport
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
 TOLERANCE = 1e-7
+LIMIT_ROWS = ("capacity", "reserve", "quota")  # row families a user sets the bound of
 IIS_STRATEGY = 2  # HiGHS's strategies 0 and 32 return an empty subset for these models; 2 finds one
 
 
@@ -121,10 +122,12 @@ def _elastic(model: Model):
 def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
     """Limits with a non-zero dual in the elastic re-solve, largest effect first."""
     found = []
-    for row in np.flatnonzero(result.row_dual < -TOLERANCE):
+    policies = _policy_names(model)
+    for row in np.flatnonzero(np.abs(result.row_dual) > TOLERANCE):
         family = family_of(elastic.rows, row)
-        if family.name in ("capacity", "reserve", "quota"):
-            found.append((-result.row_dual[row], describe(model, family, row - family.start)))
+        # A limit (<=) binds with a negative dual; a policy may be a floor (>=), binding with a positive one.
+        if (family.name in LIMIT_ROWS and result.row_dual[row] < 0) or family.name in policies:
+            found.append((abs(result.row_dual[row]), describe(model, family, row - family.start)))
     at_upper = (result.col_dual < -TOLERANCE) & np.isfinite(elastic.col_upper)
     for col in np.flatnonzero(at_upper):
         family = family_of(elastic.columns, col)
@@ -132,6 +135,10 @@ def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
             found.append((-result.col_dual[col], describe(model, family, col - family.start, bound=True)))
     found.sort(key=lambda item: -item[0])
     return [{"limit": text, "shortfall_per_unit": float(value)} for value, text in found[:25]]
+
+
+def _policy_names(model: Model) -> tuple[str, ...]:
+    return tuple(policy.name for policy in model.instance.policies)
 
 
 def family_of(families: dict, position: int):
@@ -181,6 +188,13 @@ def describe(model: Model, family, position: int, bound: bool = False) -> str:
             if bound
             else f"stock of {name('c')} in {name('r')}, {period}"
         )
+    policy = next((p for p in model.instance.policies if p.name == family.name), None)
+    if policy is not None:
+        bound = lp.row_upper[at] if policy.sense == "<=" else lp.row_lower[at]
+        return (
+            f"constraint {policy.name} ({policy.kind}, {policy.where()}) in {name('r')}, {period}: "
+            f"{policy.sense} {bound:.6g}"
+        )
     if family.name == "balance":
         return f"balance of {name('c')} in {name('r')}, {period}"
     if family.name in ("delivery", "disposal"):
@@ -221,9 +235,10 @@ def _conflict(model: Model) -> list[str]:
     if status == highspy.HighsStatus.kError or not iis.valid_:
         return []
     items = []
+    limits = LIMIT_ROWS + _policy_names(model)
     for row in iis.row_index_:
         family = family_of(lp.rows, int(row))
-        if family.name in ("capacity", "reserve", "quota"):
+        if family.name in limits:
             items.append(describe(model, family, int(row) - family.start))
     for col in iis.col_index_:
         family = family_of(lp.columns, int(col))

@@ -71,6 +71,8 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
         from optimizer.content import add_content_columns
 
         add_content_columns(model, result, solution.tables)
+    if model.instance.policies:
+        solution.tables["constraints"] = policy_rows(data, model, result)
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
     welfare = elastic_demand.welfare_offset(data)
@@ -196,6 +198,37 @@ def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFram
     frame["marginal_value"] = _clean(result.row_dual[rows.ids] / data.weight[t])
     flows = frame[list(parts)].abs().to_numpy().max(axis=1)
     return frame[flows > ZERO].reset_index(drop=True)
+
+
+def policy_rows(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
+    """constraints.csv: each row of the scenario's own constraints, its left-hand side and dual.
+
+    ``body``, ``lower`` and ``upper`` are per year; ``dual`` is the change of the objective per unit
+    of the bound, in the period's money (the sign convention of marginal values).
+    """
+    lp, frames = model.lp, []
+    for policy in model.instance.policies:
+        rows = lp.rows[policy.name]
+        names = _names(data, rows.index)
+        t = rows.index["t"].to_numpy()
+        index = [f"{r}, {p}" for r, p in zip(names["region"], names["period"], strict=True)]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "family": policy.name,
+                    "kind": policy.kind,
+                    "index": index,
+                    "region": names["region"],
+                    "period": names["period"],
+                    "body": _clean(result.row_activity[rows.ids]),
+                    "lower": lp.row_lower[rows.ids],
+                    "upper": lp.row_upper[rows.ids],
+                    "dual": _clean(result.row_dual[rows.ids] / data.weight[t]),
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    return frame.replace({"lower": {-np.inf: np.nan}, "upper": {np.inf: np.nan}})
 
 
 def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:

@@ -66,6 +66,7 @@ class Instance:
     scenario_description: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
     scenario_files: tuple[Path, ...] = ()
+    policies: tuple = ()  # constraints of one's own (optimizer.scenario.policies.Policy), from scenarios
     _expanded: dict = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:

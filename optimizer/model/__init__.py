@@ -20,6 +20,7 @@ from optimizer.model.elastic_demand import add_elastic_steps
 from optimizer.model.index import ModelData, build_index
 from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
+from optimizer.model.policies import add_policies
 from optimizer.model.quotas import add_quotas
 from optimizer.model.renumber import renumber, same_shape
 from optimizer.model.transit import add_transit
@@ -72,6 +73,7 @@ def build_model(instance: Instance, objective: str | None = None, reuse: Model |
     add_quotas(data, lp)
     add_transit(data, lp)
     add_content(data, lp)
+    add_policies(data, lp, taken=set(lp._rows) | set(lp._columns))
     parts, cost, offset = objective_parts(data, lp, availability)
     program = lp.build(parts, cost, offset)
     return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=availability)

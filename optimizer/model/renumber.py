@@ -44,6 +44,7 @@ def same_shape(old: ModelData, new: ModelData) -> bool:
         not old.instance.tracked_regions
         and not new.instance.tracked_regions
         and transit(old) == transit(new)
+        and old.instance.policies == new.instance.policies
         and old.objective == new.objective
         and np.array_equal(old.periods, new.periods)
         and np.array_equal(old.lengths, new.lengths)

@@ -16,6 +16,7 @@ from optimizer.instance.reader import check_numbers, convert_cells
 from optimizer.instance.schema import TABLES, Column, Table
 from optimizer.instance.validate import check_references
 from optimizer.scenario.files import BASE, CHANGE_KEYS, OPERATIONS, Scenario, extension_chain, scenario_path
+from optimizer.scenario.policies import with_policies
 from optimizer.yamlio import line_of
 
 
@@ -76,7 +77,7 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
         except InputError as error:
             raise InputError([_blame_scenario(problem, chain) for problem in error.problems]) from None
         changed = changed.replace(warnings=tuple(warnings), _expanded=changed._expanded)
-    return changed
+    return with_policies(changed, chain)
 
 
 def _blame_scenario(problem: Problem, chain: list[Scenario]) -> Problem:

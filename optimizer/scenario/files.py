@@ -11,7 +11,7 @@ from optimizer.instance.origin import ORIGIN_SETTINGS, read_origin_settings
 from optimizer.yamlio import Lines, line_of, load_yaml
 
 OPERATIONS = ("set", "scale", "add", "drop")
-SCENARIO_KEYS = ("name", "description", "objective", "extends", "changes", *ORIGIN_SETTINGS)
+SCENARIO_KEYS = ("name", "description", "objective", "extends", "changes", "constraints", *ORIGIN_SETTINGS)
 CHANGE_KEYS = ("table", "where", "periods") + OPERATIONS
 BASE = "base"
 
@@ -27,6 +27,7 @@ class Scenario:
     objective: str | None = None
     extends: str | None = None
     origin: dict | None = None  # transit / tracked_regions overrides (E2, E3)
+    constraints: object = None  # the raw ``constraints:`` list, read against the changed instance
 
 
 def scenario_path(instance: Instance, name_or_file: str | Path) -> Path | None:
@@ -128,6 +129,7 @@ def load_scenario(instance: Instance, name_or_file: str | Path) -> Scenario:
         objective=objective,
         extends=extends,
         origin=origin,
+        constraints=data.get("constraints"),
     )
 
 
