@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import optimizer as reeopt
 from optimizer.content import class_flows
@@ -240,3 +241,35 @@ def test_world_dfars_defence_magnets_trace_free_of_tracked_regions():
     assert not clean["origin_region"].isin(["CN", "RU"]).any()
     balance = solution["balance"]
     assert (balance["exports"] <= balance["produced"] - balance["stock_change"].clip(upper=0) + 1e-6).all()
+
+
+def clean_rule(tmp_path, measure: str, commodity: str, share: float) -> float:
+    """Objective of the instance above with a constraint of one's own on clean content (E5a + E3)."""
+    folder = content_instance(tmp_path / f"{measure}_{share}")
+    rule = {"name": "clean_us", "kind": "min_share", "region": "US", "commodities": [commodity]}
+    rule |= {"of": measure, "clean": True, "share": share}
+    path = tmp_path / f"{measure}_{share}.yaml"
+    path.write_text(yaml.safe_dump({"name": "clean_us", "constraints": [rule]}))
+    return reeopt.solve(folder, scenario=str(path)).objective
+
+
+def test_clean_share_rules_of_ones_own_equal_the_content_rule(tmp_path):
+    """A clean share of US magnet deliveries of 1 is max_tracked_share 0 (1830); of 0.5, 0.5 (1605); a
+    clean share of 1 of US magnet production is the same as of deliveries (US makes all it gets).
+    A clean share of 0.5 of US oxide arrivals: the only oxide link, CN→US, is tracked, so no oxide may
+    arrive, so US refines ore. With a of CN's 25 t of ore refined in the US (61 a tonne), US's other
+    10 − a from AU ore (91), JP's 25 − a from CN's oxide (46) and a − 5 from AU ore refined in CN
+    (77): cost 61a + 46(25 − a) + 91(10 − a) + 77(a − 5) = 1675 + a, least at a = 5: 1680."""
+    assert clean_rule(tmp_path, "deliveries", "magnet", 1.0) == pytest.approx(1830)
+    assert clean_rule(tmp_path, "deliveries", "magnet", 0.5) == pytest.approx(1605)
+    assert clean_rule(tmp_path, "production", "magnet", 1.0) == pytest.approx(1830)
+    assert clean_rule(tmp_path, "arrivals", "oxide", 0.5) == pytest.approx(1680)
+
+
+def test_a_clean_share_without_content_classes_is_an_input_error(tmp_path):
+    folder = content_instance(tmp_path / "none", tracked=None)
+    rule = {"name": "c", "kind": "min_share", "region": "US", "commodities": ["magnet"], "clean": True, "share": 1}
+    path = tmp_path / "rule.yaml"
+    path.write_text(yaml.safe_dump({"name": "c", "constraints": [rule]}))
+    with pytest.raises(InputError, match="clean shares need content classes"):
+        reeopt.solve(folder, scenario=str(path))

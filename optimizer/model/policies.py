@@ -19,7 +19,10 @@ where the quantities :math:`q` are
   origin. With proportional mixing at the node this is the share of R's deliveries (and of
   anything R makes of c) that comes from those origins.
 
-Shares of clean content (``clean: true``) need the content classes of E3.
+Shares of clean content (``clean: true``, E3) count the clean part of each flow, the total less its
+tracked part: deliveries (core and curve steps), arrivals after transit loss, or production (all
+tracked in a region of the tracked set; elsewhere what does not run on tracked inputs). They need
+the content classes declared.
 
 ``min_production``: :math:`\sum_{c \in C} \sum_p a^{out}_{pc} z_{pRt} \ge x` (gross output, t/yr).
 
@@ -116,14 +119,7 @@ def _arrivals(data: ModelData, lp: LPBuilder, commodities) -> pd.DataFrame:
 
 def _share_terms(data: ModelData, lp: LPBuilder, policy: Policy) -> pd.DataFrame:
     if policy.clean:
-        raise InputError(
-            Problem(
-                policy.file,
-                f"constraint {policy.name}: clean shares need content classes (content: in instance.yaml)",
-                line=policy.line,
-                column="clean",
-            )
-        )
+        return _clean_share_terms(data, lp, policy)
     listed = data.regions.get_indexer(list(policy.origins))
     arrivals = _arrivals(data, lp, policy.commodities)
     arrivals = arrivals.assign(good=arrivals["o"].isin(listed) != policy.exclude_origins)
@@ -135,6 +131,60 @@ def _share_terms(data: ModelData, lp: LPBuilder, policy: Policy) -> pd.DataFrame
     flows = flows[flows["r"].isin(data.regions.get_indexer(list(policy.regions)))]
     share = policy.value
     flows["coefficient"] = flows["coefficient"] * (flows["good"].astype(float) - share)
+    return flows[TERMS]
+
+
+def _clean_share_terms(data: ModelData, lp: LPBuilder, policy: Policy) -> pd.DataFrame:
+    """``(1 - x)·total - tracked part >= 0``: the clean part is the total less its tracked part (E3)."""
+
+    def fail(message: str) -> InputError:
+        return InputError(
+            Problem(policy.file, f"constraint {policy.name}: {message}", line=policy.line, column="clean")
+        )
+
+    if "content_balance" not in lp._rows:
+        raise fail("clean shares need content classes (content: {tracked: [...]} in instance.yaml or the scenario)")
+    codes = data.commodities.get_indexer(list(policy.commodities))
+    if not data.rare_earth[codes].all():
+        raise fail("only rare-earth-bearing commodities have a content class")
+    regions = data.regions.get_indexer(list(policy.regions))
+    parts = []  # (r, t, col, coefficient, tracked)
+
+    def take(frame: pd.DataFrame, family, coefficient, tracked: bool) -> None:
+        chosen = frame["c"].isin(codes) & frame["r"].isin(regions) if "c" in frame else frame["r"].isin(regions)
+        frame = frame[chosen]
+        parts.append(
+            frame[["r", "t"]].assign(
+                col=family.start + frame.index.to_numpy(), coefficient=coefficient[chosen], tracked=tracked
+            )
+        )
+
+    if policy.measure == "arrivals":
+        for name in ("trade", "content_trade"):
+            family = lp.column(name)
+            links = family.index.rename(columns={"d": "r"})
+            take(links, family, 1.0 - links["loss"].to_numpy(), name != "trade")
+    elif policy.measure == "deliveries":
+        for name in ("delivery", "elastic_step", "content_delivery", "content_elastic_step"):
+            family = lp.column(name)
+            take(family.index, family, np.ones(family.size), name.startswith("content_"))
+    else:
+        produced = _production(data, lp, policy.commodities)
+        produced = produced[produced["r"].isin(regions)]
+        parts.append(produced[["r", "t", "col", "coefficient"]].assign(tracked=False))
+        runs = lp.column("content_activity")
+        outputs = data.recipe[(data.recipe["coefficient"] > 0) & data.recipe["c"].isin(codes)]
+        on_tracked = runs.index[["p", "r", "t"]].assign(col=runs.ids).merge(outputs, on="p")
+        outside = ~np.isin(on_tracked["r"].to_numpy(), data.regions.get_indexer(list(data.instance.tracked_regions)))
+        on_tracked = on_tracked[outside & on_tracked["r"].isin(regions).to_numpy()]
+        parts.append(on_tracked[["r", "t", "col", "coefficient"]].assign(tracked=True))
+        inside = produced[
+            np.isin(produced["r"].to_numpy(), data.regions.get_indexer(list(data.instance.tracked_regions)))
+        ]
+        parts.append(inside[["r", "t", "col", "coefficient"]].assign(tracked=True))  # made in S: all tracked
+    flows = pd.concat(parts, ignore_index=True)
+    share = policy.value
+    flows["coefficient"] = flows["coefficient"] * np.where(flows["tracked"], -1.0, 1.0 - share)
     return flows[TERMS]
 
 
