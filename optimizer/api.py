@@ -59,16 +59,38 @@ def compare(
     *,
     objective: str | None = None,
     progress: Progress | None = None,
+    periods: list[int] | None = None,
+    labels: list[str] | None = None,
+    on_run=None,
 ) -> tuple[list[Solution], pd.DataFrame]:
     """Solve each scenario on one live model; the solutions and the comparison table (first = reference).
+
+    ``periods`` shows marginal values, builds and sourcing of those periods (``mv_..@YEAR``) instead of
+    the horizon; ``labels`` name the runs (default: the scenario names; recorded in each summary);
+    ``on_run(done, total)`` is called after each solve.
 
     >>> solutions, table = compare("toy", ["base", "north_export_ban_soft"])
     >>> table[["scenario", "unmet_demand"]].round(2).to_dict("records")
     [{'scenario': 'base', 'unmet_demand': 0.0}, {'scenario': 'north_export_ban_soft', 'unmet_demand': 15.79}]
     """
+    if labels is not None and len(labels) != len(scenarios):
+        raise InputError(f"--label: give one per --scenario ({len(scenarios)}), not {len(labels)}")
     study = Study(instance, objective=objective)
-    solutions = [study.solve(scenario, progress=progress) for scenario in scenarios]
-    return solutions, comparison_table(solutions)
+    solutions = []
+    for position, scenario in enumerate(scenarios):
+        solution = study.solve(scenario, progress=progress)
+        if labels is not None:
+            solution.summary["label"] = labels[position]
+        solutions.append(solution)
+        if on_run is not None:
+            on_run(position + 1, len(scenarios))
+    if periods is not None:
+        horizon = solutions[0].instance.periods
+        if not any(p in horizon for p in periods):
+            raise InputError(
+                f"--period: none of {periods} is a period of {solutions[0].instance.name}: {list(horizon)}"
+            )
+    return solutions, comparison_table(solutions, periods)
 
 
 def routes(
@@ -141,7 +163,12 @@ def chokepoints(instance: str | Path | Instance, period: int | None = None, prog
 
 
 def alternatives(
-    instance: str | Path | Instance, scenario: str | Path | None = None, *, slack: float = 0.05, count: int = 6
+    instance: str | Path | Instance,
+    scenario: str | Path | None = None,
+    *,
+    slack: float = 0.05,
+    count: int = 6,
+    progress=None,
 ) -> tuple[list[Solution], pd.DataFrame]:
     """The optimum and up to ``count`` near-optimal portfolios (within ``slack`` of its cost) that differ
     most in where the rare earths come from; their comparison table, optimum first.
@@ -160,7 +187,7 @@ def alternatives(
         raise InputError(
             f"{optimum.instance.name} / {optimum.instance.scenario} is {optimum.status}: alternatives need an optimum"
         )
-    found = near_optimal(study.model, optimum, slack, count)
+    found = near_optimal(study.model, optimum, slack, count, progress)
     solutions = [optimum] + [solution for _, solution in found]
     table = comparison_table(solutions)
     table.insert(1, "direction", ["optimum"] + [label for label, _ in found])
@@ -279,8 +306,10 @@ def account(instance: str | Path | Instance, scenario: str | Path | None = None)
 
 
 def write(solution: Solution, out: str | Path | None = None) -> Path:
-    """Write the results folder (atomically); default ``results/<instance>/<scenario>/``."""
-    folder = Path(out) if out is not None else default_out(solution.instance.name, solution.instance.scenario)
+    """Write the results folder (atomically); default ``results/<instance>/<label>/`` (the label is the
+    scenario name unless ``solution.summary["label"]`` says otherwise)."""
+    label = solution.summary.get("label") or solution.instance.scenario
+    folder = Path(out) if out is not None else default_out(solution.instance.name, label)
     extra = effective_inputs(solution.instance)
     if solution.diagnosis is not None:
         extra["diagnosis.txt"] = solution.diagnosis.text()

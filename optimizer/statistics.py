@@ -93,7 +93,8 @@ class Statistics:
             instance = run.instance
             lengths = dict(zip(instance.periods, instance.period_lengths, strict=True))
             stages = process_stages(instance).set_index("process")["process_stage"]
-            return cls(run.tables, run.summary, lengths, stages, run_label(run.summary))
+            label = str(run.summary.get("label") or instance.scenario)
+            return cls(run.tables, run.summary, lengths, stages, label)
         # a results folder as the report reads it
         stages = run.chain.process_stage if run.chain is not None else None
         return cls(run.tables, run.summary, folder_lengths(run.path, run.periods), stages, run_label(run.summary))
@@ -198,6 +199,23 @@ class Statistics:
             raise InputError("costs by period need the cost ledger (a Solution's 'costs' table)")
         ledger = _pick(ledger, period=period)
         return ledger.groupby(by)["amount"].sum().rename("cost")
+
+
+KEY_PRODUCTS = ("NdPr_oxide", "Dy2O3", "Tb4O7", "ndfeb_magnet")
+KEY_REGIONS = ("CN", "JP", "EU", "US")
+
+
+def key_prices(stats: Statistics, periods: Sequence[int] | None = None, regions: Sequence[str] = ()) -> dict:
+    """The marginal values compare, the report and the README quote: the key products in CN, JP, EU
+    and US (else in ``regions``), as ``mv_<commodity>_<region>``, the horizon mean (periods weighted
+    by length), or with ``periods`` as ``mv_<commodity>_<region>@<year>``, the value of each period."""
+    present = set(stats.table("balance")["region"])
+    chosen = [r for r in KEY_REGIONS if r in present] or list(regions)
+    if periods:
+        prices = stats.prices(commodity=list(KEY_PRODUCTS), region=chosen, period=list(periods))
+        return {f"mv_{c}_{r}@{t}": float(v) for (c, r, t), v in prices.items()}
+    prices = stats.prices(by=["commodity", "region"], commodity=list(KEY_PRODUCTS), region=chosen)
+    return {f"mv_{c}_{r}": float(v) for (c, r), v in prices.items()}
 
 
 def folder_lengths(path: Path, periods: Sequence[int]) -> dict[int, float]:

@@ -249,6 +249,7 @@ def test_report_reads_only_results_folders(results):
         "optimizer.instance",
         "optimizer.instance.schema",
         "optimizer.instance.chain",
+        "optimizer.statistics",  # reads only DataFrames: the one definition of prices, builds, flows, costs
     }
     for module in REPORT_PACKAGE.glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):
@@ -266,7 +267,7 @@ def test_report_is_one_self_contained_file(results, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.count("* plotly.js v") == 1  # the library, once
     assert not re.search(r"""<script[^>]+src=|<link[^>]+href=["']?https?:""", page)  # nothing fetched
-    assert page.count('class="plotly-graph-div"') == 3 + 2 * 9
+    assert page.count('class="plotly-graph-div"') == 4 + 2 * 9  # comparison: costs, unmet, values, builds
 
 
 # --- in a real browser ---------------------------------------------------------------------------
@@ -367,7 +368,7 @@ def test_command_line_report_of_several_folders(results, reeopt, tmp_path):
     out = tmp_path / "report.html"
     run = reeopt("report", results["base"], results["soft"], "--out", out, "--period", "2025")
     assert run.code == 0, run.err
-    assert out.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 3 + 2 * 9
+    assert out.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 4 + 2 * 9
     wrong = reeopt("report", results["base"], "--period", "1999", "--out", tmp_path / "wrong.html")
     assert wrong.code == 2 and "no period 1999" in wrong.err
     assert not (tmp_path / "wrong.html").exists()

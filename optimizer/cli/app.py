@@ -26,6 +26,10 @@ ScenarioOpt = Annotated[
         "--scenario", "-s", help="Scenario name (instances/<name>/scenarios/NAME.yaml) or YAML file; repeatable."
     ),
 ]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Name of the run in tables and reports (default: the scenario's); one per --scenario."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")]
 VaryOpt = Annotated[Path | None, typer.Option(help="Uncertainty spec (default: the instance's uncertainty.yaml).")]
 WorkersOpt = Annotated[int, typer.Option(help="Local Dask worker processes (0: in this process).", min=0)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +11,11 @@ import pandas as pd
 import typer
 
 from optimizer import api
+from optimizer.analysis.compare import parse_periods
 from optimizer.cli.app import (
     ExactOpt,
     InstanceArg,
+    LabelOpt,
     QuietOpt,
     app,
     err_console,
@@ -25,6 +29,7 @@ from optimizer.output.console import (
     print_routes,
     print_table,
     progress,
+    run_progress,
 )
 from optimizer.output.results import (
     default_out,
@@ -40,19 +45,31 @@ def compare(
         list[str], typer.Option("--scenario", "-s", help="Scenario to compare; repeat (the first is the reference).")
     ],
     objective: Annotated[str | None, typer.Option(help="cost or value (default: the instance's).")] = None,
+    period: Annotated[
+        list[int] | None, typer.Option(help="Show this period's marginal values, builds, sourcing; repeatable.")
+    ] = None,
+    periods: Annotated[str | None, typer.Option(help="A range of periods to show, e.g. 2025-2030.")] = None,
+    label: LabelOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for the results folders and comparison.csv (default results/<instance>/)."),
+        typer.Option(help="Folder for the results folders and comparison.csv [default: results/INSTANCE/]."),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Solve several scenarios on one model, write their results and comparison.csv, print them side by side."""
-    with progress(err_console, quiet) as step:
-        solutions, table = api.compare(instance, scenario, objective=objective, progress=step)
-        step("write")
+    """Solve several scenarios on one model, write their results and comparison.csv, print them side by side.
+
+    Without --period/--periods, marginal values are horizon means (periods weighted by length).
+    """
+    chosen = parse_periods(periods, period)
+    with run_progress(err_console, quiet, "Scenarios", total=len(scenario)) as bar:
+        solutions, table = api.compare(
+            instance, scenario, objective=objective, progress=bar, periods=chosen, labels=label, on_run=bar.runs
+        )
+        bar.stage("write")
         folder = out or default_out(solutions[0].instance.name)
-        for solution in solutions:
-            api.write(solution, folder / folder_name(solution.instance.scenario))
+        for solution, name in zip(solutions, table["scenario"], strict=True):
+            solution.summary["label"] = name
+            api.write(solution, folder / folder_name(name))
         write_table(table, folder / "comparison.csv")
     if not quiet:
         print_comparison(out_console, table)
@@ -85,11 +102,41 @@ def routes(
             tables.append(found["avoiding"].assign(run="avoiding_" + "_".join(avoided)))
         folder = out or default_out(optimum.instance.name, "routes")
         path = write_table(pd.concat(tables, ignore_index=True), folder / "routes.csv")
+        _write_json(_routes_record(found, commodity, region, period, avoided), folder / "routes.json")
     if not quiet:
         print_routes(out_console, found, commodity, region, avoided)
         out_console.print(f"Routes: {path}")
     status = found["avoiding_solution"].status if avoided else optimum.status
     raise typer.Exit(max(exit_code(optimum.status, True), exit_code(status, True)))
+
+
+def _routes_record(found: dict, commodity: str, region: str, period: int | None, avoided: tuple[str, ...]) -> dict:
+    """What a routes folder answers, for the report: the question and what avoiding cost."""
+    optimum = found["optimum_solution"]
+    record = {
+        "instance": optimum.instance.name,
+        "scenario": optimum.instance.scenario,
+        "currency": optimum.instance.currency,
+        "commodity": commodity,
+        "region": region,
+        "period": period if period is not None else optimum.instance.periods[-1],
+        "avoid": list(avoided),
+        "objective": optimum.objective,
+        "unmet_demand": optimum.summary.get("unmet_demand"),
+    }
+    if avoided:
+        avoiding = found["avoiding_solution"]
+        record["status_avoiding"] = avoiding.status
+        record["unmet_demand_avoiding"] = avoiding.summary.get("unmet_demand")
+        if avoiding.objective is not None and optimum.objective is not None:
+            record["cost_increase"] = avoiding.objective - optimum.objective
+    return record
+
+
+def _write_json(record: dict, path: Path) -> None:
+    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    staging.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    os.replace(staging, path)
 
 
 @app.command(rich_help_panel="Questions across runs")
@@ -104,10 +151,10 @@ def alternatives(
     quiet: QuietOpt = False,
 ) -> None:
     """Near-optimal sourcing portfolios: within --slack of least cost, as different as can be in origin."""
-    with progress(err_console, quiet) as step:
-        step("solve")
-        solutions, table = api.alternatives(instance, scenario, slack=slack, count=n)
-        step("write")
+    with run_progress(err_console, quiet, "Alternatives", total=n) as bar:
+        bar.stage("solve")
+        solutions, table = api.alternatives(instance, scenario, slack=slack, count=n, progress=bar.runs)
+        bar.stage("write")
         folder = out or default_out(solutions[0].instance.name, "alternatives")
         path = write_table(table, folder / "alternatives.csv")
     if not quiet:
@@ -129,11 +176,10 @@ def chokepoints(
     quiet: QuietOpt = False,
 ) -> None:
     """N-1 analysis: cut each mine, plant, link and region's processing in turn; rank by cost and unmet demand."""
-    with progress(err_console, quiet) as step:
-        found = api.chokepoints(
-            instance, period, progress=lambda done, total: step(f"Cutting {done + 1}/{total}"), exact=exact
-        )
-        step("write")
+    with run_progress(err_console, quiet, "Cuts") as bar:
+        bar.stage("solve")
+        found = api.chokepoints(instance, period, progress=bar.runs, exact=exact)
+        bar.stage("write")
         folder = out or default_out(found["optimum"].instance.name, "chokepoints")
         write_table(found["ranking"], folder / "chokepoints.csv")
         write_table(found["min_cuts"], folder / "min_cuts.csv")

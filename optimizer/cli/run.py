@@ -10,6 +10,7 @@ import typer
 from optimizer import api
 from optimizer.cli.app import (
     InstanceArg,
+    LabelOpt,
     QuietOpt,
     ScenarioOpt,
     app,
@@ -36,11 +37,14 @@ def solve(
     instance: InstanceArg,
     scenario: ScenarioOpt = None,
     objective: Annotated[str | None, typer.Option(help="cost or value (default: the instance's).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<instance>/<scenario>/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder [default: results/INSTANCE/LABEL/, LABEL the scenario's].")
+    ] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
     export_model: Annotated[Path | None, typer.Option(help="Write the model solved to FILE.lp or FILE.mps.")] = None,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into each results folder.")] = False,
+    label: LabelOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Build and solve an instance (once per --scenario), write a results folder, print a summary."""
@@ -53,8 +57,10 @@ def solve(
         raise InputError("--out names one folder; with several --scenario, leave it out")
     if out is not None:
         check_replaceable(out)
+    if label is not None and len(label) != len(scenarios):
+        raise InputError(f"--label: give one per --scenario ({len(scenarios)}), not {len(label)}")
     worst = EXIT_OK
-    for name in scenarios:
+    for position, name in enumerate(scenarios):
         with progress(err_console, quiet) as step:
             solution = api.solve(
                 instance,
@@ -65,6 +71,8 @@ def solve(
                 export_model=export_model,
                 progress=step,
             )
+            if label is not None:
+                solution.summary["label"] = label[position]
             step("write")
             folder = api.write(solution, out)
             if report:

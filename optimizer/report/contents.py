@@ -20,7 +20,12 @@ import plotly.graph_objects as go
 from optimizer.report.alternatives import alternatives_facts, alternatives_figures
 from optimizer.report.analyses import AnalysisFolder
 from optimizer.report.chokepoints import chokepoints_facts, chokepoints_figure, chokepoints_tables
-from optimizer.report.comparison import scenario_costs_figure, scenario_marginal_values_figure, scenario_unmet_figure
+from optimizer.report.comparison import (
+    scenario_builds_figure,
+    scenario_costs_figure,
+    scenario_marginal_values_figure,
+    scenario_unmet_figure,
+)
 from optimizer.report.figures import costs_figure, mfca_figure, sourcing_figure, value_added_figure
 from optimizer.report.folder import ResultsFolder
 from optimizer.report.marginal import (
@@ -29,10 +34,15 @@ from optimizer.report.marginal import (
     marginal_value_lines_figure,
     marginal_value_map_figure,
 )
+from optimizer.report.routes import routes_facts, routes_figure, routes_tables
 from optimizer.report.sankey import material_flow_figure
 from optimizer.report.sensitivity import sensitivity_facts, sensitivity_figures
 from optimizer.report.sweep import sweep_facts, sweep_figures, sweep_tables
 
+# Extension point for a new kind of analysis folder (hedge, backcast, ...): its marker, title and tables in
+# ``analyses`` (MARKERS, KIND_TITLES, KIND_TABLES, KIND_SUMMARY), one sentence in ABOUT below, and its
+# figures, facts and tables functions in the dictionaries of analysis_figures, analysis_facts and
+# analysis_tables. Nothing else of the page needs to change.
 # What each analysis is, in one sentence, above its figures.
 ABOUT = {
     "sweep": "Many solves with the uncertain inputs drawn at random (the instance's uncertainty spec): how "
@@ -44,6 +54,8 @@ ABOUT = {
     "where each main region's rare earths come from: how much freedom the optimum hides.",
     "chokepoints": "Every mine, plant, trade link and region's processing that carries flow in the optimum, cut "
     "in turn and the model re-solved: what losing it would cost.",
+    "routes": "The supply routes that feed a commodity into a region, cheapest first, each a chain of mines, "
+    "plants and links carrying part of the flow; with regions avoided, the routes once they are cut out.",
 }
 
 
@@ -71,6 +83,7 @@ def comparison_figures(folders: list[ResultsFolder], period: int | None = None) 
         "scenario_costs": scenario_costs_figure(folders),
         "scenario_unmet_demand": scenario_unmet_figure(folders),
         "scenario_marginal_values": scenario_marginal_values_figure(folders, period),
+        "scenario_builds": scenario_builds_figure(folders),
     }
 
 
@@ -81,6 +94,7 @@ def analysis_figures(folder: AnalysisFolder) -> dict[str, go.Figure]:
         "sensitivity": sensitivity_figures,
         "alternatives": alternatives_figures,
         "chokepoints": lambda chosen: {"chokepoints": chokepoints_figure(chosen)},
+        "routes": lambda chosen: {"routes": routes_figure(chosen)},
     }
     return figures[folder.kind](folder)
 
@@ -92,11 +106,12 @@ def analysis_facts(folder: AnalysisFolder) -> list[tuple[str, str]]:
         "sensitivity": sensitivity_facts,
         "alternatives": alternatives_facts,
         "chokepoints": chokepoints_facts,
+        "routes": routes_facts,
     }
     return [("folder", str(folder.path)), *facts[folder.kind](folder)]
 
 
 def analysis_tables(folder: AnalysisFolder) -> dict[str, pd.DataFrame]:
     """Tables the page shows below the figures, by caption (a sweep's failures, the min cuts)."""
-    tables = {"sweep": sweep_tables, "chokepoints": chokepoints_tables}
+    tables = {"sweep": sweep_tables, "chokepoints": chokepoints_tables, "routes": routes_tables}
     return tables[folder.kind](folder) if folder.kind in tables else {}
