@@ -206,16 +206,28 @@ KEY_REGIONS = ("CN", "JP", "EU", "US")
 
 
 def key_prices(stats: Statistics, periods: Sequence[int] | None = None, regions: Sequence[str] = ()) -> dict:
-    """The marginal values compare, the report and the README quote: the key products in CN, JP, EU
-    and US (else in ``regions``), as ``mv_<commodity>_<region>``, the horizon mean (periods weighted
-    by length), or with ``periods`` as ``mv_<commodity>_<region>@<year>``, the value of each period."""
-    present = set(stats.table("balance")["region"])
-    chosen = [r for r in KEY_REGIONS if r in present] or list(regions)
+    """The marginal values compare, the report and the README quote: the key products (NdPr oxide,
+    Dy2O3, Tb4O7, NdFeB magnets; else the commodities demanded) in CN, JP, EU and US (else in
+    ``regions``), as ``mv_<commodity>_<region>``, the horizon mean (periods weighted by length), or
+    with ``periods`` as ``mv_<commodity>_<region>@<year>``, the value of each period."""
+    balance = stats.table("balance")
+    present = set(balance["region"])
+    chosen = [r for r in KEY_REGIONS if r in present] or list(regions) or demand_regions(stats)
+    products = [c for c in KEY_PRODUCTS if c in set(balance["commodity"])]
+    products = products or sorted(set(stats.table("delivered")["commodity"]))
     if periods:
-        prices = stats.prices(commodity=list(KEY_PRODUCTS), region=chosen, period=list(periods))
+        prices = stats.prices(commodity=products, region=chosen, period=list(periods))
         return {f"mv_{c}_{r}@{t}": float(v) for (c, r, t), v in prices.items()}
-    prices = stats.prices(by=["commodity", "region"], commodity=list(KEY_PRODUCTS), region=chosen)
+    prices = stats.prices(by=["commodity", "region"], commodity=products, region=chosen)
     return {f"mv_{c}_{r}": float(v) for (c, r), v in prices.items()}
+
+
+def demand_regions(stats: Statistics, count: int = 5) -> list[str]:
+    """The regions with the largest demand over the periods (the main demand regions)."""
+    delivered = stats.table("delivered")
+    if delivered.empty:
+        return []
+    return delivered.groupby("region")["demand"].sum().nlargest(count).index.tolist()
 
 
 def folder_lengths(path: Path, periods: Sequence[int]) -> dict[int, float]:

@@ -27,16 +27,14 @@ import pandas as pd
 
 from optimizer.errors import InputError
 from optimizer.model import COST_CATEGORIES
-from optimizer.statistics import KEY_PRODUCTS, KEY_REGIONS, Statistics, distinct_labels, key_prices
+from optimizer.statistics import KEY_PRODUCTS, KEY_REGIONS, Statistics, demand_regions, distinct_labels, key_prices
 
 __all__ = ["KEY_PRODUCTS", "KEY_REGIONS", "comparison_row", "comparison_table", "main_demand_regions"]
 
 
 def main_demand_regions(solution, count: int = 5) -> list[str]:
-    delivered = solution.tables.get("delivered")
-    if delivered is None or delivered.empty:
-        return []
-    return delivered.groupby("region")["demand"].sum().nlargest(count).index.tolist()
+    """The regions with the largest demand (a Solution, a results folder or its Statistics)."""
+    return demand_regions(Statistics.of(solution), count)
 
 
 def parse_periods(text: str | None, single: Sequence[int] | None = None) -> list[int] | None:
