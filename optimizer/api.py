@@ -93,6 +93,27 @@ def compare(
     return solutions, comparison_table(solutions, periods)
 
 
+def ineffective_changes(instance: str | Path | Instance, scenario: str | Path) -> list[str]:
+    """The changes of ``scenario`` (and of what it extends) that alter nothing in the base optimum, as
+    hints: a tariff on a link that carries nothing, a cap that does not bind, a value already so.
+    Solves the base once (:mod:`optimizer.analysis.ineffective`).
+
+    >>> ineffective_changes("toy", "north_export_ban")
+    []
+    """
+    from optimizer.analysis.ineffective import ineffective_changes as find
+    from optimizer.scenario.changes import combined_chain
+    from optimizer.scenario.files import extension_chain, scenario_path
+
+    base = load(instance)
+    if str(scenario) == "base" and scenario_path(base, "base") is None:
+        return []
+    combined = "+" in str(scenario) and scenario_path(base, scenario) is None
+    chain = combined_chain(base, str(scenario))[:-1] if combined else extension_chain(base, scenario)
+    optimum = Study(base).solve(accounts=False)
+    return find(base, chain, optimum)
+
+
 def routes(
     instance: str | Path | Instance,
     commodity: str,

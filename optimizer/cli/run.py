@@ -87,8 +87,19 @@ def solve(
 
 
 @app.command()
-def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOpt = False) -> None:
-    """Check the data and the network without solving."""
+def validate(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    hints: Annotated[
+        bool,
+        typer.Option(
+            help="With --scenario, solve the base once and name changes that alter nothing in its optimum "
+            "(a tariff on a flow that is zero, a cap that does not bind)."
+        ),
+    ] = True,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check the data and the network without solving (with --scenario, one base solve for the hints)."""
     for name in scenario or [None]:
         loaded = api.load(instance, name)
         graph = build_network(loaded)
@@ -102,6 +113,9 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOp
             )
             for warning in list(loaded.warnings) + report.messages():
                 out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+            if hints and name is not None:
+                for hint in api.ineffective_changes(instance, name):
+                    out_console.print(f"[cyan]hint:[/cyan] {hint}", highlight=False)
     raise typer.Exit(EXIT_OK)
 
 
