@@ -166,4 +166,4 @@ def test_validate_names_a_tariff_on_a_flow_that_is_zero(tmp_path):
 
 def test_validate_help_says_hints_need_a_base_solve(reeopt):
     run = reeopt("validate", "--help")
-    assert "solve the base once" in " ".join(run.out.split())
+    assert "validate solves the base once" in " ".join(run.out.replace("│", " ").split())

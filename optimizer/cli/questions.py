@@ -52,7 +52,9 @@ def compare(
     label: LabelOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for the results folders and comparison.csv [default: results/INSTANCE/]."),
+        typer.Option(
+            help="Folder for the results folders and the comparison table (default: the instance's folder of results/)."
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -86,7 +88,7 @@ def routes(
     avoid: Annotated[list[str] | None, typer.Option(help="Cut this region out (repeatable) and re-solve.")] = None,
     k: Annotated[int, typer.Option(help="How many routes to list.", min=1)] = 10,
     out: Annotated[
-        Path | None, typer.Option(help="Folder for routes.csv (default results/<instance>/routes/).")
+        Path | None, typer.Option(help="Folder for routes.csv (default: routes/ in the instance's folder of results/).")
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -146,7 +148,10 @@ def alternatives(
     slack: Annotated[float, typer.Option(help="Cost allowed above the optimum, as a fraction (0.05 = 5%).")] = 0.05,
     n: Annotated[int, typer.Option("--n", help="How many alternatives.", min=1)] = 6,
     out: Annotated[
-        Path | None, typer.Option(help="Folder for alternatives.csv (default results/<instance>/alternatives/).")
+        Path | None,
+        typer.Option(
+            help="Folder for the table of alternatives (default: alternatives/ in the instance's folder of results/)."
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -171,7 +176,10 @@ def chokepoints(
     exact: ExactOpt = False,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for chokepoints.csv and min_cuts.csv (default results/<instance>/chokepoints/)."),
+        typer.Option(
+            help="Folder for the ranking and the minimum cuts, two CSV files "
+            "(default: chokepoints/ in the instance's folder of results/)."
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:

@@ -38,7 +38,8 @@ def solve(
     scenario: ScenarioOpt = None,
     objective: Annotated[str | None, typer.Option(help="cost or value (default: the instance's).")] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Results folder [default: results/INSTANCE/LABEL/, LABEL the scenario's].")
+        Path | None,
+        typer.Option(help="Results folder (default: one named by the label, in the instance's folder of results/)."),
     ] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
@@ -90,13 +91,14 @@ def solve(
 def validate(
     instance: InstanceArg,
     scenario: ScenarioOpt = None,
-    hints: Annotated[
+    no_hints: Annotated[
         bool,
         typer.Option(
-            help="With --scenario, solve the base once and name changes that alter nothing in its optimum "
-            "(a tariff on a flow that is zero, a cap that does not bind)."
+            "--no-hints",
+            help="Skip the hints. With --scenario, validate solves the base once to name the changes that alter "
+            "nothing in its optimum (a tariff on a flow that is zero, a cap that does not bind).",
         ),
-    ] = True,
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Check the data and the network without solving (with --scenario, one base solve for the hints)."""
@@ -113,7 +115,7 @@ def validate(
             )
             for warning in list(loaded.warnings) + report.messages():
                 out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-            if hints and name is not None:
+            if not no_hints and name is not None:
                 for hint in api.ineffective_changes(instance, name):
                     out_console.print(f"[cyan]hint:[/cyan] {hint}", highlight=False)
     raise typer.Exit(EXIT_OK)
@@ -122,9 +124,14 @@ def validate(
 @app.command()
 def account(
     instance: InstanceArg,
-    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<instance>/account/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: account/ in the instance's folder of results/).")
+    ] = None,
     counterfactual: Annotated[
-        bool, typer.Option(help="Also solve for least cost within the same quotas and demand, and compare.")
+        bool,
+        typer.Option(
+            "--counterfactual", help="Also solve for least cost within the same quotas and demand, and compare."
+        ),
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:

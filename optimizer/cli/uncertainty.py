@@ -43,7 +43,9 @@ def sweep(
     scheduler: SchedulerOpt = None,
     seed: SeedOpt = 0,
     exact: ExactOpt = False,
-    out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sweep/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: sweep/ in the instance's folder of results/).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Monte Carlo over uncertain inputs on Dask: one row per sample (Parquet and CSV) and a summary."""
@@ -85,7 +87,9 @@ def sensitivity(
     workers: WorkersOpt = 0,
     scheduler: SchedulerOpt = None,
     seed: SeedOpt = 0,
-    out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sensitivity/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: sensitivity/ in the instance's folder of results/).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Which inputs matter, ranked (SALib Morris or Sobol), for the objective and chosen outputs."""
