@@ -59,3 +59,21 @@ def test_the_top_level_help_lists_every_command(monkeypatch, capsys):
     assert "…" not in text
     for name in commands():
         assert name in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("alternatives", "toy", "--slack", "0.1", "--n", "2"),
+        ("chokepoints", "toy"),
+        ("sweep", "toy", "--samples", "3", "--workers", "0"),
+        ("sensitivity", "toy", "--method", "morris", "--samples", "2"),
+    ],
+    ids=lambda args: args[0],
+)
+def test_many_run_commands_show_a_progress_bar_with_elapsed_and_remaining_time(reeopt, tmp_path, args):
+    """Before: a spinner with the stage's name only. Now runs done of the total, elapsed and remaining."""
+    run = reeopt(*args, "--out", tmp_path / args[0])
+    assert run.code == 0, run.err
+    assert "elapsed" in run.err and "remaining" in run.err, run.err
+    assert re.search(r"\b(\d+)/\1\b", run.err), run.err  # finished: N/N
