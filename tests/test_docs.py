@@ -62,12 +62,12 @@ def test_no_link_leaves_the_repository():
             assert path.exists() or path in PENDING, f"{document.name} links to a missing {target}"
 
 
-def test_the_tour_notebook_runs(tmp_path):
+def test_the_tour_notebook_runs(monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     notebook = nbformat.read(REPO / "docs" / "tour.ipynb", as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"), "commit it clean"
-    os.environ["PYTHONPATH"] = environment()["PYTHONPATH"]  # the kernel is a child process
+    monkeypatch.setenv("PYTHONPATH", environment()["PYTHONPATH"])  # the kernel is a child process
     client = nbclient.NotebookClient(
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(REPO / "docs")}}
     )
