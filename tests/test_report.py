@@ -337,7 +337,7 @@ def test_every_chart_renders_in_a_browser_without_javascript_errors(browser_repo
     assert run.returncode == 0, run.stderr[-2000:]
     containers = ChartContainers()
     containers.feed(run.stdout)
-    assert len(containers.drawn) == 3 + 3 * 9  # comparison, then three solved folders
+    assert len(containers.drawn) == 4 + 3 * 9  # comparison (costs, unmet, values, builds), then three folders
     assert all(containers.drawn.values()), [chart for chart, drawn in containers.drawn.items() if not drawn]
     console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
     errors = [line for line in console if re.search(r"Uncaught|Error|error", line)]
