@@ -111,8 +111,15 @@ def compare(
     *,
     objective: str | None = None,
     progress: Progress | None = None,
+    periods: list[int] | None = None,
+    labels: list[str] | None = None,
+    on_run=None,
 ) -> tuple[list[Solution], pd.DataFrame]:
     """Solve each scenario on one live model; the solutions and the comparison table (first = reference).
+
+    ``periods`` shows marginal values, builds and sourcing of those periods (``mv_..@YEAR``) instead of
+    the horizon; ``labels`` name the runs (default: the scenario names; recorded in each summary);
+    ``on_run(done, total)`` is called after each solve.
 
     >>> solutions, table = compare("toy", ["base", "north_export_ban_soft"])
     >>> table[["scenario", "unmet_demand"]].round(2).to_dict("records")
@@ -123,9 +130,45 @@ def compare(
         raise InputError(f"compare takes a list of scenarios, not {scenarios!r}")
     for scenario in scenarios:
         _check_scenario(scenario)
+    if labels is not None and len(labels) != len(scenarios):
+        raise InputError(f"--label: give one per --scenario ({len(scenarios)}), not {len(labels)}")
     study = Study(instance, objective=objective)
-    solutions = [study.solve(scenario, progress=progress) for scenario in scenarios]
-    return solutions, comparison_table(solutions)
+    solutions = []
+    for position, scenario in enumerate(scenarios):
+        solution = study.solve(scenario, progress=progress)
+        if labels is not None:
+            solution.summary["label"] = labels[position]
+        solutions.append(solution)
+        if on_run is not None:
+            on_run(position + 1, len(scenarios))
+    if periods is not None:
+        horizon = solutions[0].instance.periods
+        if not any(p in horizon for p in periods):
+            raise InputError(
+                f"--period: none of {periods} is a period of {solutions[0].instance.name}: {list(horizon)}"
+            )
+    return solutions, comparison_table(solutions, periods)
+
+
+def ineffective_changes(instance: str | Path | Instance, scenario: str | Path) -> list[str]:
+    """The changes of ``scenario`` (and of what it extends) that alter nothing in the base optimum, as
+    hints: a tariff on a link that carries nothing, a cap that does not bind, a value already so.
+    Solves the base once (:mod:`optimizer.analysis.ineffective`).
+
+    >>> ineffective_changes("toy", "north_export_ban")
+    []
+    """
+    from optimizer.analysis.ineffective import ineffective_changes as find
+    from optimizer.scenario.changes import combined_chain
+    from optimizer.scenario.files import extension_chain, scenario_path
+
+    base = load(instance)
+    if str(scenario) == "base" and scenario_path(base, "base") is None:
+        return []
+    combined = "+" in str(scenario) and scenario_path(base, scenario) is None
+    chain = combined_chain(base, str(scenario))[:-1] if combined else extension_chain(base, scenario)
+    optimum = Study(base).solve(accounts=False)
+    return find(base, chain, optimum)
 
 
 def routes(
@@ -240,7 +283,12 @@ def chokepoints(instance: str | Path | Instance, period: int | None = None, prog
 
 
 def alternatives(
-    instance: str | Path | Instance, scenario: str | Path | None = None, *, slack: float = 0.05, count: int = 6
+    instance: str | Path | Instance,
+    scenario: str | Path | None = None,
+    *,
+    slack: float = 0.05,
+    count: int = 6,
+    progress=None,
 ) -> tuple[list[Solution], pd.DataFrame]:
     """The optimum and up to ``count`` near-optimal portfolios (within ``slack`` of its cost) that differ
     most in where the rare earths come from; their comparison table, optimum first.
@@ -261,7 +309,7 @@ def alternatives(
         raise InputError(
             f"{optimum.instance.name} / {optimum.instance.scenario} is {optimum.status}: alternatives need an optimum"
         )
-    found = near_optimal(study.model, optimum, slack, count)
+    found = near_optimal(study.model, optimum, slack, count, progress)
     solutions = [optimum] + [solution for _, solution in found]
     table = comparison_table(solutions)
     table.insert(1, "direction", ["optimum"] + [label for label, _ in found])
@@ -411,8 +459,10 @@ def backcast(
 
 
 def write(solution: Solution, out: str | Path | None = None) -> Path:
-    """Write the results folder (atomically); default ``results/<instance>/<scenario>/``."""
-    folder = Path(out) if out is not None else default_out(solution.instance.name, solution.instance.scenario)
+    """Write the results folder (atomically); default ``results/<instance>/<label>/`` (the label is the
+    scenario name unless ``solution.summary["label"]`` says otherwise)."""
+    label = solution.summary.get("label") or solution.instance.scenario
+    folder = Path(out) if out is not None else default_out(solution.instance.name, label)
     extra = effective_inputs(solution.instance)
     if solution.diagnosis is not None:
         extra["diagnosis.txt"] = solution.diagnosis.text()

@@ -51,6 +51,13 @@ class Solution:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
+    @property
+    def statistics(self):
+        """Prices, builds, flows and costs grouped as asked (:mod:`optimizer.statistics`)."""
+        from optimizer.statistics import Statistics
+
+        return Statistics.of(self)
+
 
 def make_solution(model: Model, result: SolverResult) -> Solution:
     data, lp = model.data, model.lp

@@ -262,6 +262,7 @@ def test_report_reads_only_results_folders(results):
         "optimizer.instance.schema",
         "optimizer.instance.chain",
         "optimizer.analysis.readback",  # results files read as untrusted input (pandas and json only)
+        "optimizer.statistics",  # reads only DataFrames: the one definition of prices, builds, flows, costs
     }
     for module in REPORT_PACKAGE.glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text())):
@@ -279,7 +280,7 @@ def test_report_is_one_self_contained_file(results, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.count("* plotly.js v") == 1  # the library, once
     assert not re.search(r"""<script[^>]+src=|<link[^>]+href=["']?https?:""", page)  # nothing fetched
-    assert page.count('class="plotly-graph-div"') == 3 + 2 * 9
+    assert page.count('class="plotly-graph-div"') == 4 + 2 * 9  # comparison: costs, unmet, values, builds
 
 
 # --- in a real browser ---------------------------------------------------------------------------
@@ -349,7 +350,7 @@ def test_every_chart_renders_in_a_browser_without_javascript_errors(browser_repo
     assert run.returncode == 0, run.stderr[-2000:]
     containers = ChartContainers()
     containers.feed(run.stdout)
-    assert len(containers.drawn) == 3 + 3 * 9  # comparison, then three solved folders
+    assert len(containers.drawn) == 4 + 3 * 9  # comparison (costs, unmet, values, builds), then three folders
     assert all(containers.drawn.values()), [chart for chart, drawn in containers.drawn.items() if not drawn]
     console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
     errors = [line for line in console if re.search(r"Uncaught|Error|error", line)]
@@ -380,7 +381,7 @@ def test_command_line_report_of_several_folders(results, reeopt, tmp_path):
     out = tmp_path / "report.html"
     run = reeopt("report", results["base"], results["soft"], "--out", out, "--period", "2025")
     assert run.code == 0, run.err
-    assert out.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 3 + 2 * 9
+    assert out.read_text(encoding="utf-8").count('class="plotly-graph-div"') == 4 + 2 * 9
     wrong = reeopt("report", results["base"], "--period", "1999", "--out", tmp_path / "wrong.html")
     assert wrong.code == 2 and "no period 1999" in wrong.err
     assert not (tmp_path / "wrong.html").exists()

@@ -294,7 +294,7 @@ def chart_counts(folders: dict[str, Path], names: list[str]) -> int:
 def test_a_report_mixes_results_and_analysis_folders_in_the_order_given(folders, tmp_path):
     names = ["base", "sweep_years", "morris", "soft", "alternatives", "chokepoints"]
     page = write_report([folders[name] for name in names], tmp_path / "report.html").read_text(encoding="utf-8")
-    assert page.count('class="plotly-graph-div"') == 3 + chart_counts(folders, names)  # comparison of the two runs
+    assert page.count('class="plotly-graph-div"') == 4 + chart_counts(folders, names)  # comparison of the two runs
     headings = re.findall(r"<h2>([^<]+)</h2>", page)
     assert headings == [
         "Comparison of scenarios",

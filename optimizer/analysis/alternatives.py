@@ -78,11 +78,17 @@ def with_budget(model: Model, slack: float, optimum: float) -> Model:
     return dataclasses.replace(model, lp=program)
 
 
-def alternatives(model: Model, optimum: Solution, slack: float, count: int) -> list[tuple[str, Solution]]:
-    """Up to ``count`` alternatives within ``slack`` of the optimum's cost, each with its sourcing."""
+def alternatives(
+    model: Model, optimum: Solution, slack: float, count: int, progress=None
+) -> list[tuple[str, Solution]]:
+    """Up to ``count`` alternatives within ``slack`` of the optimum's cost, each with its sourcing;
+    ``progress(done, total)`` before each solve."""
     bounded = with_budget(model, slack, optimum.objective)
     found = []
-    for label, vector in directions(model, main_demand_regions(optimum), dominant_supplier(optimum))[:count]:
+    chosen = directions(model, main_demand_regions(optimum), dominant_supplier(optimum))[:count]
+    for position, (label, vector) in enumerate(chosen):
+        if progress:
+            progress(position, len(chosen))
         program = dataclasses.replace(bounded.lp, col_cost=vector, offset=0.0)
         result = HighsSolver(program).solve()
         result = dataclasses.replace(

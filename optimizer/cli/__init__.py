@@ -11,13 +11,14 @@ import os
 import sys
 
 from optimizer.cli import backcast, hedge, questions, run, uncertainty  # noqa: F401 - importing registers the commands
-from optimizer.cli.app import app, err_console, exit_code
+from optimizer.cli.app import app, configure_help, err_console, exit_code
 from optimizer.errors import EXIT_ERROR, EXIT_INPUT, InputError
 
 __all__ = ["app", "exit_code", "main"]
 
 
 def main() -> None:
+    configure_help()
     try:
         app()  # click handles usage errors itself (exit 2) and turns typer.Exit into the exit code
     except InputError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+# Rich's help tables cut long words and option names with an ellipsis when they must squeeze into a
+# narrow terminal; below this width the help is click's plain text, which wraps and never cuts.
+RICH_HELP_MIN_WIDTH = 100
+
+
+def configure_help() -> None:
+    """Choose the help's look for the terminal's width (``COLUMNS`` first, as rich and click read it)."""
+    width = shutil.get_terminal_size((80, 24)).columns
+    app.rich_markup_mode = "rich" if width >= RICH_HELP_MIN_WIDTH else None
+
+
 out_console = Console()
 err_console = Console(stderr=True)
 
@@ -23,8 +35,14 @@ InstanceArg = Annotated[str, typer.Argument(help="Instance folder, or the name o
 ScenarioOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--scenario", "-s", help="Scenario name (instances/<name>/scenarios/NAME.yaml) or YAML file; repeatable."
+        "--scenario",
+        "-s",
+        help="Scenario: a name in the instance's scenarios/ folder, or a YAML file; repeatable; a+b applies a, then b.",
     ),
+]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Name of the run in tables and reports (default: the scenario's); one per --scenario."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")]
 VaryOpt = Annotated[Path | None, typer.Option(help="Uncertainty spec (default: the instance's uncertainty.yaml).")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -9,9 +11,11 @@ import pandas as pd
 import typer
 
 from optimizer import api
+from optimizer.analysis.compare import parse_periods
 from optimizer.cli.app import (
     ExactOpt,
     InstanceArg,
+    LabelOpt,
     QuietOpt,
     app,
     err_console,
@@ -25,6 +29,7 @@ from optimizer.output.console import (
     print_routes,
     print_table,
     progress,
+    run_progress,
 )
 from optimizer.output.results import (
     default_out,
@@ -40,19 +45,33 @@ def compare(
         list[str], typer.Option("--scenario", "-s", help="Scenario to compare; repeat (the first is the reference).")
     ],
     objective: Annotated[str | None, typer.Option(help="cost or value (default: the instance's).")] = None,
+    period: Annotated[
+        list[int] | None, typer.Option(help="Show this period's marginal values, builds, sourcing; repeatable.")
+    ] = None,
+    periods: Annotated[str | None, typer.Option(help="A range of periods to show, e.g. 2025-2030.")] = None,
+    label: LabelOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for the results folders and comparison.csv (default results/<instance>/)."),
+        typer.Option(
+            help="Folder for the results folders and the comparison table (default: the instance's folder of results/)."
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Solve several scenarios on one model, write their results and comparison.csv, print them side by side."""
-    with progress(err_console, quiet) as step:
-        solutions, table = api.compare(instance, scenario, objective=objective, progress=step)
-        step("write")
+    """Solve several scenarios on one model, write their results and comparison.csv, print them side by side.
+
+    Without --period/--periods, marginal values are horizon means (periods weighted by length).
+    """
+    chosen = parse_periods(periods, period)
+    with run_progress(err_console, quiet, "Scenarios", total=len(scenario)) as bar:
+        solutions, table = api.compare(
+            instance, scenario, objective=objective, progress=bar, periods=chosen, labels=label, on_run=bar.runs
+        )
+        bar.stage("write")
         folder = out or default_out(solutions[0].instance.name)
-        for solution in solutions:
-            api.write(solution, folder / folder_name(solution.instance.scenario))
+        for solution, name in zip(solutions, table["scenario"], strict=True):
+            solution.summary["label"] = name
+            api.write(solution, folder / folder_name(name))
         write_table(table, folder / "comparison.csv")
     if not quiet:
         print_comparison(out_console, table)
@@ -76,7 +95,7 @@ def routes(
     ] = None,
     k: Annotated[int, typer.Option(help="How many routes to list.", min=1)] = 10,
     out: Annotated[
-        Path | None, typer.Option(help="Folder for routes.csv (default results/<instance>/routes/).")
+        Path | None, typer.Option(help="Folder for routes.csv (default: routes/ in the instance's folder of results/).")
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -96,6 +115,7 @@ def routes(
             tables.append(found["clean"].assign(run="clean_of_" + "_".join(clean)))
         folder = out or default_out(optimum.instance.name, "routes")
         path = write_table(pd.concat(tables, ignore_index=True), folder / "routes.csv")
+        _write_json(_routes_record(found, commodity, region, period, avoided), folder / "routes.json")
     if not quiet:
         print_routes(out_console, found, commodity, region, avoided, clean)
         out_console.print(f"Routes: {path}")
@@ -105,6 +125,35 @@ def routes(
     raise typer.Exit(max(exit_code(optimum.status, True), exit_code(status, True)))
 
 
+def _routes_record(found: dict, commodity: str, region: str, period: int | None, avoided: tuple[str, ...]) -> dict:
+    """What a routes folder answers, for the report: the question and what avoiding cost."""
+    optimum = found["optimum_solution"]
+    record = {
+        "instance": optimum.instance.name,
+        "scenario": optimum.instance.scenario,
+        "currency": optimum.instance.currency,
+        "commodity": commodity,
+        "region": region,
+        "period": period if period is not None else optimum.instance.periods[-1],
+        "avoid": list(avoided),
+        "objective": optimum.objective,
+        "unmet_demand": optimum.summary.get("unmet_demand"),
+    }
+    if avoided:
+        avoiding = found["avoiding_solution"]
+        record["status_avoiding"] = avoiding.status
+        record["unmet_demand_avoiding"] = avoiding.summary.get("unmet_demand")
+        if avoiding.objective is not None and optimum.objective is not None:
+            record["cost_increase"] = avoiding.objective - optimum.objective
+    return record
+
+
+def _write_json(record: dict, path: Path) -> None:
+    staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    staging.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    os.replace(staging, path)
+
+
 @app.command(rich_help_panel="Questions across runs")
 def alternatives(
     instance: InstanceArg,
@@ -112,15 +161,18 @@ def alternatives(
     slack: Annotated[float, typer.Option(help="Cost allowed above the optimum, as a fraction (0.05 = 5%).")] = 0.05,
     n: Annotated[int, typer.Option("--n", help="How many alternatives.", min=1)] = 6,
     out: Annotated[
-        Path | None, typer.Option(help="Folder for alternatives.csv (default results/<instance>/alternatives/).")
+        Path | None,
+        typer.Option(
+            help="Folder for the table of alternatives (default: alternatives/ in the instance's folder of results/)."
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Near-optimal sourcing portfolios: within --slack of least cost, as different as can be in origin."""
-    with progress(err_console, quiet) as step:
-        step("solve")
-        solutions, table = api.alternatives(instance, scenario, slack=slack, count=n)
-        step("write")
+    with run_progress(err_console, quiet, "Alternatives", total=n) as bar:
+        bar.stage("solve")
+        solutions, table = api.alternatives(instance, scenario, slack=slack, count=n, progress=bar.runs)
+        bar.stage("write")
         folder = out or default_out(solutions[0].instance.name, "alternatives")
         path = write_table(table, folder / "alternatives.csv")
     if not quiet:
@@ -137,16 +189,18 @@ def chokepoints(
     exact: ExactOpt = False,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for chokepoints.csv and min_cuts.csv (default results/<instance>/chokepoints/)."),
+        typer.Option(
+            help="Folder for the ranking and the minimum cuts, two CSV files "
+            "(default: chokepoints/ in the instance's folder of results/)."
+        ),
     ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """N-1 analysis: cut each mine, plant, link and region's processing in turn; rank by cost and unmet demand."""
-    with progress(err_console, quiet) as step:
-        found = api.chokepoints(
-            instance, period, progress=lambda done, total: step(f"Cutting {done + 1}/{total}"), exact=exact
-        )
-        step("write")
+    with run_progress(err_console, quiet, "Cuts") as bar:
+        bar.stage("solve")
+        found = api.chokepoints(instance, period, progress=bar.runs, exact=exact)
+        bar.stage("write")
         folder = out or default_out(found["optimum"].instance.name, "chokepoints")
         write_table(found["ranking"], folder / "chokepoints.csv")
         write_table(found["min_cuts"], folder / "min_cuts.csv")

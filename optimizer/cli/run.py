@@ -10,6 +10,7 @@ import typer
 from optimizer import api
 from optimizer.cli.app import (
     InstanceArg,
+    LabelOpt,
     QuietOpt,
     ScenarioOpt,
     app,
@@ -36,11 +37,15 @@ def solve(
     instance: InstanceArg,
     scenario: ScenarioOpt = None,
     objective: Annotated[str | None, typer.Option(help="cost or value (default: the instance's).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<instance>/<scenario>/).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Results folder (default: one named by the label, in the instance's folder of results/)."),
+    ] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds HiGHS may run.", min=0)] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap at which to stop.", min=0)] = None,
     export_model: Annotated[Path | None, typer.Option(help="Write the model solved to FILE.lp or FILE.mps.")] = None,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into each results folder.")] = False,
+    label: LabelOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Build and solve an instance (once per --scenario), write a results folder, print a summary."""
@@ -50,6 +55,8 @@ def solve(
         raise InputError("--out names one folder; with several --scenario, leave it out")
     if out is not None:
         check_replaceable(out)
+    if label is not None and len(label) != len(scenarios):
+        raise InputError(f"--label: give one per --scenario ({len(scenarios)}), not {len(label)}")
     # Every scenario read and applied, and every folder checked, before the first is solved: a typo in
     # the last scenario must not leave the others' folders written and the run failed.
     base = api.load(instance)
@@ -57,7 +64,7 @@ def solve(
         loaded = api.load(base, name)
         check_replaceable(out or default_out(loaded.name, loaded.scenario))
     worst = EXIT_OK
-    for name in scenarios:
+    for position, name in enumerate(scenarios):
         with progress(err_console, quiet) as step:
             solution = api.solve(
                 base,
@@ -68,6 +75,8 @@ def solve(
                 export_model=export_model,
                 progress=step,
             )
+            if label is not None:
+                solution.summary["label"] = label[position]
             step("write")
             folder = api.write(solution, out)
             if report:
@@ -82,8 +91,20 @@ def solve(
 
 
 @app.command()
-def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOpt = False) -> None:
-    """Check the data and the network without solving."""
+def validate(
+    instance: InstanceArg,
+    scenario: ScenarioOpt = None,
+    no_hints: Annotated[
+        bool,
+        typer.Option(
+            "--no-hints",
+            help="Skip the hints. With --scenario, validate solves the base once to name the changes that alter "
+            "nothing in its optimum (a tariff on a flow that is zero, a cap that does not bind).",
+        ),
+    ] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check the data and the network without solving (with --scenario, one base solve for the hints)."""
     for name in scenario or [None]:
         loaded = api.load(instance, name)
         graph = build_network(loaded)
@@ -97,15 +118,23 @@ def validate(instance: InstanceArg, scenario: ScenarioOpt = None, quiet: QuietOp
             )
             for warning in list(loaded.warnings) + report.messages():
                 out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+            if not no_hints and name is not None:
+                for hint in api.ineffective_changes(instance, name):
+                    out_console.print(f"[cyan]hint:[/cyan] {hint}", highlight=False)
     raise typer.Exit(EXIT_OK)
 
 
 @app.command()
 def account(
     instance: InstanceArg,
-    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<instance>/account/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: account/ in the instance's folder of results/).")
+    ] = None,
     counterfactual: Annotated[
-        bool, typer.Option(help="Also solve for least cost within the same quotas and demand, and compare.")
+        bool,
+        typer.Option(
+            "--counterfactual", help="Also solve for least cost within the same quotas and demand, and compare."
+        ),
     ] = False,
     quiet: QuietOpt = False,
 ) -> None:

@@ -24,7 +24,7 @@ from optimizer.errors import EXIT_OK
 from optimizer.output.console import (
     print_sweep,
     print_table,
-    progress,
+    run_progress,
 )
 from optimizer.output.results import (
     default_out,
@@ -43,12 +43,14 @@ def sweep(
     scheduler: SchedulerOpt = None,
     seed: SeedOpt = 0,
     exact: ExactOpt = False,
-    out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sweep/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: sweep/ in the instance's folder of results/).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Monte Carlo over uncertain inputs on Dask: one row per sample (Parquet and CSV) and a summary."""
-    with progress(err_console, quiet) as step:
-        step("Preparing the sweep")
+    with run_progress(err_console, quiet, "Samples", total=samples) as bar:
+        bar.stage("Preparing the sweep")
         table, summary = api.sweep(
             instance,
             samples,
@@ -58,9 +60,9 @@ def sweep(
             scheduler=scheduler,
             seed=seed,
             exact=exact,
-            progress=lambda done, total: step(f"Solved {done}/{total} samples"),
+            progress=bar.runs,
         )
-        step("write")
+        bar.stage("write")
         folder = out or default_out(summary["instance"], "sweep")
         write_sweep(folder, table, summary)
     if not quiet:
@@ -85,12 +87,14 @@ def sensitivity(
     workers: WorkersOpt = 0,
     scheduler: SchedulerOpt = None,
     seed: SeedOpt = 0,
-    out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/sensitivity/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: sensitivity/ in the instance's folder of results/).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Which inputs matter, ranked (SALib Morris or Sobol), for the objective and chosen outputs."""
-    with progress(err_console, quiet) as step:
-        step("Preparing the design")
+    with run_progress(err_console, quiet, "Samples") as bar:
+        bar.stage("Preparing the design")
         ranking, solved = api.sensitivity(
             instance,
             method,
@@ -101,9 +105,9 @@ def sensitivity(
             workers=workers,
             scheduler=scheduler,
             seed=seed,
-            progress=lambda done, total: step(f"Solved {done}/{total} samples"),
+            progress=bar.runs,
         )
-        step("write")
+        bar.stage("write")
         folder = out or default_out(api.load(instance).name, "sensitivity")
         write_folder(
             folder,

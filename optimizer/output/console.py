@@ -35,6 +35,57 @@ def progress(console: Console, quiet: bool) -> Iterator:
         yield lambda stage: status.update(STAGE_WORDS.get(stage, stage) + " ...")
 
 
+class _Bar:
+    """What a many-run command reports: the current stage (``stage``) and runs done (``runs``)."""
+
+    def __init__(self, bar=None, task=None):
+        self.bar, self.task = bar, task
+
+    def stage(self, stage: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, status=STAGE_WORDS.get(stage, stage))
+
+    def runs(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+    def __call__(self, stage: str) -> None:  # usable where a stage callback is expected
+        self.stage(stage)
+
+
+@contextlib.contextmanager
+def run_progress(console: Console, quiet: bool, description: str, total: int | None = None) -> Iterator[_Bar]:
+    """A progress bar (on stderr) with runs done, elapsed and remaining time, for commands of many
+    solves (compare, sweep, sensitivity, alternatives, chokepoints); a no-op when quiet."""
+    if quiet:
+        yield _Bar()
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("remaining"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(description, total=total, status="")
+        handle = _Bar(bar, task)
+        yield handle
+        bar.update(task, completed=bar.tasks[0].total or 0, status="done")
+
+
 def money(value: float | None, currency: str = "") -> str:
     if value is None:
         return "-"
@@ -48,7 +99,7 @@ def money(value: float | None, currency: str = "") -> str:
 def print_summary(console: Console, solution: Solution, folder) -> None:
     summary = solution.summary
     instance = solution.instance
-    title = f"{instance.name} / {instance.scenario}"
+    title = f"{instance.name} / {summary.get('label') or instance.scenario}"
     status = summary["status"]
     colour = "green" if status == "optimal" else "yellow" if status == "time_limit" else "red"
     console.print(
@@ -202,8 +253,39 @@ def print_counterfactual(console: Console, history: Solution, optimum: Solution)
 
 
 def print_comparison(console: Console, table: pd.DataFrame) -> None:
-    """Scenarios as columns, metrics as rows; later scenarios show their difference to the first."""
+    """Scenarios as columns, metrics as rows; later scenarios show their difference to the first. Builds
+    come as their own table by stage and region; marginal values say which statistic they are."""
+    from optimizer.analysis.compare import builds_table
+
     console.print("[bold]Scenarios compared[/bold] (differences to the first in brackets)")
+    built = [c for c in table.columns if c.startswith("built_")]
+    _comparison_grid(console, table.drop(columns=built + ["shortfall_periods"], errors="ignore"))
+    if any("@" in c for c in table.columns if c.startswith("mv_")):
+        console.print("mv_<commodity>_<region>@<year>: marginal value in that period (USD/t, the period's money)")
+    elif any(c.startswith("mv_") for c in table.columns):
+        console.print(
+            "mv_<commodity>_<region>: marginal value, mean over the horizon weighted by period length "
+            "(USD/t); --period YEAR or --periods A-B for the values of single periods"
+        )
+    if "shortfall_periods" in table.columns:
+        for scenario, periods in zip(table["scenario"], table["shortfall_periods"], strict=True):
+            if isinstance(periods, str) and periods:
+                console.print(
+                    f"[yellow]{scenario}[/yellow]: unmet demand in {periods}; there the marginal values of what "
+                    "is short are the unmet-demand penalty, not a price",
+                    highlight=False,
+                )
+    if "status" in table.columns:
+        builds = builds_table(table)
+        if builds.empty:
+            console.print("No new capacity is built in any scenario.")
+            return
+        frame = builds.reset_index()
+        frame.columns = [str(c) for c in frame.columns]
+        print_table(console, frame, "New capacity by stage and region (t/yr, commissioned over the periods shown)")
+
+
+def _comparison_grid(console: Console, table: pd.DataFrame) -> None:
     grid = Table()
     grid.add_column("")
     for scenario in table["scenario"]:

@@ -11,6 +11,7 @@ file                      kind            written by
 ``chokepoints.csv``       chokepoints     ``reeopt chokepoints`` (with min_cuts.csv)
 ``alternatives.csv``      alternatives    ``reeopt alternatives``
 ``regret.csv``            hedge           ``reeopt hedge`` (with summary.json, builds.csv, plans.csv)
+``routes.csv``            routes          ``reeopt routes`` (with routes.json: what was asked)
 ``summary.json``          results         ``reeopt solve`` (read by :mod:`optimizer.report.folder`)
 ========================  ==============  =========================================================
 
@@ -48,15 +49,28 @@ MARKERS = (
     ("chokepoints.csv", "chokepoints"),
     ("alternatives.csv", "alternatives"),
     ("regret.csv", "hedge"),
+    ("routes.csv", "routes"),
     ("summary.json", "results"),
 )
+# Extension point: a new analysis page (hedge, backcast ...) adds its marker above, its title and
+# tables here, a figures module, and an entry in ``contents.ANALYSIS_PAGES``.
 KIND_TITLES = {
     "sweep": "Monte Carlo sweep",
     "sensitivity": "Sensitivity",
     "alternatives": "Near-optimal alternatives",
     "chokepoints": "Chokepoints",
     "hedge": "Stochastic build-out",
+    "routes": "Supply routes",
 }
+# The tables (files ``<name>.csv``) each kind reads besides the special cases of ``read_analysis``, and
+# the JSON file that is its summary.
+KIND_TABLES: dict[str, tuple[str, ...]] = {
+    "alternatives": ("alternatives",),
+    "chokepoints": ("chokepoints", "min_cuts"),
+    "routes": ("routes",),
+    "hedge": ("regret", "plans", "builds"),
+}
+KIND_SUMMARY = {"sweep": "summary.json", "routes": "routes.json", "hedge": "summary.json"}
 # The columns of every table of an analysis folder, so that a missing or empty file reads as an
 # empty table with the right columns.
 TABLE_COLUMNS: dict[str, list[str]] = {
@@ -68,10 +82,25 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "regret": ["plan", "scenario", "probability", "status", "cost", "own_optimum", "regret"],
     "plans": ["plan", "process", "region", "period", "built"],
     "builds": ["process", "region", "period", "built"],
+    "routes": ["rank", "route", "regions", "tonnes", "cost_per_tonne", "run"],
 }
 TEXT_COLUMNS = {
-    *("status", "reason", "output", "input", "scenario", "direction", "kind", "element", "demand", "cut"),
-    *("plan", "process", "region"),
+    "status",
+    "reason",
+    "output",
+    "input",
+    "scenario",
+    "direction",
+    "kind",
+    "element",
+    "demand",
+    "cut",
+    "route",
+    "regions",
+    "run",
+    "plan",
+    "process",
+    "region",
 }
 
 
@@ -98,6 +127,8 @@ class AnalysisFolder:
             name = self.path.parent.name
         else:
             name = self.path.name
+        if self.kind == "routes" and self.summary.get("commodity"):
+            name += f", {self.summary['commodity']} into {self.summary.get('region', '?')}"
         return f"{KIND_TITLES[self.kind]}: {name}"
 
     @property
@@ -120,8 +151,9 @@ def folder_kind(path: str | Path) -> str:
     raise InputError(
         Problem(
             str(path),
-            "not a folder reeopt wrote: no summary.json, samples, sensitivity.csv, alternatives.csv or chokepoints.csv",
-            expected="a results, sweep, sensitivity, alternatives or chokepoints folder",
+            "not a folder reeopt wrote: no summary.json, samples, sensitivity.csv, alternatives.csv, "
+            "chokepoints.csv or routes.csv",
+            expected="a results, sweep, sensitivity, alternatives, chokepoints or routes folder",
         )
     )
 
@@ -143,19 +175,13 @@ def read_analysis(path: str | Path) -> AnalysisFolder:
         parquet = folder / "samples.parquet"
         tables["samples"] = pd.read_parquet(parquet) if parquet.is_file() else _read_table(folder / "samples.csv")
         tables["samples"] = _with_columns(tables["samples"], "samples")
-        summary = _read_summary(folder / "summary.json")
     if kind == "sensitivity":
         tables["sensitivity"] = _with_columns(_read_table(folder / "sensitivity.csv"), "sensitivity")
         tables["samples"] = _with_columns(_read_table(folder / "samples.csv"), "samples")
-    if kind == "alternatives":
-        tables["alternatives"] = _with_columns(_read_table(folder / "alternatives.csv"), "alternatives")
-    if kind == "hedge":
-        for name in ("regret", "plans", "builds"):
-            tables[name] = _with_columns(_read_table(folder / f"{name}.csv"), name)
-        summary = _read_summary(folder / "summary.json")
-    if kind == "chokepoints":
-        tables["chokepoints"] = _with_columns(_read_table(folder / "chokepoints.csv"), "chokepoints")
-        tables["min_cuts"] = _with_columns(_read_table(folder / "min_cuts.csv"), "min_cuts")
+    for name in KIND_TABLES.get(kind, ()):
+        tables[name] = _with_columns(_read_table(folder / f"{name}.csv"), name)
+    if kind in KIND_SUMMARY:
+        summary = _read_summary(folder / KIND_SUMMARY[kind])
     return AnalysisFolder(path=folder, kind=kind, tables=tables, summary=summary)
 
 

@@ -21,17 +21,20 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from optimizer.report.chain import STAGE_LABELS
 from optimizer.report.folder import ResultsFolder
 from optimizer.report.marginal import key_products
 from optimizer.report.style import PALETTE, empty, finish, money, percent, tonnes
+from optimizer.statistics import Comparison, Statistics, key_prices
 
 COST_CATEGORIES = ("system", "energy", "material", "waste", "trade", "tariff", "capex", "holding", "penalty")
 
 
 def scenario_names(folders: list[ResultsFolder]) -> list[str]:
-    """A distinct short name per folder: the scenario, else instance / scenario, else the folder path."""
+    """A distinct short name per folder: the label (``--label``, else the scenario), else instance /
+    label, else the folder path."""
     for names in (
-        [str(folder.summary.get("scenario", folder.path.name)) for folder in folders],
+        [str(folder.summary.get("label") or folder.summary.get("scenario", folder.path.name)) for folder in folders],
         [folder.label for folder in folders],
         [str(folder.path) for folder in folders],
     ):
@@ -51,7 +54,9 @@ def common_period(folders: list[ResultsFolder], period: int | None = None) -> in
 
 def comparison_table(folders: list[ResultsFolder], period: int | None = None) -> pd.DataFrame:
     """One column per folder, one row per measure: status, objective, cost categories, revenue, unmet
-    demand (t over the horizon) and the median over regions of each key product's marginal value."""
+    demand (t over the horizon), the periods with unmet demand, and the key products' marginal values
+    in CN, JP, EU and US as ``compare`` defines them (:func:`optimizer.statistics.key_prices`): in
+    ``period`` (default: the last shared) and their horizon mean (periods weighted by length)."""
     period = common_period(folders, period)
     currency = folders[0].currency
     rows: dict[str, list] = {"status": [folder.status for folder in folders]}
@@ -62,18 +67,55 @@ def comparison_table(folders: list[ResultsFolder], period: int | None = None) ->
             rows[f"{category} ({currency})"] = values
     rows[f"revenue ({currency})"] = [folder.summary.get("revenue") for folder in folders]
     rows["unmet demand (t)"] = [folder.summary.get("unmet_demand") for folder in folders]
-    if period is not None:
-        for product in key_products(folders[0]):
-            rows[f"{product}, median marginal value ({currency}/t, {period})"] = [
-                _median_value(folder, product, period) for folder in folders
-            ]
+    stats = [Statistics.of(folder) if folder.solved else None for folder in folders]
+    rows["periods with unmet demand"] = [
+        " ".join(map(str, s.shortfall_periods())) or "none" if s is not None else "—" for s in stats
+    ]
+    if period is not None and stats[0] is not None:
+        for when, chosen in ((str(period), [period]), ("horizon mean", None)):
+            values = [key_prices(s, chosen) if s is not None else {} for s in stats]
+            for name in values[0]:
+                commodity, _, region = name.removeprefix("mv_").split("@")[0].rpartition("_")
+                label = f"{commodity} in {region}, marginal value ({currency}/t, {when})"
+                rows[label] = [value.get(name) for value in values]
     return pd.DataFrame(rows, index=scenario_names(folders)).T
 
 
-def _median_value(folder: ResultsFolder, product: str, period: int) -> float | None:
-    balance = folder.in_period("balance", period)
-    values = balance.loc[balance["commodity"] == product, "marginal_value"].dropna()
-    return float(values.median()) if not values.empty else None
+def scenario_builds_figure(folders: list[ResultsFolder]) -> go.Figure:
+    """New capacity by stage and region (t/yr, over the horizon), one bar per scenario: what each
+    scenario builds where, mining, separation and magnets apart (``statistics.builds``)."""
+    title = "New capacity by stage and region, per scenario (t/yr commissioned over the horizon)"
+    names = scenario_names(folders)
+    solved = [(name, folder) for name, folder in zip(names, folders, strict=True) if folder.solved]
+    if not solved:
+        return empty(title, "No scenario was solved.")
+    builds = Comparison([f for _, f in solved], [n for n, _ in solved]).statistics.builds(by=["stage", "region"])
+    builds = builds[(builds.abs() > 1e-6).any(axis=1)]
+    if builds.empty:
+        return empty(title, "No scenario builds new capacity.")
+    categories = [f"{STAGE_LABELS.get(stage, stage)} in {region}" for stage, region in builds.index]
+    figure = go.Figure()
+    for i, name in enumerate(builds.columns):
+        figure.add_bar(
+            name=name,
+            x=categories,
+            y=builds[name].to_numpy(),
+            marker_color=PALETTE[i % len(PALETTE)],
+            hovertemplate=f"{name}, %{{x}}: %{{y:,.0f}} t/yr<extra></extra>",
+        )
+    figure.update_layout(barmode="group", legend_title_text="scenario")
+    figure.update_yaxes(title_text="t per year of new capacity")
+    change = builds.sub(builds.iloc[:, 0], axis=0).iloc[:, 1:]
+    if change.empty or change.abs().to_numpy().max() < 1e-6:
+        reading = f"Every scenario builds what {builds.columns[0]} builds."
+    else:
+        stacked = change.stack()
+        (stage, region, name), delta = stacked.abs().idxmax(), stacked.loc[stacked.abs().idxmax()]
+        reading = (
+            f"The largest difference: {name} builds {delta:+,.0f} t/yr of {STAGE_LABELS.get(stage, stage)} "
+            f"capacity in {region} against {builds.columns[0]}."
+        )
+    return finish(figure, title, reading, height=480)
 
 
 def relative_differences(table: pd.DataFrame) -> pd.DataFrame:

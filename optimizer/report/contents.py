@@ -20,7 +20,12 @@ import plotly.graph_objects as go
 from optimizer.report.alternatives import alternatives_facts, alternatives_figures
 from optimizer.report.analyses import AnalysisFolder
 from optimizer.report.chokepoints import chokepoints_facts, chokepoints_figure, chokepoints_tables
-from optimizer.report.comparison import scenario_costs_figure, scenario_marginal_values_figure, scenario_unmet_figure
+from optimizer.report.comparison import (
+    scenario_builds_figure,
+    scenario_costs_figure,
+    scenario_marginal_values_figure,
+    scenario_unmet_figure,
+)
 from optimizer.report.figures import costs_figure, mfca_figure, sourcing_figure, value_added_figure
 from optimizer.report.folder import ResultsFolder
 from optimizer.report.hedge import hedge_facts, hedge_figures, hedge_tables
@@ -30,10 +35,15 @@ from optimizer.report.marginal import (
     marginal_value_lines_figure,
     marginal_value_map_figure,
 )
+from optimizer.report.routes import routes_facts, routes_figure, routes_tables
 from optimizer.report.sankey import material_flow_figure
 from optimizer.report.sensitivity import sensitivity_facts, sensitivity_figures
 from optimizer.report.sweep import sweep_facts, sweep_figures, sweep_tables
 
+# Extension point for a new kind of analysis folder (hedge, backcast, ...): its marker, title and tables in
+# ``analyses`` (MARKERS, KIND_TITLES, KIND_TABLES, KIND_SUMMARY), one sentence in ABOUT below, and its
+# figures, facts and tables functions in the dictionaries of analysis_figures, analysis_facts and
+# analysis_tables. Nothing else of the page needs to change.
 # What each analysis is, in one sentence, above its figures.
 ABOUT = {
     "sweep": "Many solves with the uncertain inputs drawn at random (the instance's uncertainty spec): how "
@@ -49,6 +59,8 @@ ABOUT = {
     "builds for every scenario, recourse builds and operation per scenario. The hedged plan against each "
     "scenario's own, each plan committed to in every scenario, the value of knowing (EVPI = RP - WS) and of "
     "hedging (VSS = EEV - RP).",
+    "routes": "The supply routes that feed a commodity into a region, cheapest first, each a chain of mines, "
+    "plants and links carrying part of the flow; with regions avoided, the routes once they are cut out.",
 }
 
 
@@ -76,6 +88,7 @@ def comparison_figures(folders: list[ResultsFolder], period: int | None = None) 
         "scenario_costs": scenario_costs_figure(folders),
         "scenario_unmet_demand": scenario_unmet_figure(folders),
         "scenario_marginal_values": scenario_marginal_values_figure(folders, period),
+        "scenario_builds": scenario_builds_figure(folders),
     }
 
 
@@ -87,6 +100,7 @@ def analysis_figures(folder: AnalysisFolder) -> dict[str, go.Figure]:
         "alternatives": alternatives_figures,
         "chokepoints": lambda chosen: {"chokepoints": chokepoints_figure(chosen)},
         "hedge": hedge_figures,
+        "routes": lambda chosen: {"routes": routes_figure(chosen)},
     }
     return figures[folder.kind](folder)
 
@@ -99,11 +113,12 @@ def analysis_facts(folder: AnalysisFolder) -> list[tuple[str, str]]:
         "alternatives": alternatives_facts,
         "chokepoints": chokepoints_facts,
         "hedge": hedge_facts,
+        "routes": routes_facts,
     }
     return [("folder", str(folder.path)), *facts[folder.kind](folder)]
 
 
 def analysis_tables(folder: AnalysisFolder) -> dict[str, pd.DataFrame]:
     """Tables the page shows below the figures, by caption (a sweep's failures, the min cuts)."""
-    tables = {"sweep": sweep_tables, "chokepoints": chokepoints_tables, "hedge": hedge_tables}
+    tables = {"sweep": sweep_tables, "chokepoints": chokepoints_tables, "hedge": hedge_tables, "routes": routes_tables}
     return tables[folder.kind](folder) if folder.kind in tables else {}

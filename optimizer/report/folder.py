@@ -61,8 +61,9 @@ class ResultsFolder:
 
     @property
     def label(self) -> str:
-        """``instance / scenario``, as the command line prints it."""
-        return f"{self.summary.get('instance', self.path.name)} / {self.summary.get('scenario', self.path.name)}"
+        """``instance / label`` (the run's ``--label``, else its scenario), as the command line prints it."""
+        name = self.summary.get("label") or self.summary.get("scenario", self.path.name)
+        return f"{self.summary.get('instance', self.path.name)} / {name}"
 
     @property
     def status(self) -> str:

@@ -7,7 +7,12 @@ Nothing in a scenario is evaluated as code: the file is read with ``yaml.safe_lo
 
 ``periods`` on a row that holds for every period (blank ``period``) first copies that row to each
 period it does not already have a dated row for, then changes only the copies in range, which is
-exactly what the period-override rule of the tables means.
+exactly what the period-override rule of the tables means. With ``add``, ``periods`` adds each row
+once per period in range (the rows then give no ``period``). ``where: {period: null}`` picks the rows
+that hold for every period (blank ``period``); ``{period: {not: null}}`` the dated ones.
+
+Scenarios combine on the command line: ``-s a+b`` applies ``a``, then ``b`` (each with what it
+extends), and is named ``a+b``; a file named ``a+b.yaml`` takes precedence.
 """
 
 from optimizer.scenario.changes import apply_changes, apply_scenario

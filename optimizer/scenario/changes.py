@@ -33,7 +33,29 @@ def apply_scenario(instance: Instance, name_or_file: str | Path | None) -> Insta
     """
     if name_or_file is None or (str(name_or_file) == BASE and scenario_path(instance, BASE) is None):
         return instance
+    if "+" in str(name_or_file) and scenario_path(instance, name_or_file) is None:
+        return apply_changes(instance, combined_chain(instance, str(name_or_file)))
     return apply_changes(instance, extension_chain(instance, name_or_file))
+
+
+def combined_chain(instance: Instance, names: str) -> list[Scenario]:
+    """``a+b``: the chain of ``a``, then that of ``b`` (a scenario both extend applied once), closed by
+    an empty scenario that names the result ``a+b``.
+
+    >>> from optimizer.instance import load_instance
+    >>> [s.name for s in combined_chain(load_instance("toy"), "north_export_ban+north_export_ban_soft")]
+    ['north_export_ban', 'north_export_ban_soft', 'north_export_ban+north_export_ban_soft']
+    """
+    parts = [part.strip() for part in names.split("+")]
+    if not all(parts):
+        raise InputError(Problem(names, "an empty scenario name in a combination", expected="a+b, names joined by +"))
+    chain: list[Scenario] = []
+    for part in parts:
+        if part == BASE and scenario_path(instance, BASE) is None:
+            continue
+        chain += [s for s in extension_chain(instance, part) if s.file not in {c.file for c in chain}]
+    described = "; then ".join(f"{s.name}: {s.description}" if s.description else s.name for s in chain)
+    return [*chain, Scenario(name=names, description=described, changes=(), file=names, lines={}, path=None)]
 
 
 def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
@@ -167,9 +189,14 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
     instance = instance.replace(tables=dict(tables))
 
     if operation == "add":
-        if "where" in change or "periods" in change:
-            raise fail("'add' takes neither where nor periods (give period in the rows)", operation)
-        tables[table_name] = _added(instance, frame, table, change["add"], fail)
+        if "where" in change:
+            raise fail("'add' takes no where (it adds rows; periods: {from, to} repeats them)", "where")
+        rows = change["add"]
+        if "periods" in change:
+            if not table.has_period:
+                raise fail(f"{table.file} has no period column", "periods")
+            rows = _rows_per_period(rows, _period_selection(change["periods"], instance.periods, fail), fail)
+        tables[table_name] = _added(instance, frame, table, rows, fail)
         return
 
     match = _where(frame, table, change.get("where"), fail, given="where" in change)
@@ -338,6 +365,16 @@ def _materialise(
     in_range = result["period"].isin(selected).to_numpy()
     copied = np.r_[np.zeros(len(kept), dtype=bool), np.ones(len(copies), dtype=bool)]
     return result, (np.r_[match, np.zeros(len(copies), dtype=bool)] | copied) & in_range
+
+
+def _rows_per_period(rows, selected: tuple[int, ...], fail: _Fail) -> list:
+    """``add`` with ``periods``: each row once per period selected (the rows give no period)."""
+    rows = [rows] if isinstance(rows, dict) else rows
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return rows  # _added says what is wrong
+    if any("period" in row for row in rows):
+        raise fail("give periods or a period in each row, not both", "periods", "rows without period")
+    return [{**row, "period": period} for row in rows for period in selected]
 
 
 def _added(instance: Instance, frame: pd.DataFrame, table: Table, rows, fail: _Fail) -> pd.DataFrame:
