@@ -100,7 +100,7 @@ def test_a_constrained_run_gets_its_own_name_not_a_second_base(instance, tmp_pat
     constrained = optimizer.solve(instance)
     constrained.summary["label"] = "no 2030 mining"
     folders = [optimizer.write(base, tmp_path / "a"), optimizer.write(constrained)]
-    assert folders[1].name == "no_2030_mining"  # default folder named by the label, made safe
+    assert folders[1].name == folder_name("no 2030 mining")  # default folder named by the label, made safe
     assert read_results(folders[1]).label == "chain / no 2030 mining"
     assert list(report_table([read_results(f) for f in folders]).columns) == ["base", "no 2030 mining"]
     assert comparison_table([base, base])["scenario"].tolist() == ["base", "base (2)"]
@@ -170,5 +170,5 @@ def test_a_routes_folder_goes_into_the_report(reeopt, tmp_path):
     assert run.code == 0, run.err
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Supply routes: toy / base, ndfeb_magnet into EAST" in page
-    assert "The cheapest route, NORTH;EAST, carries 75 t/yr at 1,366 USD/t" in page
+    assert "The cheapest route, NORTH;EAST, carries 75 t/yr at 2,250 USD/t" in page
     assert write_report([tmp_path / "routes" / "routes.csv"], tmp_path / "again.html").is_file()

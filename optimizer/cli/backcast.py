@@ -23,7 +23,9 @@ def backcast(
         list[int] | None,
         typer.Option(help="Year to print (repeatable; default: the years of the validation rows)."),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Results folder (default results/<instance>/backcast/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder (default: backcast/ in the instance's folder of results/).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Solve and set the model beside observed.csv: deviation, tolerance and source of every figure."""

@@ -34,7 +34,9 @@ def hedge(
         typer.Option(help="ALPHA:WEIGHT: add WEIGHT x CVaR_ALPHA of the scenario costs to the expected cost."),
     ] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap of every solve (lumpy builds).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder (default results/<instance>/hedge/).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (default: hedge/ in the instance's folder of results/).")
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """What to build before the future is known (FORMULATION.md E4): the hedged plan, RP, WS, EVPI, VSS."""

@@ -3,7 +3,8 @@ cheapest first, and with ``--avoid`` the routes once those regions are cut out.
 
 routes.csv has one row per route and run (``optimum``, ``avoiding_<regions>``): its rank, the chain of
 processes and nodes it passes, the regions, the tonnes it carries (t per year, in the period asked)
-and its cost per tonne (joint costs allocated by mass: a production cost, not a price). routes.json
+its cost per tonne (joint costs allocated by value at marginal values: a production cost) and
+its price per tonne (the marginal value at the delivery). routes.json
 records what was asked (commodity, region, period, regions avoided) and what avoiding cost.
 
 - ``routes``: one horizontal bar per route, its cost per tonne, one panel per run; the hover gives the
@@ -18,7 +19,7 @@ records what was asked (commodity, region, period, regions avoided) and what avo
 >>> found = optimizer.api.routes("toy", "ndfeb_magnet", "EAST")
 >>> _ = write_table(found["optimum"].assign(run="optimum"), scratch / "routes.csv")
 >>> routes_figure(read_analysis(scratch)).layout.meta["reading"]
-'The cheapest route, NORTH;EAST, carries 75 t/yr at 1,366 USD/t; the dearest, SOUTH;EAST, 1,969 USD/t.'
+'The cheapest route, NORTH;EAST, carries 75 t/yr at 2,250 USD/t; the dearest, SOUTH;EAST, 4,312 USD/t.'
 """
 
 from __future__ import annotations
