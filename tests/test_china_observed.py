@@ -55,3 +55,22 @@ def test_every_node_balances_in_every_year():
     flows.append(delivered.assign(net=-delivered["value"])[node])
     balance = pd.concat(flows).groupby(["region", "commodity", "period"])["net"].sum()
     assert balance.min() > -1e-6, balance.nsmallest(3)
+
+
+def test_the_former_magnet_conversion_rebuilds_the_former_figures(tmp_path):
+    """With 0.31 t REO per t of magnet, the script gives the pre-issue-14 file's numbers (SOURCES.md §12:
+    1,735 of its 1,768 rows identical, the others within 1 kg): e.g. 2015 magnet exports 25,000 t x 0.31
+    = 7,750 t REO, China's 2015 magnet output 19,231.906 t REO and Bayan Obo's 2022 mining 190,850 x 0.627
+    = 119,662.95 t REO, as SOURCES.md §5-§8 state them."""
+    run = subprocess.run(
+        [sys.executable, str(FOLDER / "build_observed.py"), "--out", str(tmp_path), "--reo-per-t-magnet", "0.31"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    observed = pd.read_csv(tmp_path / "observed.csv")
+    activity = observed[observed["kind"] == "activity"].set_index(["process", "period"])["value"]
+    assert abs(activity[("magnet_ndfeb", 2015)] - 19231.906) <= 0.0015
+    assert activity[("mining_bayan_obo", 2022)] == 119662.95
+    trade = observed[(observed["kind"] == "trade") & (observed["commodity"] == "ndfeb_magnet")]
+    assert abs(trade[trade["period"] == 2015]["value"].sum() - 7750) < 0.005

@@ -1,17 +1,21 @@
 """Build ``observed.csv`` (and the quantities and magnet prices of ``demand.csv``) of china_2015_2022.
 
 Run ``python instances/china_2015_2022/build_observed.py [--out FOLDER]`` (``--check`` compares with
-the shipped files instead of writing). One deterministic mass balance per year, SOURCES.md §4-§8 and
+the shipped files instead of writing; ``--reo-per-t-magnet 0.31`` uses the instance's former magnet
+conversion). One deterministic mass balance per year, SOURCES.md §4-§8 and
 §12: every figure typed below is a published number or a stated assumption, named in the row's
 ``x_source``; every other flow follows from them through the recipes of ``process_io.csv``.
 
 * mining at the quotas in China (§5) and at the USGS production abroad (§6, REO in concentrate, so
-  mining = figure / R_B); beneficiation, cracking and separation pass everything on (recoveries §4);
+  mining = figure / R_B; Myanmar and Laos: in the mixed product shipped, / (R_B R_C)); beneficiation,
+  cracking and separation pass everything on (recoveries §4);
 * imports and exports as in §6-§7 (customs totals x element and destination splits); magnets in t
   REO at **1 t magnet = 0.31 t RE metal = 0.3615 t REO**, the world instance's convention;
-* downstream in China as in §8: mischmetal and hydrogen-storage alloy, NdPr/Dy/Tb metals, magnets at
-  99.5 % of the scarcest of NdPr, Dy, Tb; phosphors at 95 % of the Eu/Tb/Gd/Y limit; polishing powder
-  (= catalysts) and other uses take the La and Ce left; what is left is disposed (stockpiled);
+* downstream in China as in §8: mischmetal and hydrogen-storage alloy; NdPr/Dy/Tb metals from 99.5 %
+  of each oxide, magnets at 99.5 % of what the scarcest of those metals allows; metals made 0.1 t above
+  their users' needs; phosphors at 95 % of the Eu/Tb/Gd/Y limit; other uses and polishing powder
+  (= catalysts) solved for the La and Ce left, polishing and catalysts at 99.5 % of it; what is left
+  is disposed (stockpiled);
 * deliveries abroad = what arrives; in China = output - exports.
 
 Every consumption and shipment is rounded down to 1 kg, so every node balance holds.
@@ -87,14 +91,18 @@ LYNAS = "Lynas sales split ASSUMED (C); heavies to China as its SEG/HRE concentr
 # --- downstream in China (§8) ---
 HSA_INPUT = dict(zip(YEARS, [4000, 4000, 4500, 5000, 5000, 5000, 5500, 6000], strict=True))  # ASSUMED (C)
 SCRAP = dict(zip(YEARS, [400, 450, 500, 600, 700, 800, 900, 1000], strict=True))  # PLACEHOLDER, < 1 %
-MAGNET_USE_OF_LIMIT, PHOSPHOR_USE_OF_LIMIT = 0.995, 0.95
+# 99.5 % of each magnet oxide may go to metal, and magnets take 99.5 % of what that metal allows (§8)
+OXIDE_TO_METAL_SHARE, MAGNET_USE_OF_LIMIT, PHOSPHOR_USE_OF_LIMIT = 0.995, 0.995, 0.95
+LA_CE_USE_OF_LIMIT = 0.995  # polishing powder and catalysts take 99.5 % of the La and Ce left (§8)
+METAL_MARGIN = 0.1  # t made above the metal users' needs, so rounding never leaves them short
 BALANCE = "mass balance (SOURCES.md §8, D)"
 CHINA_FEEDS = ("bayan_obo", "sichuan", "ionic_light", "ionic_heavy")
 
 
 def floor_kg(tonnes: float) -> float:
-    """Round down to 1 kg, so a consumption or shipment never exceeds what the balance provides."""
-    return math.floor(tonnes * 1000.0) / 1000.0
+    """Round down to 1 kg, so a consumption or shipment never exceeds what the balance provides (the
+    1e-6 kg guards against float noise such as 999.9999999999 t)."""
+    return math.floor(tonnes * 1000.0 + 1e-6) / 1000.0
 
 
 def recipes(folder: Path) -> dict[str, dict[str, tuple[str, float]]]:
@@ -122,14 +130,15 @@ class Year:
         self.trade: dict[tuple[str, str, str], tuple[float, str]] = {}
         self.stock: dict[tuple[str, str], float] = defaultdict(float)
 
-    def run(self, process: str, region: str, level: float, source: str, round_up: bool = False) -> float:
-        level = math.ceil(level * 1000.0) / 1000.0 if round_up else floor_kg(level)
+    def run(self, process: str, region: str, level: float, source: str, nearest: bool = False) -> float:
+        level = round(level, 3) if nearest else floor_kg(level)
         self.activity[(process, region)] = (level, source)
         return self._flow(process, region, level)
 
     def mine(self, process: str, region: str, level: float, source: str) -> None:
-        """A mine runs at the published figure (kept exact; written to 1 kg)."""
-        self.activity[(process, region)] = (round(level, 3), source)
+        """A mine runs at the published figure, to the nearest kg."""
+        level = round(level, 3)
+        self.activity[(process, region)] = (level, source)
         self._flow(process, region, level)
 
     def _flow(self, process: str, region: str, level: float) -> float:
@@ -207,18 +216,25 @@ def downstream(y: Year) -> None:
     hsa_output = HSA_INPUT[y.year] * 0.98
     hsa = inputs(y.recipe, "make_hydrogen_storage_alloy")
     # Mischmetal for exports and the alloy; NdPr metal for the alloy; then the magnets' metals.
-    y.run("metal_mischmetal", "CN", -y.stock[("CN", "mischmetal")] + hsa["mischmetal"] * hsa_output, BALANCE, True)
+    mischmetal = -y.stock[("CN", "mischmetal")] + hsa["mischmetal"] * hsa_output
+    y.run("metal_mischmetal", "CN", mischmetal + METAL_MARGIN, BALANCE, nearest=True)
     magnet_in = inputs(y.recipe, "magnet_ndfeb")
     metal_of = {"NdPr_metal": ("metal_NdPr", "NdPr_oxide"), "Dy_metal": ("metal_Dy", "Dy2O3"),
                 "Tb_metal": ("metal_Tb", "Tb4O7")}  # fmt: skip
     needed_besides_magnets = {m: -y.stock[("CN", m)] + (hsa[m] * hsa_output if m in hsa else 0.0) for m in metal_of}
     limits = []
     for metal, (process, oxide) in metal_of.items():
-        metal_possible = y.left("CN", oxide) / inputs(y.recipe, process)[oxide]
+        metal_possible = OXIDE_TO_METAL_SHARE * y.left("CN", oxide) / inputs(y.recipe, process)[oxide]
         limits.append((metal_possible - needed_besides_magnets[metal]) / magnet_in[metal])
     magnets = floor_kg(MAGNET_USE_OF_LIMIT * min(limits))
     for metal, (process, _oxide) in metal_of.items():
-        y.run(process, "CN", needed_besides_magnets[metal] + magnet_in[metal] * magnets, BALANCE, True)
+        y.run(
+            process,
+            "CN",
+            needed_besides_magnets[metal] + magnet_in[metal] * magnets + METAL_MARGIN,
+            BALANCE,
+            nearest=True,
+        )
     y.run("magnet_ndfeb", "CN", magnets, BALANCE)
     y.run("make_hydrogen_storage_alloy", "CN", hsa_output, BALANCE)
     phosphor = inputs(y.recipe, "make_phosphor")
@@ -243,7 +259,7 @@ def _lanthanum_and_cerium(y: Year) -> None:
     p, o = (la * d - b * ce) / det, (a * ce - c * la) / det
     o_cap = min(y.left("CN", e) / other[e] for e in ("Y2O3", "Sm2O3", "Gd2O3"))
     o = min(max(o, 0.0), o_cap)
-    p = max(0.0, min((la - b * o) / a, (ce - d * o) / c))
+    p = LA_CE_USE_OF_LIMIT * max(0.0, min((la - b * o) / a, (ce - d * o) / c))
     y.run("make_other_uses", "CN", o, BALANCE)
     y.run("make_polishing_powder", "CN", p, BALANCE)
     y.run("make_catalyst", "CN", p, BALANCE)
@@ -310,7 +326,10 @@ def render_demand(folder: Path, delivered: dict) -> str:
 
 
 def main(argv: list[str]) -> int:
+    global REO_PER_T_MAGNET
     out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else HERE
+    if "--reo-per-t-magnet" in argv:  # 0.31 rebuilds the pre-issue-14 file (SOURCES.md §12)
+        REO_PER_T_MAGNET = float(argv[argv.index("--reo-per-t-magnet") + 1])
     rows, delivered = build(HERE)
     texts = {"observed.csv": render_observed(rows), "demand.csv": render_demand(HERE, delivered)}
     if "--check" in argv:
