@@ -11,6 +11,7 @@ np.float64(3328.0)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -42,14 +43,30 @@ def solve(
     mip_gap: float | None = None,
     export_model: str | Path | None = None,
     progress: Progress | None = None,
+    engine: str = "pyomo",
+    solver: str = "highs",
+    extend: Callable | None = None,
 ) -> Solution:
     """Load, check, build, solve: a :class:`~optimizer.solution.Solution` whatever the status.
+
+    ``engine`` "pyomo" (default) solves the Pyomo model of :func:`build_pyomo` with ``solver``
+    (any solver Pyomo knows); "arrays" hands the same program to HiGHS directly. ``extend(model)``
+    adds Pyomo components of one's own before the solve; their rows come back in
+    ``solution["constraints"]`` with their duals.
 
     A solution that is not optimal carries ``solution.diagnosis`` (infeasible, unbounded) and no
     tables, except after a time limit with a feasible point, which is reported and marked. To solve
     many scenarios of one instance, :class:`~optimizer.study.Study` re-uses the model between them.
     """
-    study = Study(instance, objective=objective, time_limit=time_limit, mip_gap=mip_gap)
+    study = Study(
+        instance,
+        objective=objective,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        engine=engine,
+        solver=solver,
+        extend=extend,
+    )
     return study.solve(scenario, export_model=export_model, progress=progress)
 
 
@@ -285,3 +302,43 @@ def write(solution: Solution, out: str | Path | None = None) -> Path:
     if solution.diagnosis is not None:
         extra["diagnosis.txt"] = solution.diagnosis.text()
     return write_solution(solution, folder, extra)
+
+
+def network(instance: str | Path | Instance, scenario: str | Path | None = None):
+    """The chain of an instance under a scenario as a ``networkx.DiGraph`` (schema: docs/network.md)."""
+    from optimizer.network import network as chain
+
+    return chain(instance, scenario)
+
+
+def build_pyomo(graph, objective: str | None = None):
+    """The Pyomo model of a chain graph (or of an instance name, folder or loaded instance).
+
+    >>> import optimizer as reeopt
+    >>> model = reeopt.build_pyomo(reeopt.network("toy"))
+    >>> model.balance["EAST", "Dy2O3", 2025].equality
+    True
+    """
+    import networkx as nx
+
+    from optimizer.model import build_model
+    from optimizer.model.pyomo_model import build_pyomo as pyomo_model
+
+    if not isinstance(graph, nx.DiGraph):
+        graph = network(graph)
+    return pyomo_model(build_model(graph, objective))
+
+
+def solve_model(model, *, solver: str = "highs", time_limit: float | None = None, mip_gap: float | None = None):
+    """Solve a model of :func:`build_pyomo`, with whatever the user added to it, into a full Solution.
+
+    >>> import optimizer as reeopt, pyomo.environ as pyo
+    >>> model = reeopt.build_pyomo("toy")
+    >>> model.south_oxide = pyo.Constraint(expr=model.trade["NdPr_oxide", "SOUTH", "EAST", 2025] <= 10)
+    >>> solution = reeopt.solve_model(model)
+    >>> solution["constraints"][["family", "body", "upper", "dual"]].to_dict("records")
+    [{'family': 'south_oxide', 'body': 10.0, 'upper': 10.0, 'dual': -1198.0}]
+    """
+    from optimizer.study import solve_pyomo_model
+
+    return solve_pyomo_model(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap)

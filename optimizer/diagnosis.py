@@ -17,6 +17,7 @@ import highspy
 import numpy as np
 
 from optimizer.model import Model
+from optimizer.model.registry import limit_families
 from optimizer.network import NetworkReport
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
@@ -123,12 +124,12 @@ def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
     found = []
     for row in np.flatnonzero(result.row_dual < -TOLERANCE):
         family = family_of(elastic.rows, row)
-        if family.name in ("capacity", "reserve", "quota"):
+        if family.name in limit_families("constraint"):
             found.append((-result.row_dual[row], describe(model, family, row - family.start)))
     at_upper = (result.col_dual < -TOLERANCE) & np.isfinite(elastic.col_upper)
     for col in np.flatnonzero(at_upper):
         family = family_of(elastic.columns, col)
-        if family.name in ("activity", "trade", "build", "stock"):
+        if family.name in limit_families("variable"):
             found.append((-result.col_dual[col], describe(model, family, col - family.start, bound=True)))
     found.sort(key=lambda item: -item[0])
     return [{"limit": text, "shortfall_per_unit": float(value)} for value, text in found[:25]]
@@ -223,7 +224,7 @@ def _conflict(model: Model) -> list[str]:
     items = []
     for row in iis.row_index_:
         family = family_of(lp.rows, int(row))
-        if family.name in ("capacity", "reserve", "quota"):
+        if family.name in limit_families("constraint"):
             items.append(describe(model, family, int(row) - family.start))
     for col in iis.col_index_:
         family = family_of(lp.columns, int(col))
@@ -233,6 +234,6 @@ def _conflict(model: Model) -> list[str]:
                 f"hard demand: {describe(model, family, position).replace('delivery of ', '')} "
                 f"({lp.col_lower[col]:.6g} t/yr)"
             )
-        elif family.name in ("activity", "trade", "build", "stock") and np.isfinite(lp.col_upper[col]):
+        elif family.name in limit_families("variable") and np.isfinite(lp.col_upper[col]):
             items.append(describe(model, family, position, bound=True))
     return list(dict.fromkeys(items))

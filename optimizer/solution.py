@@ -51,7 +51,13 @@ class Solution:
         return self.tables[name]
 
 
-def make_solution(model: Model, result: SolverResult) -> Solution:
+CONSTRAINT_COLUMNS = ["family", "index", "body", "lower", "upper", "dual"]
+
+
+def make_solution(model: Model, result: SolverResult, extra_rows: list | None = None) -> Solution:
+    """The solution's summary and tables; ``extra_rows`` are the rows of the user's own constraints
+    (:class:`~optimizer.model.pyomo_solve.ExtraRow`), which go to ``constraints`` with the rows of
+    the registered families marked ``report``."""
     data, lp = model.data, model.lp
     summary = _summary(model, result)
     solution = Solution(instance=model.instance, summary=summary)
@@ -65,6 +71,7 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
         "balance": _balance(data, model, result),
         "builds": _builds(data, model, x),
         "costs": cost_ledger(model, x),
+        "constraints": constraint_table(model, result, extra_rows or []),
     }
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
@@ -177,6 +184,46 @@ def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFram
     frame["marginal_value"] = _clean(result.row_dual[rows.ids] / data.weight[t])
     flows = frame[list(parts)].abs().to_numpy().max(axis=1)
     return frame[flows > ZERO].reset_index(drop=True)
+
+
+def constraint_table(model: Model, result: SolverResult, extra_rows: list) -> pd.DataFrame:
+    """One row per row of a reported family (registry ``report``) and of every constraint of one's own.
+
+    ``index`` is the row's index as text in the instance's names; ``body`` its activity; ``lower`` /
+    ``upper`` its bounds (blank: none); ``dual`` the change of the minimised objective per unit of
+    the bound, the marginal-value convention (raw, not divided by a period's weight: a row of one's
+    own need not belong to a period).
+    """
+    from optimizer.model.pyomo_model import index_tuples
+    from optimizer.model.registry import FAMILIES
+
+    data, lp = model.data, model.lp
+    parts = []
+    for spec in FAMILIES:
+        if spec.kind != "constraint" or not spec.report or spec.name not in lp.rows:
+            continue
+        family = lp.rows[spec.name]
+        keys = index_tuples(data, family.index, spec.index)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "family": spec.component,
+                    "index": [", ".join(map(str, key)) if isinstance(key, tuple) else str(key) for key in keys],
+                    "body": result.row_activity[family.ids],
+                    "lower": np.where(np.isfinite(lp.row_lower[family.ids]), lp.row_lower[family.ids], np.nan),
+                    "upper": np.where(np.isfinite(lp.row_upper[family.ids]), lp.row_upper[family.ids], np.nan),
+                    "dual": _clean(result.row_dual[family.ids]),
+                }
+            )
+        )
+    if extra_rows:
+        frame = pd.DataFrame([vars(row) for row in extra_rows], columns=CONSTRAINT_COLUMNS)
+        frame["dual"] = _clean(frame["dual"].to_numpy(dtype=float))
+        parts.append(frame)
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[CONSTRAINT_COLUMNS]
 
 
 def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:

@@ -31,6 +31,12 @@ from optimizer.output.results import (
 )
 
 
+EngineOpt = Annotated[
+    str, typer.Option(help="pyomo (the Pyomo model, solved through Pyomo) or arrays (the program straight to HiGHS).")
+]
+SolverOpt = Annotated[str, typer.Option(help="Any solver Pyomo knows (highs, cbc, glpk, ...); arrays: highs only.")]
+
+
 @app.command()
 def solve(
     instance: InstanceArg,
@@ -42,6 +48,8 @@ def solve(
     export_model: Annotated[Path | None, typer.Option(help="Write the model solved to FILE.lp or FILE.mps.")] = None,
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into each results folder.")] = False,
     quiet: QuietOpt = False,
+    engine: EngineOpt = "pyomo",
+    solver: SolverOpt = "highs",
 ) -> None:
     """Build and solve an instance (once per --scenario), write a results folder, print a summary."""
     if objective is not None and objective not in ("cost", "value"):
@@ -64,6 +72,8 @@ def solve(
                 mip_gap=mip_gap,
                 export_model=export_model,
                 progress=step,
+                engine=engine,
+                solver=solver,
             )
             step("write")
             folder = api.write(solution, out)

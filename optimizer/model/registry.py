@@ -1,0 +1,158 @@
+"""The one list of the model's families: what each is called, indexed by, built and refreshed with.
+
+``build_model`` adds the families in this order, ``renumber`` refreshes their bounds on a re-solve,
+the Pyomo model names its components after them, the diagnosis reads which of them are limits a
+user can change, and docs/formulation.md is rendered from their modules' docstrings. A new family
+is one module (its builder adds columns or rows to :class:`~optimizer.model.lp.LPBuilder` with an
+integer-coded index frame) and one :class:`FamilySpec` appended to :data:`FAMILIES`.
+
+Index columns of a family's frame are decoded into the instance's names by :data:`INDEX_NAMES`
+(``p`` → process, ``t`` → period year, ...); any other column named in ``index`` (a class ``k``, a
+step ``j``, a quota ``name``) is passed through as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimizer.model import balance, capacity, quotas, variables
+from optimizer.model.index import ModelData
+from optimizer.model.lp import LinearProgram, LPBuilder
+
+INDEX_NAMES = {"p": "process", "r": "region", "c": "commodity", "o": "origin", "d": "destination", "t": "period"}
+
+Builder = Callable[[ModelData, LPBuilder, pd.DataFrame], None]
+ColumnBounds = Callable[[ModelData, pd.DataFrame], tuple]
+RowBounds = Callable[[ModelData, LinearProgram], tuple]
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """One family of columns (``kind="variable"``) or rows (``kind="constraint"``).
+
+    ``name`` is the family's key in the program (``lp.columns`` / ``lp.rows``), ``component`` its
+    Pyomo name, ``index`` the columns of its index frame that index it. ``build`` adds it;
+    ``bounds`` (variables) or ``limits`` (constraints) recompute its numbers for a re-solve of the
+    same shape (None: they never change). ``limit`` marks what a user can relax, so the diagnosis
+    names it when it binds an infeasibility (a constraint's rows, a variable's finite upper bounds).
+    ``report`` puts its rows into ``constraints.csv``.
+    """
+
+    name: str
+    kind: str
+    component: str
+    index: tuple[str, ...]
+    module: object
+    build: Builder
+    bounds: ColumnBounds | None = None
+    limits: RowBounds | None = None
+    limit: bool = False
+    report: bool = False
+
+    @property
+    def index_names(self) -> tuple[str, ...]:
+        return tuple(INDEX_NAMES.get(column, column) for column in self.index)
+
+    @property
+    def doc(self) -> str:
+        return self.module.__doc__ or ""
+
+
+def _columns(name: str, spec: Callable) -> tuple[Builder, ColumnBounds]:
+    """Builder and bounds of a variable family whose ``spec`` gives (index, lower, upper, integer)."""
+
+    def build(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> None:
+        index, lower, upper, integer = spec(data, availability)
+        lp.add_columns(name, index, lower, upper, integer=integer)
+
+    def bounds(data: ModelData, availability: pd.DataFrame) -> tuple:
+        _, lower, upper, _ = spec(data, availability)
+        return lower, upper
+
+    return build, bounds
+
+
+def _variable(name, component, index, spec, limit=False, fixed_bounds=False) -> FamilySpec:
+    build, bounds = _columns(name, spec)
+    return FamilySpec(
+        name, "variable", component, index, variables, build, None if fixed_bounds else bounds, limit=limit
+    )
+
+
+def _balance_limits(data: ModelData, lp: LinearProgram) -> tuple:
+    index = lp.rows["balance"].index
+    rhs = balance.balance_rhs(data, data.node_code(index["r"], index["c"], index["t"]))
+    return rhs, rhs
+
+
+def _upper_only(function: Callable) -> RowBounds:
+    def limits(data: ModelData, lp: LinearProgram) -> tuple:
+        return -np.inf, function(data, lp)
+
+    return limits
+
+
+FAMILIES: list[FamilySpec] = [
+    _variable("activity", "activity", ("p", "r", "t"), lambda d, a: variables.activity_columns(d, a), limit=True),
+    _variable("build", "built", ("p", "r", "t"), lambda d, a: variables.build_columns(d), limit=True),
+    _variable("trade", "trade", ("c", "o", "d", "t"), lambda d, a: variables.trade_columns(d), limit=True),
+    _variable("delivery", "delivered", ("r", "c", "t"), lambda d, a: variables.delivery_columns(d)),
+    _variable("disposal", "disposed", ("r", "c", "t"), lambda d, a: variables.disposal_columns(d), fixed_bounds=True),
+    _variable("stock", "stock", ("r", "c", "t"), lambda d, a: variables.stock_columns(d), limit=True),
+    FamilySpec(
+        "balance",
+        "constraint",
+        "balance",
+        ("r", "c", "t"),
+        balance,
+        lambda data, lp, availability: balance.add_balance(data, lp),
+        limits=_balance_limits,
+    ),
+    FamilySpec(
+        "capacity",
+        "constraint",
+        "capacity",
+        ("p", "r", "t"),
+        capacity,
+        capacity.add_capacity,
+        limits=_upper_only(lambda data, lp: capacity.capacity_limits(data, lp.columns["activity"].index)),
+        limit=True,
+    ),
+    FamilySpec(
+        "reserve",
+        "constraint",
+        "reserve",
+        ("p", "r"),
+        capacity,
+        lambda data, lp, availability: capacity.add_reserves(data, lp),
+        limits=_upper_only(lambda data, lp: capacity.reserve_limits(data)),
+        limit=True,
+    ),
+    FamilySpec(
+        "quota",
+        "constraint",
+        "quota",
+        ("name", "t"),
+        quotas,
+        lambda data, lp, availability: quotas.add_quotas(data, lp),
+        limits=_upper_only(lambda data, lp: data.quotas["limit"].to_numpy()),
+        limit=True,
+    ),
+]
+
+
+def family(name: str) -> FamilySpec:
+    """The registered family called ``name`` (its program key)."""
+    for spec in FAMILIES:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def limit_families(kind: str) -> set[str]:
+    """Names of the families of ``kind`` that the diagnosis reports as limits."""
+    return {spec.name for spec in FAMILIES if spec.kind == kind and spec.limit}
