@@ -17,6 +17,7 @@ import highspy
 import numpy as np
 
 from optimizer.model import Model
+from optimizer.model.pyomo_solve import USER_FAMILY
 from optimizer.model.registry import limit_families
 from optimizer.network import NetworkReport
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
@@ -124,7 +125,7 @@ def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
     found = []
     for row in np.flatnonzero(result.row_dual < -TOLERANCE):
         family = family_of(elastic.rows, row)
-        if family.name in limit_families("constraint"):
+        if _is_limit(family.name):
             found.append((-result.row_dual[row], describe(model, family, row - family.start)))
     at_upper = (result.col_dual < -TOLERANCE) & np.isfinite(elastic.col_upper)
     for col in np.flatnonzero(at_upper):
@@ -133,6 +134,11 @@ def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
             found.append((-result.col_dual[col], describe(model, family, col - family.start, bound=True)))
     found.sort(key=lambda item: -item[0])
     return [{"limit": text, "shortfall_per_unit": float(value)} for value, text in found[:25]]
+
+
+def _is_limit(name: str) -> bool:
+    """A row family a user can relax: a registered limit, or a Constraint of one's own."""
+    return name in limit_families("constraint") or name.startswith(USER_FAMILY)
 
 
 def family_of(families: dict, position: int):
@@ -186,6 +192,11 @@ def describe(model: Model, family, position: int, bound: bool = False) -> str:
         return f"balance of {name('c')} in {name('r')}, {period}"
     if family.name in ("delivery", "disposal"):
         return f"{family.name} of {name('c')} in {name('r')}, {period}"
+    if family.name.startswith(USER_FAMILY):
+        name_, text = family.name[len(USER_FAMILY) :], index.get("text", "")
+        bounds = f"{lp.row_lower[at]:.6g} <= " if np.isfinite(lp.row_lower[at]) else ""
+        bounds += "body" + (f" <= {lp.row_upper[at]:.6g}" if np.isfinite(lp.row_upper[at]) else "")
+        return f"constraint {name_}{'[' + text + ']' if text else ''} ({bounds})"
     return f"{family.name} {position}"
 
 
@@ -224,7 +235,7 @@ def _conflict(model: Model) -> list[str]:
     items = []
     for row in iis.row_index_:
         family = family_of(lp.rows, int(row))
-        if family.name in limit_families("constraint"):
+        if _is_limit(family.name):
             items.append(describe(model, family, int(row) - family.start))
     for col in iis.col_index_:
         family = family_of(lp.columns, int(col))

@@ -27,7 +27,7 @@ from optimizer.instance.chain import warm
 from optimizer.model import Model, build_model
 from optimizer.model.cut import cut_regions
 from optimizer.model.pyomo_model import build_pyomo
-from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs
+from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs, as_program
 from optimizer.network import build_network, check_network
 from optimizer.numerics import check_memory, coefficient_report, estimate_nonzeros, residuals
 from optimizer.registry import run_record
@@ -170,7 +170,7 @@ class Study:
         if solution.status in ("infeasible", "unbounded"):
             step("diagnose")
             network = network or check_network(graph, instance)
-            solution.diagnosis = diagnose(model, solution.status, network)
+            solution.diagnosis = diagnose(self._as_solved(model), solution.status, network)
             summary["diagnosis"] = solution.diagnosis.to_dict()
         return solution
 
@@ -197,6 +197,12 @@ class Study:
             self.solver = PyomoHighs(self.pyomo_model, self.options)
             return False, built
         return self.solver.update(self.pyomo_model), built
+
+    def _as_solved(self, model: Model) -> Model:
+        """The program as it was solved: on the Pyomo engine, with the model's own bounds and rows."""
+        if isinstance(self.solver, PyomoHighs):
+            return as_program(self.pyomo_model, self.solver.compiled)
+        return model
 
     def _run(self):
         """Solve what was loaded: the program's result, and the rows of the user's own constraints."""

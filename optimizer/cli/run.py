@@ -30,7 +30,6 @@ from optimizer.output.results import (
     default_out,
 )
 
-
 EngineOpt = Annotated[
     str, typer.Option(help="pyomo (the Pyomo model, solved through Pyomo) or arrays (the program straight to HiGHS).")
 ]

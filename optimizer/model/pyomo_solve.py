@@ -24,7 +24,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from optimizer.model.lp import LinearProgram
+from optimizer.model.lp import Family, LinearProgram
 from optimizer.model.pyomo_model import PyomoLink
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
@@ -51,6 +51,7 @@ class Compiled:
     n_program: int  # how many of them are the program's
     row_position: np.ndarray  # program row of every compiled row (-1: a user's row)
     seconds: float
+    fixed: np.ndarray  # program columns of fixed variables (compiled onto the right-hand side)
 
 
 def compile_model(model: pyo.ConcreteModel) -> Compiled:
@@ -63,7 +64,9 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     """
     started = time.perf_counter()
     link: PyomoLink = model._reeopt
-    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize, column_order=link.columns)
+    # Not ``column_order=``: with a fixed variable, Pyomo 6.10 then labels the compiled columns wrongly.
+    # The columns are placed by identity below, so the compiler's own order does not matter.
+    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
     n_program = len(link.columns)
     compiled_columns, rows = info.columns, info.rows
     position = np.fromiter((link.column_of.get(id(v), -1) for v in compiled_columns), dtype=np.int64)
@@ -96,7 +99,8 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
         offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0,
     )
     row_position = np.fromiter((link.row_of.get(id(entry[0]), -1) for entry in rows), dtype=np.int64)
-    return Compiled(program, info, variables, n_program, row_position, time.perf_counter() - started)
+    fixed = np.array([j for j, v in enumerate(link.columns) if v.fixed], dtype=np.int64)
+    return Compiled(program, info, variables, n_program, row_position, time.perf_counter() - started, fixed)
 
 
 def _fixed_or(v, bound, infinite: float) -> float:
@@ -115,7 +119,7 @@ def to_program_result(model: pyo.ConcreteModel, compiled: Compiled, result: Solv
     row_dual = np.zeros(lp.n_rows)
     np.add.at(row_dual, compiled.row_position[ours], result.row_dual[ours])
     col_dual = result.col_dual[:n].copy()
-    fixed = np.flatnonzero(compiled.program.col_lower[:n] == compiled.program.col_upper[:n])
+    fixed = compiled.fixed
     if fixed.size and result.has_duals:  # their columns were compiled away: price them on the program's matrix
         col_dual[fixed] = lp.col_cost[fixed] - lp.matrix[:, fixed].T @ row_dual
     if result.has_solution:
@@ -266,3 +270,53 @@ def _index_text(index) -> str:
     if index is None:
         return ""
     return ", ".join(str(part) for part in index) if isinstance(index, tuple) else str(index)
+
+
+USER_FAMILY = "constraint "  # prefix of the program family that holds the rows of one's own Constraint
+
+
+def as_program(model: pyo.ConcreteModel, compiled: Compiled):
+    """The program as the Pyomo model stands: its bounds, and the rows of the user's own Constraints as
+    families ``"constraint NAME"`` (index column ``text``), for the diagnosis to name them.
+
+    Rows that use variables of one's own are left out (the program has no column for them).
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    link: PyomoLink = model._reeopt
+    base, program, n = link.model, compiled.program, compiled.n_program
+    lp = base.lp
+    user = np.flatnonzero(compiled.row_position < 0)
+    block = program.matrix.tocsr()[user]
+    own_columns = block[:, n:].getnnz(axis=1) > 0 if program.matrix.shape[1] > n else np.zeros(user.size, bool)
+    user, block = user[~own_columns], block[~own_columns][:, :n]
+    rows = dict(lp.rows)
+    start = lp.n_rows
+    names = [compiled.info.rows[k][0].parent_component().name for k in user.tolist()]
+    for name in dict.fromkeys(names):
+        mine = [k for k, other in zip(user.tolist(), names, strict=True) if other == name]
+        index = pd.DataFrame({"text": [_index_text(compiled.info.rows[k][0].index()) for k in mine]})
+        rows[USER_FAMILY + name] = Family(USER_FAMILY + name, start, index)
+        start += len(mine)
+    order = np.argsort([list(dict.fromkeys(names)).index(name) for name in names], kind="stable")
+    user, block = user[order], block[order]
+    ours = compiled.row_position >= 0
+    # the compiler moved fixed variables to the right-hand side; the program keeps their columns
+    fixed = compiled.fixed
+    moved = (lp.matrix[:, fixed] @ program.col_lower[fixed])[compiled.row_position[ours]]
+    row_lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
+    row_lower[compiled.row_position[ours]] = program.row_lower[ours] + moved
+    row_upper[compiled.row_position[ours]] = program.row_upper[ours] + moved
+    program_lp = dataclasses.replace(
+        lp,
+        rows=rows,
+        matrix=sp.vstack([lp.matrix, block]).tocsc(),
+        col_lower=program.col_lower[:n],
+        col_upper=program.col_upper[:n],
+        integer=program.integer[:n],
+        row_lower=np.concatenate([row_lower, program.row_lower[user]]),
+        row_upper=np.concatenate([row_upper, program.row_upper[user]]),
+    )
+    return dataclasses.replace(base, lp=program_lp)
