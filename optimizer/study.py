@@ -186,6 +186,8 @@ class Study:
                 return False, 0.0
             return self.solver.update(model.lp), 0.0
         started = time.perf_counter()
+        if self._own_model_of_same_structure(model):
+            return self.solver.update_numbers(model), time.perf_counter() - started
         self.pyomo_model = build_pyomo(model)
         if self.extend is not None:
             self.extend(self.pyomo_model)
@@ -197,6 +199,14 @@ class Study:
             self.solver = PyomoHighs(self.pyomo_model, self.options)
             return False, built
         return self.solver.update(self.pyomo_model), built
+
+    def _own_model_of_same_structure(self, model: Model) -> bool:
+        """True when the live Pyomo model is reeopt's own (nothing of the user's) and ``model`` only
+        changes its numbers: then it is updated in place rather than built again."""
+        if self.extend is not None or not isinstance(self.solver, PyomoHighs) or self.pyomo_model is None:
+            return False
+        solved = self.pyomo_model._reeopt.model.lp
+        return solved.columns.keys() == model.lp.columns.keys() and solved.same_structure(model.lp)
 
     def _as_solved(self, model: Model) -> Model:
         """The program as it was solved: on the Pyomo engine, with the model's own bounds and rows."""

@@ -152,3 +152,32 @@ def _add_unmet(m: pyo.ConcreteModel, data: ModelData, lp) -> None:
     keys = index_tuples(data, lp.columns["delivery"].index, ("r", "c", "t"))
     demand = dict(zip(keys, data.demand["quantity"].tolist(), strict=True))
     m.unmet = pyo.Expression(list(keys), rule=lambda m, *key: demand[key] - m.delivered[key])
+
+
+def update_numbers(m: pyo.ConcreteModel, model: Model) -> None:
+    """Give the Pyomo model the numbers of ``model``, a program of the same structure as the one it
+    was built from: changed bounds, right-hand sides, coefficients and costs, in place."""
+    link: PyomoLink = m._reeopt
+    old, new = link.model.lp, model.lp
+    if not old.same_structure(new):
+        raise ValueError("update_numbers needs a program of the same structure; build the model anew")
+    for j in np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper)).tolist():
+        link.columns[j].setlb(_bound(new.col_lower[j]))
+        link.columns[j].setub(_bound(new.col_upper[j]))
+    changed_rows = (old.row_lower != new.row_lower) | (old.row_upper != new.row_upper)
+    if not np.array_equal(old.matrix.data, new.matrix.data):
+        moved = np.flatnonzero(old.matrix.data != new.matrix.data)
+        changed_rows[np.unique(new.matrix.indices[moved])] = True
+    if changed_rows.any():
+        rows = new.matrix.tocsr()
+        columns = np.array(link.columns, dtype=object)
+        for i in np.flatnonzero(changed_rows).tolist():
+            lo, hi = rows.indptr[i], rows.indptr[i + 1]
+            body = _linear(rows.data[lo:hi].tolist(), columns[rows.indices[lo:hi]].tolist())
+            low, high = new.row_lower[i], new.row_upper[i]
+            link.rows[i].set_value(body == float(low) if low == high else (_bound(low), body, _bound(high)))
+    if not np.array_equal(old.col_cost, new.col_cost) or old.offset != new.offset:
+        used = np.flatnonzero(new.col_cost)
+        columns = np.array(link.columns, dtype=object)
+        m.objective.set_value(_linear(new.col_cost[used].tolist(), columns[used].tolist(), float(new.offset)))
+    link.model = model

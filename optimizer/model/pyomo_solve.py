@@ -16,6 +16,7 @@ as :class:`ExtraRow` entries with their duals. Any other solver Pyomo knows is r
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, replace
 
@@ -24,8 +25,9 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from optimizer.model import Model
 from optimizer.model.lp import Family, LinearProgram
-from optimizer.model.pyomo_model import PyomoLink
+from optimizer.model.pyomo_model import PyomoLink, update_numbers
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
 
@@ -168,6 +170,27 @@ class PyomoHighs:
         self.compiled = compile_model(model)
         return self.highs.update(self.compiled.program)
 
+    def update_numbers(self, program: Model) -> bool:
+        """Re-solve our own model (no components of one's own) with ``program``'s numbers.
+
+        The Pyomo model gets the new numbers in place (:func:`update_numbers`), and the live HiGHS
+        gets the same differences from the program's arrays: an unextended model compiles to
+        exactly that program (tests/model/test_pyomo_model.py), so compiling it again would only
+        spend time. True when HiGHS kept its basis.
+        """
+        update_numbers(self.model, program)
+        lp = program.lp
+        self.compiled = Compiled(
+            program=dataclasses.replace(lp, columns={}, rows={}, cost_parts={}),
+            info=None,
+            variables=self.model._reeopt.columns,
+            n_program=lp.n_cols,
+            row_position=np.arange(lp.n_rows),
+            seconds=0.0,
+            fixed=np.zeros(0, dtype=np.int64),
+        )
+        return self.highs.update(self.compiled.program)
+
     def solve(self) -> tuple[SolverResult, list[ExtraRow]]:
         result = self.highs.solve()
         program_result = to_program_result(self.model, self.compiled, result)
@@ -281,8 +304,6 @@ def as_program(model: pyo.ConcreteModel, compiled: Compiled):
 
     Rows that use variables of one's own are left out (the program has no column for them).
     """
-    import dataclasses
-
     import pandas as pd
 
     link: PyomoLink = model._reeopt
