@@ -27,7 +27,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer.model import Model
 from optimizer.model.lp import Family, LinearProgram
-from optimizer.model.pyomo_model import PyomoLink, update_numbers
+from optimizer.model.pyomo_model import PyomoLink, paused_gc, update_numbers
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
 
@@ -68,7 +68,8 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     link: PyomoLink = model._reeopt
     # Not ``column_order=``: with a fixed variable, Pyomo 6.10 then labels the compiled columns wrongly.
     # The columns are placed by identity below, so the compiler's own order does not matter.
-    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
+    with paused_gc():
+        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
     n_program = len(link.columns)
     compiled_columns, rows = info.columns, info.rows
     position = np.fromiter((link.column_of.get(id(v), -1) for v in compiled_columns), dtype=np.int64)
@@ -86,8 +87,14 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
         np.add.at(cost, position[objective.col], objective.data)
     rhs = np.asarray(info.rhs, dtype=float).reshape(-1)
     multiplier = np.fromiter((entry[1] for entry in rows), dtype=np.int64, count=len(rows))
-    lower = np.array([_fixed_or(v, v.lb, -np.inf) for v in variables], dtype=float)
-    upper = np.array([_fixed_or(v, v.ub, np.inf) for v in variables], dtype=float)
+    bounds = np.array([v.bounds for v in variables], dtype=float).reshape(-1, 2)  # None -> nan
+    fixed = np.array([j for j, v in enumerate(link.columns) if v.fixed], dtype=np.int64)
+    fixed_value = [link.columns[j].value for j in fixed.tolist()]
+    lower = np.where(np.isnan(bounds[:, 0]), -np.inf, bounds[:, 0])
+    upper = np.where(np.isnan(bounds[:, 1]), np.inf, bounds[:, 1])
+    lower[fixed] = upper[fixed] = fixed_value
+    extra_fixed = [n_program + i for i, k in enumerate(extra.tolist()) if compiled_columns[k].fixed]
+    lower[extra_fixed] = upper[extra_fixed] = [variables[j].value for j in extra_fixed]
     program = LinearProgram(
         columns={},
         rows={},
@@ -101,14 +108,7 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
         offset=float(info.c_offset[0]) if len(info.c_offset) else 0.0,
     )
     row_position = np.fromiter((link.row_of.get(id(entry[0]), -1) for entry in rows), dtype=np.int64)
-    fixed = np.array([j for j, v in enumerate(link.columns) if v.fixed], dtype=np.int64)
     return Compiled(program, info, variables, n_program, row_position, time.perf_counter() - started, fixed)
-
-
-def _fixed_or(v, bound, infinite: float) -> float:
-    if v.fixed:
-        return float(v.value)
-    return infinite if bound is None else float(bound)
 
 
 def to_program_result(model: pyo.ConcreteModel, compiled: Compiled, result: SolverResult) -> SolverResult:
