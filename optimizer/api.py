@@ -70,22 +70,53 @@ def solve(
     return study.solve(scenario, export_model=export_model, progress=progress)
 
 
+SOLVER_AGREEMENT = 1e-5  # relative: LP solvers' default tolerances on objectives of ~1e11 (world)
+
+
 def compare(
     instance: str | Path | Instance,
     scenarios: list[str | Path],
     *,
     objective: str | None = None,
     progress: Progress | None = None,
+    solvers: list[str] | None = None,
+    engine: str = "pyomo",
 ) -> tuple[list[Solution], pd.DataFrame]:
     """Solve each scenario on one live model; the solutions and the comparison table (first = reference).
+
+    With several ``solvers``, every scenario is solved by each (one live model per solver); the table
+    gains ``solver`` and ``agrees``: whether the objective is within the gap of the first solver's on
+    the same scenario ("yes"/"no"; within the MIP gap reached, else :data:`SOLVER_AGREEMENT` relative).
 
     >>> solutions, table = compare("toy", ["base", "north_export_ban_soft"])
     >>> table[["scenario", "unmet_demand"]].round(2).to_dict("records")
     [{'scenario': 'base', 'unmet_demand': 0.0}, {'scenario': 'north_export_ban_soft', 'unmet_demand': 15.79}]
     """
-    study = Study(instance, objective=objective)
-    solutions = [study.solve(scenario, progress=progress) for scenario in scenarios]
-    return solutions, comparison_table(solutions)
+    names = list(dict.fromkeys(solvers or ["highs"]))
+    studies = {name: Study(instance, objective=objective, engine=engine, solver=name) for name in names}
+    solutions, rows = [], []
+    for scenario in scenarios:
+        for name in names:
+            solutions.append(studies[name].solve(scenario, progress=progress))
+            rows.append(name)
+    table = comparison_table(solutions)
+    if len(names) > 1:
+        table.insert(1, "solver", rows)
+        table.insert(2, "agrees", ["yes" if ok else "no" for ok in _agreement(solutions, len(names))])
+    return solutions, table
+
+
+def _agreement(solutions: list[Solution], per_scenario: int) -> list[bool]:
+    """For each solution, whether its objective matches the first solver's on its scenario."""
+    agrees = []
+    for position, solution in enumerate(solutions):
+        reference = solutions[position - position % per_scenario]
+        if solution.objective is None or reference.objective is None:
+            agrees.append(solution.status == reference.status)
+            continue
+        gap = max(SOLVER_AGREEMENT, *(s.summary.get("mip_gap") or 0.0 for s in (solution, reference)))
+        agrees.append(abs(solution.objective - reference.objective) <= gap * max(1.0, abs(reference.objective)))
+    return agrees
 
 
 def routes(

@@ -46,3 +46,20 @@ def test_arrays_engine_refuses_other_solvers():
 def test_unknown_solver_is_an_input_error():
     with pytest.raises(InputError, match="no_such_solver"):
         reeopt.solve("toy", solver="no_such_solver")
+
+
+@needs("glpk")
+def test_compare_solves_every_scenario_with_every_solver_and_says_whether_they_agree():
+    """toy base is 237 850 whoever solves it; north_export_ban_soft 410 042.1 (15.79 t unmet)."""
+    from optimizer.api import compare
+
+    solutions, table = compare("toy", ["base", "north_export_ban_soft"], solvers=["highs", "glpk"])
+    assert table[["scenario", "solver"]].values.tolist() == [
+        ["base", "highs"],
+        ["base", "glpk"],
+        ["north_export_ban_soft", "highs"],
+        ["north_export_ban_soft", "glpk"],
+    ]
+    assert table["agrees"].tolist() == ["yes"] * 4
+    assert [s.summary["solver"]["name"] for s in solutions] == ["highs", "glpk", "highs", "glpk"]
+    assert table["objective"].iloc[1] == pytest.approx(237850.0)

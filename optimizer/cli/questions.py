@@ -45,14 +45,23 @@ def compare(
         typer.Option(help="Folder for the results folders and comparison.csv (default results/<instance>/)."),
     ] = None,
     quiet: QuietOpt = False,
+    solver: Annotated[
+        list[str] | None,
+        typer.Option("--solver", help="Solver to run each scenario with; repeat to compare solvers (default highs)."),
+    ] = None,
+    engine: Annotated[str, typer.Option(help="pyomo (default) or arrays (highs only).")] = "pyomo",
 ) -> None:
     """Solve several scenarios on one model, write their results and comparison.csv, print them side by side."""
     with progress(err_console, quiet) as step:
-        solutions, table = api.compare(instance, scenario, objective=objective, progress=step)
+        solutions, table = api.compare(
+            instance, scenario, objective=objective, progress=step, solvers=solver, engine=engine
+        )
         step("write")
         folder = out or default_out(solutions[0].instance.name)
-        for solution in solutions:
-            api.write(solution, folder / folder_name(solution.instance.scenario))
+        several = "solver" in table
+        for solution, name in zip(solutions, table["solver"] if several else [None] * len(solutions), strict=True):
+            suffix = f"__{name}" if several else ""
+            api.write(solution, folder / (folder_name(solution.instance.scenario) + suffix))
         write_table(table, folder / "comparison.csv")
     if not quiet:
         print_comparison(out_console, table)
