@@ -16,7 +16,7 @@ Pyomo model, extended by a user or not, comes back into reeopt's :class:`~optimi
 >>> from optimizer.model import build_model
 >>> model = build_pyomo(build_model(load_instance("toy")))
 >>> model.balance["EAST", "Dy2O3", 2025].equality, len(model.trade)
-(True, 8)
+(True, 9)
 """
 
 from __future__ import annotations
