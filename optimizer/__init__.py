@@ -5,7 +5,7 @@ files → ``instance`` → ``scenario`` → ``network`` → ``model`` → ``solv
 ``analysis`` → ``output``; ``api`` strings them together and ``cli`` is a thin shell around it.
 """
 
-from optimizer.api import account, backcast, load, solve, write
+from optimizer.api import account, backcast, build_pyomo, load, network, solve, solve_model, write
 from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.model import build_model
@@ -23,8 +23,11 @@ __all__ = [
     "apply_scenario",
     "backcast",
     "build_model",
+    "build_pyomo",
     "load",
     "load_instance",
+    "network",
     "solve",
+    "solve_model",
     "write",
 ]

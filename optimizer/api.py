@@ -11,6 +11,7 @@ np.float64(3328.0)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -92,8 +93,16 @@ def solve(
     mip_gap: float | None = None,
     export_model: str | Path | None = None,
     progress: Progress | None = None,
+    engine: str = "pyomo",
+    solver: str = "highs",
+    extend: Callable | None = None,
 ) -> Solution:
     """Load, check, build, solve: a :class:`~optimizer.solution.Solution` whatever the status.
+
+    ``engine`` "pyomo" (default) solves the Pyomo model of :func:`build_pyomo` with ``solver``
+    (any solver Pyomo knows); "arrays" hands the same program to HiGHS directly. ``extend(model)``
+    adds Pyomo components of one's own before the solve; their rows come back in
+    ``solution["constraints"]`` with their duals.
 
     A solution that is not optimal carries ``solution.diagnosis`` (infeasible, unbounded) and no
     tables, except after a time limit with a feasible point, which is reported and marked. To solve
@@ -101,8 +110,19 @@ def solve(
     """
     check_solve_arguments(objective, time_limit, mip_gap, export_model)
     _check_scenario(scenario)
-    study = Study(instance, objective=objective, time_limit=time_limit, mip_gap=mip_gap)
+    study = Study(
+        instance,
+        objective=objective,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        engine=engine,
+        solver=solver,
+        extend=extend,
+    )
     return study.solve(scenario, export_model=export_model, progress=progress)
+
+
+SOLVER_AGREEMENT = 1e-5  # relative: LP solvers' default tolerances on objectives of ~1e11 (world)
 
 
 def compare(
@@ -114,12 +134,18 @@ def compare(
     periods: list[int] | None = None,
     labels: list[str] | None = None,
     on_run=None,
+    solvers: list[str] | None = None,
+    engine: str = "pyomo",
 ) -> tuple[list[Solution], pd.DataFrame]:
     """Solve each scenario on one live model; the solutions and the comparison table (first = reference).
 
     ``periods`` shows marginal values, builds and sourcing of those periods (``mv_..@YEAR``) instead of
     the horizon; ``labels`` name the runs (default: the scenario names; recorded in each summary);
     ``on_run(done, total)`` is called after each solve.
+
+    With several ``solvers``, every scenario is solved by each (one live model per solver); the table
+    gains ``solver`` and ``agrees``: whether the objective is within the gap of the first solver's on
+    the same scenario ("yes"/"no"; within the MIP gap reached, else :data:`SOLVER_AGREEMENT` relative).
 
     >>> solutions, table = compare("toy", ["base", "north_export_ban_soft"])
     >>> table[["scenario", "unmet_demand"]].round(2).to_dict("records")
@@ -132,22 +158,30 @@ def compare(
         _check_scenario(scenario)
     if labels is not None and len(labels) != len(scenarios):
         raise InputError(f"--label: give one per --scenario ({len(scenarios)}), not {len(labels)}")
-    study = Study(instance, objective=objective)
-    solutions = []
+    names = list(dict.fromkeys(solvers or ["highs"]))
+    studies = {name: Study(instance, objective=objective, engine=engine, solver=name) for name in names}
+    solutions, rows = [], []
     for position, scenario in enumerate(scenarios):
-        solution = study.solve(scenario, progress=progress)
-        if labels is not None:
-            solution.summary["label"] = labels[position]
-        solutions.append(solution)
-        if on_run is not None:
-            on_run(position + 1, len(scenarios))
+        for name in names:
+            solution = studies[name].solve(scenario, progress=progress)
+            if labels is not None:
+                solution.summary["label"] = labels[position]
+            solutions.append(solution)
+            rows.append(name)
+            if on_run is not None:
+                on_run(len(solutions), len(scenarios) * len(names))
     if periods is not None:
         horizon = solutions[0].instance.periods
         if not any(p in horizon for p in periods):
             raise InputError(
                 f"--period: none of {periods} is a period of {solutions[0].instance.name}: {list(horizon)}"
             )
-    return solutions, comparison_table(solutions, periods)
+    table = comparison_table(solutions, periods)
+    if len(names) > 1:  # one scenario solved by each solver: the same run name, told apart by solver
+        table["scenario"] = [table["scenario"].iat[i - i % len(names)] for i in range(len(solutions))]
+        table.insert(1, "solver", rows)
+        table.insert(2, "agrees", ["yes" if ok else "no" for ok in _agreement(solutions, len(names))])
+    return solutions, table
 
 
 def ineffective_changes(instance: str | Path | Instance, scenario: str | Path) -> list[str]:
@@ -169,6 +203,19 @@ def ineffective_changes(instance: str | Path | Instance, scenario: str | Path) -
     chain = combined_chain(base, str(scenario))[:-1] if combined else extension_chain(base, scenario)
     optimum = Study(base).solve(accounts=False)
     return find(base, chain, optimum)
+
+
+def _agreement(solutions: list[Solution], per_scenario: int) -> list[bool]:
+    """For each solution, whether its objective matches the first solver's on its scenario."""
+    agrees = []
+    for position, solution in enumerate(solutions):
+        reference = solutions[position - position % per_scenario]
+        if solution.objective is None or reference.objective is None:
+            agrees.append(solution.status == reference.status)
+            continue
+        gap = max(SOLVER_AGREEMENT, *(s.summary.get("mip_gap") or 0.0 for s in (solution, reference)))
+        agrees.append(abs(solution.objective - reference.objective) <= gap * max(1.0, abs(reference.objective)))
+    return agrees
 
 
 def routes(
@@ -504,3 +551,43 @@ def write_hedge(result, out: str | Path | None = None) -> Path:
     from optimizer.output.hedge import write_hedge as write_folder
 
     return write_folder(result, Path(out) if out is not None else default_out(result.summary["instance"], "hedge"))
+
+
+def network(instance: str | Path | Instance, scenario: str | Path | None = None):
+    """The chain of an instance under a scenario as a ``networkx.DiGraph`` (schema: docs/network.md)."""
+    from optimizer.network import network as chain
+
+    return chain(instance, scenario)
+
+
+def build_pyomo(graph, objective: str | None = None):
+    """The Pyomo model of a chain graph (or of an instance name, folder or loaded instance).
+
+    >>> import optimizer as reeopt
+    >>> model = reeopt.build_pyomo(reeopt.network("toy"))
+    >>> model.balance["EAST", "Dy2O3", 2025].equality
+    True
+    """
+    import networkx as nx
+
+    from optimizer.model import build_model
+    from optimizer.model.pyomo_model import build_pyomo as pyomo_model
+
+    if not isinstance(graph, nx.DiGraph):
+        graph = network(graph)
+    return pyomo_model(build_model(graph, objective))
+
+
+def solve_model(model, *, solver: str = "highs", time_limit: float | None = None, mip_gap: float | None = None):
+    """Solve a model of :func:`build_pyomo`, with whatever the user added to it, into a full Solution.
+
+    >>> import optimizer as reeopt, pyomo.environ as pyo
+    >>> model = reeopt.build_pyomo("toy")
+    >>> model.south_oxide = pyo.Constraint(expr=model.trade["NdPr_oxide", "SOUTH", "EAST", 2025] <= 10)
+    >>> solution = reeopt.solve_model(model)
+    >>> solution["constraints"][["family", "body", "upper", "dual"]].to_dict("records")
+    [{'family': 'south_oxide', 'body': 10.0, 'upper': 10.0, 'dual': -1198.0}]
+    """
+    from optimizer.study import solve_pyomo_model
+
+    return solve_pyomo_model(model, solver=solver, time_limit=time_limit, mip_gap=mip_gap)

@@ -17,11 +17,11 @@ import highspy
 import numpy as np
 
 from optimizer.model import Model
+from optimizer.model.registry import USER_FAMILY, limit_families
 from optimizer.network import NetworkReport
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
 TOLERANCE = 1e-7
-LIMIT_ROWS = ("capacity", "reserve", "quota")  # row families a user sets the bound of
 IIS_STRATEGY = 2  # HiGHS's strategies 0 and 32 return an empty subset for these models; 2 finds one
 
 
@@ -122,16 +122,15 @@ def _elastic(model: Model):
 def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
     """Limits with a non-zero dual in the elastic re-solve, largest effect first."""
     found = []
-    policies = _policy_names(model)
     for row in np.flatnonzero(np.abs(result.row_dual) > TOLERANCE):
         family = family_of(elastic.rows, row)
-        # A limit (<=) binds with a negative dual; a policy may be a floor (>=), binding with a positive one.
-        if (family.name in LIMIT_ROWS and result.row_dual[row] < 0) or family.name in policies:
+        # A limit (<=) binds with a negative dual; a floor of one's own (>=) with a positive one.
+        if _is_limit(model, family.name) and (result.row_dual[row] < 0 or _is_own(model, family.name)):
             found.append((abs(result.row_dual[row]), describe(model, family, row - family.start)))
     at_upper = (result.col_dual < -TOLERANCE) & np.isfinite(elastic.col_upper)
     for col in np.flatnonzero(at_upper):
         family = family_of(elastic.columns, col)
-        if family.name in ("activity", "trade", "build", "stock"):
+        if family.name in limit_families("variable"):
             found.append((-result.col_dual[col], describe(model, family, col - family.start, bound=True)))
     found.sort(key=lambda item: -item[0])
     return [{"limit": text, "shortfall_per_unit": float(value)} for value, text in found[:25]]
@@ -139,6 +138,16 @@ def _binding_limits(model: Model, elastic, result: SolverResult) -> list[dict]:
 
 def _policy_names(model: Model) -> tuple[str, ...]:
     return tuple(policy.name for policy in model.instance.policies)
+
+
+def _is_own(model: Model, name: str) -> bool:
+    """A row family of one's own: a scenario's constraint (E5a) or a Pyomo Constraint (E5b)."""
+    return name in _policy_names(model) or name.startswith(USER_FAMILY)
+
+
+def _is_limit(model: Model, name: str) -> bool:
+    """A row family a user can relax: a registered limit, or a constraint of one's own."""
+    return name in limit_families("constraint") or _is_own(model, name)
 
 
 def family_of(families: dict, position: int):
@@ -199,6 +208,11 @@ def describe(model: Model, family, position: int, bound: bool = False) -> str:
         return f"balance of {name('c')} in {name('r')}, {period}"
     if family.name in ("delivery", "disposal"):
         return f"{family.name} of {name('c')} in {name('r')}, {period}"
+    if family.name.startswith(USER_FAMILY):
+        name_, text = family.name[len(USER_FAMILY) :], index.get("text", "")
+        bounds = f"{lp.row_lower[at]:.6g} <= " if np.isfinite(lp.row_lower[at]) else ""
+        bounds += "body" + (f" <= {lp.row_upper[at]:.6g}" if np.isfinite(lp.row_upper[at]) else "")
+        return f"constraint {name_}{'[' + text + ']' if text else ''} ({bounds})"
     return f"{family.name} {position}"
 
 
@@ -235,10 +249,9 @@ def _conflict(model: Model) -> list[str]:
     if status == highspy.HighsStatus.kError or not iis.valid_:
         return []
     items = []
-    limits = LIMIT_ROWS + _policy_names(model)
     for row in iis.row_index_:
         family = family_of(lp.rows, int(row))
-        if family.name in limits:
+        if _is_limit(model, family.name):
             items.append(describe(model, family, int(row) - family.start))
     for col in iis.col_index_:
         family = family_of(lp.columns, int(col))
@@ -248,6 +261,6 @@ def _conflict(model: Model) -> list[str]:
                 f"hard demand: {describe(model, family, position).replace('delivery of ', '')} "
                 f"({lp.col_lower[col]:.6g} t/yr)"
             )
-        elif family.name in ("activity", "trade", "build", "stock") and np.isfinite(lp.col_upper[col]):
+        elif family.name in limit_families("variable") and np.isfinite(lp.col_upper[col]):
             items.append(describe(model, family, position, bound=True))
     return list(dict.fromkeys(items))

@@ -45,8 +45,31 @@ def process_node(region: str, process: str) -> tuple[str, str, str]:
     return ("process", region, process)
 
 
+def network(instance, scenario=None) -> nx.DiGraph:
+    """The chain of an instance (name, folder or loaded :class:`Instance`) under a scenario.
+
+    Both engines build their model from this graph and nothing else (docs/network.md).
+
+    >>> graph = network("toy")
+    >>> graph.has_edge(("commodity", "SOUTH", "NdPr_oxide"), ("commodity", "EAST", "NdPr_oxide"))
+    True
+    """
+    from optimizer.instance import load_instance
+    from optimizer.scenario import apply_scenario
+
+    if not isinstance(instance, Instance):
+        instance = load_instance(instance)
+    if scenario is not None:
+        instance = apply_scenario(instance, scenario)
+    return build_network(instance)
+
+
 def build_network(instance: Instance) -> nx.DiGraph:
     """The instance's chain as a directed graph (union over periods).
+
+    Every deployed process and every declared trade link is present; those that can never carry
+    flow (capacity 0 in every period and no build) have ``open=False``, so that a scenario
+    re-opening them keeps the model's shape. The checks read the open part (:func:`open_chain`).
 
     >>> from optimizer.instance import load_instance
     >>> graph = build_network(load_instance("toy"))
@@ -54,66 +77,58 @@ def build_network(instance: Instance) -> nx.DiGraph:
     [('commodity', 'SOUTH', 'CeO2'), ('commodity', 'SOUTH', 'Dy2O3')]
     """
     t = instance.tables
-    graph = nx.DiGraph(name=instance.name)
+    graph = nx.DiGraph(name=instance.name, instance=instance, scenario=instance.scenario)
     commodities = t["commodities"]
     stage = dict(zip(commodities["commodity"], commodities["stage"], strict=False))
 
-    processes = _runnable_processes(instance.expanded("processes"))
-    recipe = t["process_io"][["process", "commodity", "direction", "coefficient"]]
-    flows = processes.merge(recipe, on="process")
-    inputs = flows[flows["direction"] == "in"]
-    outputs = flows[flows["direction"] == "out"]
-    for frame in (inputs, outputs):
+    def add_commodities(regions, names) -> None:
         graph.add_nodes_from(
             (commodity_node(r, c), {"kind": "commodity", "region": r, "commodity": c, "stage": stage.get(c)})
-            for r, c in zip(frame["region"].tolist(), frame["commodity"].tolist(), strict=True)
-        )
-    graph.add_nodes_from(
-        (process_node(r, p), {"kind": "process", "region": r, "process": p})
-        for r, p in zip(processes["region"].tolist(), processes["process"].tolist(), strict=True)
-    )
-    graph.add_edges_from(
-        (commodity_node(r, c), process_node(r, p), {"kind": "input", "coefficient": a})
-        for r, p, c, a in zip(
-            inputs["region"].tolist(),
-            inputs["process"].tolist(),
-            inputs["commodity"].tolist(),
-            inputs["coefficient"].tolist(),
-            strict=True,
-        )
-    )
-    graph.add_edges_from(
-        (process_node(r, p), commodity_node(r, c), {"kind": "output", "coefficient": a})
-        for r, p, c, a in zip(
-            outputs["region"].tolist(),
-            outputs["process"].tolist(),
-            outputs["commodity"].tolist(),
-            outputs["coefficient"].tolist(),
-            strict=True,
-        )
-    )
-
-    trade = instance.expanded("trade")
-    open_links = (
-        trade[trade["capacity"].isna() | (trade["capacity"] > 0)]
-        .groupby(["commodity", "origin", "destination"], sort=False)
-        .agg(cost=("cost", "min"), loss=("loss", "min"))
-        .reset_index()
-    )
-    for region_column in ("origin", "destination"):
-        graph.add_nodes_from(
-            (commodity_node(r, c), {"kind": "commodity", "region": r, "commodity": c, "stage": stage.get(c)})
-            for r, c in zip(open_links[region_column].tolist(), open_links["commodity"].tolist(), strict=True)
+            for r, c in zip(regions, names, strict=True)
             if commodity_node(r, c) not in graph
         )
+
+    processes = _deployed_processes(instance.expanded("processes"))
+    recipe = t["process_io"][["process", "commodity", "direction", "coefficient"]]
+    flows = processes.merge(recipe, on="process")
+    add_commodities(flows["region"].tolist(), flows["commodity"].tolist())
+    graph.add_nodes_from(
+        (process_node(r, p), {"kind": "process", "region": r, "process": p, "open": bool(runnable)})
+        for r, p, runnable in zip(
+            processes["region"].tolist(), processes["process"].tolist(), processes["open"].tolist(), strict=True
+        )
+    )
+    for r, p, c, direction, a in zip(
+        flows["region"].tolist(),
+        flows["process"].tolist(),
+        flows["commodity"].tolist(),
+        flows["direction"].tolist(),
+        flows["coefficient"].tolist(),
+        strict=True,
+    ):
+        if direction == "in":
+            graph.add_edge(commodity_node(r, c), process_node(r, p), kind="input", coefficient=a)
+        else:
+            graph.add_edge(process_node(r, p), commodity_node(r, c), kind="output", coefficient=a)
+
+    trade = instance.expanded("trade")
+    links = (
+        trade.assign(open=trade["capacity"].isna() | (trade["capacity"] > 0))
+        .groupby(["commodity", "origin", "destination"], sort=False)
+        .agg(cost=("cost", "min"), loss=("loss", "min"), open=("open", "any"))
+        .reset_index()
+    )
+    add_commodities(links["origin"].tolist(), links["commodity"].tolist())
+    add_commodities(links["destination"].tolist(), links["commodity"].tolist())
     graph.add_edges_from(
-        (commodity_node(o, c), commodity_node(d, c), {"kind": "trade", "cost": cost, "loss": loss})
-        for c, o, d, cost, loss in zip(
-            open_links["commodity"].tolist(),
-            open_links["origin"].tolist(),
-            open_links["destination"].tolist(),
-            open_links["cost"].tolist(),
-            open_links["loss"].tolist(),
+        (commodity_node(o, c), commodity_node(d, c), {"kind": "trade", "cost": cost, "loss": loss, "open": is_open})
+        for c, o, d, cost, loss, is_open in zip(
+            links["commodity"].tolist(),
+            links["origin"].tolist(),
+            links["destination"].tolist(),
+            links["cost"].tolist(),
+            links["loss"].tolist(),
+            links["open"].tolist(),
             strict=True,
         )
     )
@@ -134,15 +149,47 @@ def build_network(instance: Instance) -> nx.DiGraph:
     return graph
 
 
-def _runnable_processes(frame: pd.DataFrame) -> pd.DataFrame:
-    """(process, region) pairs with capacity or a build in at least one period."""
+def open_chain(graph: nx.DiGraph) -> nx.DiGraph:
+    """The part of the chain that can carry flow: closed processes and links left out (a view)."""
+    return nx.subgraph_view(
+        graph,
+        filter_node=lambda node: graph.nodes[node].get("open", True),
+        filter_edge=lambda u, v: graph.edges[u, v].get("open", True),
+    )
+
+
+def deployed(graph: nx.DiGraph) -> pd.DataFrame:
+    """The (process, region) pairs of the graph's process nodes, in the graph's order."""
+    pairs = [(d["process"], d["region"]) for _, d in graph.nodes(data=True) if d.get("kind") == "process"]
+    return pd.DataFrame(pairs, columns=["process", "region"])
+
+
+def trade_links(graph: nx.DiGraph) -> pd.DataFrame:
+    """The (commodity, origin, destination) links of the graph's trade edges."""
+    links = [
+        (graph.nodes[u]["commodity"], graph.nodes[u]["region"], graph.nodes[v]["region"])
+        for u, v, kind in graph.edges(data="kind")
+        if kind == "trade"
+    ]
+    return pd.DataFrame(links, columns=["commodity", "origin", "destination"])
+
+
+def _deployed_processes(frame: pd.DataFrame) -> pd.DataFrame:
+    """(process, region) pairs, each with ``open``: capacity or a build in at least one period."""
     runnable = frame["capacity"].isna() | (frame["capacity"] > 0) | (build_limit(frame) > 0)
-    return frame.loc[runnable, ["process", "region"]].drop_duplicates()
+    return (
+        frame[["process", "region"]]
+        .assign(open=runnable.to_numpy())
+        .groupby(["process", "region"], sort=False)["open"]
+        .any()
+        .reset_index()
+    )
 
 
 def check_network(graph: nx.DiGraph, instance: Instance) -> NetworkReport:
     """Demands that no source reaches, and processes with an input that never arrives."""
-    reached = nx.descendants(graph, SOURCE) | {SOURCE}
+    chain = open_chain(graph)
+    reached = nx.descendants(chain, SOURCE) | {SOURCE}
     demand = instance.tables["demand"]
     demand = demand[demand["quantity"] > 0]
     unreachable = sorted(
@@ -155,8 +202,8 @@ def check_network(graph: nx.DiGraph, instance: Instance) -> NetworkReport:
     idle = sorted(
         {
             (data["region"], data["process"])
-            for node, data in graph.nodes(data=True)
-            if data.get("kind") == "process" and any(pred not in reached for pred in graph.predecessors(node))
+            for node, data in chain.nodes(data=True)
+            if data.get("kind") == "process" and any(pred not in reached for pred in chain.predecessors(node))
         }
     )
     return NetworkReport(unreachable_demands=tuple(unreachable), idle_processes=tuple(idle))

@@ -59,7 +59,13 @@ class Solution:
         return Statistics.of(self)
 
 
-def make_solution(model: Model, result: SolverResult) -> Solution:
+CONSTRAINT_COLUMNS = ["family", "index", "body", "lower", "upper", "dual"]
+
+
+def make_solution(model: Model, result: SolverResult, extra_rows: list | None = None) -> Solution:
+    """The solution's summary and tables; ``extra_rows`` are the rows of the user's own constraints
+    (:class:`~optimizer.model.pyomo_solve.ExtraRow`), which go to ``constraints`` with the rows of
+    the registered families marked ``report``."""
     data, lp = model.data, model.lp
     summary = _summary(model, result)
     solution = Solution(instance=model.instance, summary=summary)
@@ -73,13 +79,12 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
         "balance": _balance(data, model, result),
         "builds": _builds(data, model, x),
         "costs": cost_ledger(model, x),
+        "constraints": constraint_table(model, result, extra_rows or []),
     }
     if "content_balance" in lp.rows:  # E3: class-resolved columns
         from optimizer.content import add_content_columns
 
         add_content_columns(model, result, solution.tables)
-    if model.instance.policies:
-        solution.tables["constraints"] = policy_rows(data, model, result)
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
     welfare = elastic_demand.welfare_offset(data)
@@ -207,12 +212,10 @@ def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFram
     return frame[flows > ZERO].reset_index(drop=True)
 
 
-def policy_rows(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
-    """constraints.csv: each row of the scenario's own constraints, its left-hand side and dual.
-
-    ``body``, ``lower`` and ``upper`` are per year; ``dual`` is the change of the objective per unit
-    of the bound, in the period's money (the sign convention of marginal values).
-    """
+def _policy_rows(data: ModelData, model: Model, model_result: SolverResult) -> list[pd.DataFrame]:
+    """Rows of the scenario's own constraints (E5a), with their kind, region and period: ``body``,
+    ``lower`` and ``upper`` per year, ``dual`` per unit of the bound in the period's money (like a
+    marginal value; these rows all belong to a period)."""
     lp, frames = model.lp, []
     for policy in model.instance.policies:
         rows = lp.rows[policy.name]
@@ -227,15 +230,57 @@ def policy_rows(data: ModelData, model: Model, result: SolverResult) -> pd.DataF
                     "index": index,
                     "region": names["region"],
                     "period": names["period"],
-                    "body": _clean(result.row_activity[rows.ids]),
+                    "body": _clean(model_result.row_activity[rows.ids]),
                     "lower": lp.row_lower[rows.ids],
                     "upper": lp.row_upper[rows.ids],
-                    "dual": _clean(result.row_dual[rows.ids] / data.weight[t]),
+                    "dual": _clean(model_result.row_dual[rows.ids] / data.weight[t]),
                 }
             )
         )
-    frame = pd.concat(frames, ignore_index=True)
-    return frame.replace({"lower": {-np.inf: np.nan}, "upper": {np.inf: np.nan}})
+    return [frame.replace({"lower": {-np.inf: np.nan}, "upper": {np.inf: np.nan}}) for frame in frames]
+
+
+def constraint_table(model: Model, result: SolverResult, extra_rows: list) -> pd.DataFrame:
+    """One row per row of a reported family (registry ``report``), of every constraint of one's own
+    declared in the scenario (with its ``kind``, ``region`` and ``period``) and of every Pyomo
+    component of one's own.
+
+    ``index`` is the row's index as text in the instance's names; ``body`` its activity; ``lower`` /
+    ``upper`` its bounds (blank: none); ``dual`` the change of the minimised objective per unit of
+    the bound, the marginal-value convention (raw, not divided by a period's weight: a row of one's
+    own need not belong to a period).
+    """
+    from optimizer.model.registry import FAMILIES, index_tuples
+
+    data, lp = model.data, model.lp
+    parts = []
+    for spec in FAMILIES:
+        if spec.kind != "constraint" or not spec.report or spec.name not in lp.rows:
+            continue
+        family = lp.rows[spec.name]
+        keys = index_tuples(data, family.index, spec.index)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "family": spec.component,
+                    "index": [", ".join(map(str, key)) if isinstance(key, tuple) else str(key) for key in keys],
+                    "body": result.row_activity[family.ids],
+                    "lower": np.where(np.isfinite(lp.row_lower[family.ids]), lp.row_lower[family.ids], np.nan),
+                    "upper": np.where(np.isfinite(lp.row_upper[family.ids]), lp.row_upper[family.ids], np.nan),
+                    "dual": _clean(result.row_dual[family.ids]),
+                }
+            )
+        )
+    parts += _policy_rows(data, model, result)
+    if extra_rows:
+        frame = pd.DataFrame([vars(row) for row in extra_rows], columns=CONSTRAINT_COLUMNS)
+        frame["dual"] = _clean(frame["dual"].to_numpy(dtype=float))
+        parts.append(frame)
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[CONSTRAINT_COLUMNS + [c for c in frame.columns if c not in CONSTRAINT_COLUMNS]]
 
 
 def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from pathlib import Path
 from optimizer.analysis import add_accounts
 from optimizer.analysis.price_flags import add_price_flags, evidence_costs
 from optimizer.diagnosis import diagnose
+from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.instance.chain import warm
 from optimizer.model import Model, build_model
@@ -32,6 +33,8 @@ from optimizer.registry import run_record
 from optimizer.scenario import apply_scenario
 from optimizer.solution import Solution, make_solution
 from optimizer.solver import HighsSolver, SolveOptions
+
+ENGINES = ("pyomo", "arrays")
 
 Progress = Callable[[str], None]
 
@@ -46,15 +49,23 @@ class Study:
         objective: str | None = None,
         time_limit: float | None = None,
         mip_gap: float | None = None,
+        engine: str = "pyomo",
+        solver: str = "highs",
+        extend: Callable | None = None,
     ):
+        check_engine(engine, solver)
         started = time.perf_counter()
         self.base = instance if isinstance(instance, Instance) else load_instance(instance)
         warm(self.base)  # scenarios of the base inherit its expanded tables
         self.load_seconds = time.perf_counter() - started
         self.objective = objective
         self.options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap)
-        self.solver: HighsSolver | None = None
+        self.engine = engine
+        self.solver_name = solver
+        self.extend = extend
+        self.solver = None  # HighsSolver (arrays), PyomoHighs or FactorySolver (pyomo)
         self.model: Model | None = None
+        self.pyomo_model = None  # the Pyomo model last solved (engine "pyomo")
 
     def instance(self, scenario: str | Path | None = None) -> Instance:
         return apply_scenario(self.base, scenario) if scenario is not None else self.base
@@ -100,40 +111,50 @@ class Study:
         solve fails (for the diagnosis), not on every re-solve.
         """
         step = progress or (lambda stage: None)
-        timings = {}
+        timings: dict[str, float] = {}
         first = self.solver is None
-        network = None
-        memory = None
-        if first:
-            step("check")
-            started = time.perf_counter()
-            network = check_network(build_network(instance), instance)
-            memory = check_memory(instance, estimate_nonzeros(instance))
-            timings["check"] = time.perf_counter() - started
+        started = time.perf_counter()
+        graph = build_network(instance)
+        timings["network"] = time.perf_counter() - started
+        checked = self._check(graph, instance, timings, step) if first else None
         step("build")
-        model = build_model(instance, self.objective, reuse=self.model)
+        model = self._build(graph, avoid, restrict)
+        started = time.perf_counter()
+        in_place, timings["pyomo"] = self._load(model, first)
+        timings["build"] = model.build_seconds
+        timings["pass"] = time.perf_counter() - started - timings["pyomo"]
+        if export_model is not None:
+            self.solver.export(Path(export_model))
+        step("solve")
+        # the basis ranging behind the price flags costs about one more solve: full results only
+        result, extra = self._run(evidence_costs(model) if accounts else None)
+        timings["solve"] = result.wall_seconds
+        return self._finish(instance, graph, model, result, extra, timings, in_place, checked, accounts, step)
+
+    def _check(self, graph, instance: Instance, timings: dict, step: Progress):
+        """The network check and the memory estimate of a first solve."""
+        step("check")
+        started = time.perf_counter()
+        checked = (check_network(graph, instance), check_memory(instance, estimate_nonzeros(instance)))
+        timings["check"] = time.perf_counter() - started
+        return checked
+
+    def _build(self, graph, avoid: tuple[str, ...], restrict) -> Model:
+        """The program of the graph (re-using the last one's matrix when the shape allows), cut as asked."""
+        model = build_model(graph, self.objective, reuse=self.model)
         self.model = model
         if avoid:
             model = cut_regions(model, avoid)
         if restrict is not None:
             model = restrict(model)
+        return model
+
+    def _finish(self, instance, graph, model, result, extra, timings, in_place, checked, accounts, step) -> Solution:
+        """The solution of a solved model: tables, accounts, summary, and a diagnosis when it failed."""
+        network, memory = checked or (None, None)
         numerics = coefficient_report(model)
         started = time.perf_counter()
-        if first:
-            self.solver = HighsSolver(model.lp, self.options)
-            in_place = False
-        else:
-            in_place = self.solver.update(model.lp)
-        timings["build"] = model.build_seconds
-        timings["pass"] = time.perf_counter() - started
-        if export_model is not None:
-            self.solver.export(Path(export_model))
-        step("solve")
-        # the basis ranging behind the price flags costs about one more solve: full results only
-        result = self.solver.solve(evidence=evidence_costs(model) if accounts else None)
-        timings["solve"] = result.wall_seconds
-        started = time.perf_counter()
-        solution = make_solution(model, result)
+        solution = make_solution(model, result, extra)
         if accounts:
             step("account")
             add_accounts(solution)
@@ -146,10 +167,95 @@ class Study:
         summary["warnings"] = list(instance.warnings) + (network.messages() if network else []) + numerics["warnings"]
         summary["numerics"] = {**numerics, **residuals(model, result), **(memory or {})}
         summary["solver"]["options"] = {"time_limit": self.options.time_limit, "mip_gap": self.options.mip_gap}
-        summary["run"] = run_record(instance, summary["solver"]["options"])
+        summary["run"] = {**run_record(instance, summary["solver"]["options"]), "engine": self.engine}
+        summary["solver"]["name"] = self.solver_name
         if solution.status in ("infeasible", "unbounded"):
             step("diagnose")
-            network = network or check_network(build_network(instance), instance)
-            solution.diagnosis = diagnose(model, solution.status, network)
+            network = network or check_network(graph, instance)
+            solution.diagnosis = diagnose(self._as_solved(model), solution.status, network)
             summary["diagnosis"] = solution.diagnosis.to_dict()
         return solution
+
+    def _load(self, model: Model, first: bool) -> tuple[bool, float]:
+        """Hand ``model`` to the solver (a new one on the first solve); True if updated in place.
+
+        On the Pyomo engine the Pyomo model is built from the program (and ``extend`` adds the
+        user's components to it); its compiled standard form goes to HiGHS.
+        """
+        if self.engine == "arrays":
+            if first:
+                self.solver = HighsSolver(model.lp, self.options)
+                return False, 0.0
+            return self.solver.update(model.lp), 0.0
+        from optimizer.model.pyomo_model import build_pyomo  # Pyomo is imported only for its engine
+        from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs
+
+        started = time.perf_counter()
+        if self._own_model_of_same_structure(model):
+            return self.solver.update_numbers(model), time.perf_counter() - started
+        self.pyomo_model = build_pyomo(model)
+        if self.extend is not None:
+            self.extend(self.pyomo_model)
+        built = time.perf_counter() - started
+        if self.solver_name != "highs":
+            self.solver = FactorySolver(self.pyomo_model, self.solver_name, self.options)
+            return False, built
+        if first or not isinstance(self.solver, PyomoHighs):
+            self.solver = PyomoHighs(self.pyomo_model, self.options)
+            return False, built
+        return self.solver.update(self.pyomo_model), built
+
+    def _own_model_of_same_structure(self, model: Model) -> bool:
+        """True when the live Pyomo model is reeopt's own (nothing of the user's) and ``model`` only
+        changes its numbers: then it is updated in place rather than built again."""
+        if self.extend is not None or not hasattr(self.solver, "update_numbers") or self.pyomo_model is None:
+            return False
+        solved = self.pyomo_model._reeopt.model.lp
+        return solved.columns.keys() == model.lp.columns.keys() and solved.same_structure(model.lp)
+
+    def _as_solved(self, model: Model) -> Model:
+        """The program as it was solved: on the Pyomo engine, with the model's own bounds and rows."""
+        if hasattr(self.solver, "compiled"):  # PyomoHighs
+            from optimizer.model.pyomo_solve import as_program
+
+            return as_program(self.pyomo_model, self.solver.compiled)
+        return model
+
+    def _run(self, evidence: dict | None = None):
+        """Solve what was loaded: the program's result (with the basis ranged for the price flags when
+        ``evidence`` is given and the solver is HiGHS), and the rows of the user's own constraints."""
+        if self.engine == "arrays":
+            return self.solver.solve(evidence=evidence), []
+        if hasattr(self.solver, "compiled"):  # PyomoHighs
+            return self.solver.solve(evidence=evidence)
+        return self.solver.solve()
+
+
+def check_engine(engine: str, solver: str) -> None:
+    """The engine and solver names, or an :class:`InputError` saying what is allowed."""
+    if engine not in ENGINES:
+        raise InputError(f"--engine must be one of {', '.join(ENGINES)}, not '{engine}'")
+    if engine == "arrays" and solver != "highs":
+        raise InputError(f"the arrays engine solves with highs only, not '{solver}': use --engine pyomo")
+
+
+def solve_pyomo_model(model, *, solver: str = "highs", time_limit=None, mip_gap=None) -> Solution:
+    """Solve a Pyomo model of :func:`~optimizer.model.pyomo_model.build_pyomo` as it stands (with the
+    user's changes and components) into a full :class:`Solution`."""
+    from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs
+
+    link = getattr(model, "_reeopt", None)
+    if link is None:
+        raise InputError("solve_model needs a model made by reeopt.build_pyomo (it has no _reeopt link)")
+    instance = link.model.instance
+    study = Study(instance, objective=link.model.objective_kind, time_limit=time_limit, mip_gap=mip_gap, solver=solver)
+    study.model, study.pyomo_model = link.model, model
+    timings: dict[str, float] = {}
+    if solver == "highs":
+        study.solver = PyomoHighs(model, study.options)
+    else:
+        study.solver = FactorySolver(model, solver, study.options)
+    result, extra = study._run()
+    timings["solve"] = result.wall_seconds
+    graph = build_network(instance)
+    return study._finish(instance, graph, link.model, result, extra, timings, False, None, True, lambda stage: None)

@@ -107,25 +107,12 @@ def test_share_of_deliveries_counts_the_regions_own_production(tmp_path):
     assert on_arrivals.objective == pytest.approx(BASE_COST, rel=1e-9)
 
 
-def test_a_floor_no_plant_can_meet_is_named_in_the_conflict(tmp_path):
-    """EAST has no process that makes NdPr: 5 t/yr of it there cannot be made at all."""
-    solution = reeopt.solve(
-        "toy",
-        scenario=str(
-            scenario(
-                tmp_path,
-                {
-                    "name": "east_ndpr",
-                    "kind": "min_production",
-                    "region": "EAST",
-                    "commodities": "NdPr_oxide",
-                    "quantity": 5,
-                },
-            )
-        ),
-    )
-    assert solution.status == "infeasible"
-    assert any(item.startswith("constraint east_ndpr (min_production") for item in solution.diagnosis.conflict)
+def test_a_floor_no_plant_can_meet_is_refused_before_solving(tmp_path):
+    """EAST has no process that makes NdPr: 5 t/yr of it there can never be made (a typo, as a where
+    that matches nothing is): an input error naming the constraint, not a model to solve."""
+    rule = {"name": "east_ndpr", "kind": "min_production", "region": "EAST", "commodities": "NdPr_oxide"}
+    with pytest.raises(InputError, match="constraint east_ndpr: no process in EAST can make NdPr_oxide in 2025"):
+        reeopt.solve("toy", scenario=str(scenario(tmp_path, rule | {"quantity": 5})))
 
 
 def test_min_production_of_a_region(tmp_path):
@@ -229,8 +216,8 @@ def test_constraints_csv_is_written_and_survives_a_resolve(tmp_path):
     assert plain.objective == pytest.approx(BASE_COST) and again.objective == pytest.approx(BASE_COST)
     assert constrained.objective == pytest.approx(BASE_COST + 20 * EXTRA_NDPR_FROM_SOUTH, rel=1e-9)
     out = reeopt.write(constrained, tmp_path / "out")
-    assert (out / "constraints.csv").read_text().startswith("family,kind,index,region,period,body,lower,upper,dual")
-    assert "constraints" not in plain.tables
+    assert (out / "constraints.csv").read_text().startswith("family,index,body,lower,upper,dual,kind,region,period")
+    assert plain["constraints"].empty
 
 
 @pytest.mark.parametrize(

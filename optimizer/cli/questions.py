@@ -57,21 +57,38 @@ def compare(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    solver: Annotated[
+        list[str] | None,
+        typer.Option("--solver", help="Solver to run each scenario with; repeat to compare solvers (default highs)."),
+    ] = None,
+    engine: Annotated[str, typer.Option(help="pyomo (default) or arrays (highs only).")] = "pyomo",
 ) -> None:
     """Solve several scenarios on one model, write their results and comparison.csv, print them side by side.
 
     Without --period/--periods, marginal values are horizon means (periods weighted by length).
     """
     chosen = parse_periods(periods, period)
-    with run_progress(err_console, quiet, "Scenarios", total=len(scenario)) as bar:
+    runs = len(scenario) * len(dict.fromkeys(solver or ["highs"]))
+    with run_progress(err_console, quiet, "Scenarios", total=runs) as bar:
         solutions, table = api.compare(
-            instance, scenario, objective=objective, progress=bar, periods=chosen, labels=label, on_run=bar.runs
+            instance,
+            scenario,
+            objective=objective,
+            progress=bar,
+            periods=chosen,
+            labels=label,
+            on_run=bar.runs,
+            solvers=solver,
+            engine=engine,
         )
         bar.stage("write")
         folder = out or default_out(solutions[0].instance.name)
-        for solution, name in zip(solutions, table["scenario"], strict=True):
+        several = "solver" in table
+        for solution, name, by in zip(
+            solutions, table["scenario"], table["solver"] if several else [None] * len(solutions), strict=True
+        ):
             solution.summary["label"] = name
-            api.write(solution, folder / folder_name(name))
+            api.write(solution, folder / (folder_name(name) + (f"__{by}" if several else "")))
         write_table(table, folder / "comparison.csv")
     if not quiet:
         print_comparison(out_console, table)

@@ -31,6 +31,11 @@ from optimizer.output.results import (
     default_out,
 )
 
+EngineOpt = Annotated[
+    str, typer.Option(help="pyomo (the Pyomo model, solved through Pyomo) or arrays (the program straight to HiGHS).")
+]
+SolverOpt = Annotated[str, typer.Option(help="Any solver Pyomo knows (highs, cbc, glpk, ...); arrays: highs only.")]
+
 
 @app.command()
 def solve(
@@ -47,6 +52,8 @@ def solve(
     report: Annotated[bool, typer.Option("--report", help="Also write report.html into each results folder.")] = False,
     label: LabelOpt = None,
     quiet: QuietOpt = False,
+    engine: EngineOpt = "pyomo",
+    solver: SolverOpt = "highs",
 ) -> None:
     """Build and solve an instance (once per --scenario), write a results folder, print a summary."""
     api.check_solve_arguments(objective, time_limit, mip_gap, export_model)
@@ -74,6 +81,8 @@ def solve(
                 mip_gap=mip_gap,
                 export_model=export_model,
                 progress=step,
+                engine=engine,
+                solver=solver,
             )
             if label is not None:
                 solution.summary["label"] = label[position]

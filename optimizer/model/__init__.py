@@ -1,8 +1,8 @@
 """The linear program of FORMULATION.md, built from whole arrays (no per-row Python).
 
-``build_model(instance)`` runs each family in turn: variables, elastic demand steps (E1), balance,
-capacity, reserves, quotas, transit (E2), content classes (E3), objective. Each family is a module
-whose docstring states the mathematics it adds.
+``build_model(instance)`` runs each family of :data:`~optimizer.model.registry.FAMILIES` in turn
+(variables, balance, capacity, reserves, quotas, and whatever is registered after them), then the
+objective. Each family is a module whose docstring states the mathematics it adds.
 """
 
 from __future__ import annotations
@@ -10,21 +10,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import networkx as nx
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.model.balance import add_balance
-from optimizer.model.capacity import add_capacity, add_reserves
-from optimizer.model.content import add_content
-from optimizer.model.elastic_demand import add_elastic_steps
+from optimizer.model import balance, capacity, quotas, variables  # noqa: F401  (registry needs them first)
 from optimizer.model.index import ModelData, build_index
 from optimizer.model.lp import LinearProgram, LPBuilder
 from optimizer.model.objective import COST_CATEGORIES, objective_parts
-from optimizer.model.policies import add_policies
-from optimizer.model.quotas import add_quotas
+from optimizer.model.registry import FAMILIES
 from optimizer.model.renumber import renumber, same_shape
-from optimizer.model.transit import add_transit
-from optimizer.model.variables import add_variables, build_availability
+from optimizer.model.variables import build_availability
 
 __all__ = ["COST_CATEGORIES", "LinearProgram", "Model", "ModelData", "build_model"]
 
@@ -47,8 +43,9 @@ class Model:
         return self.data.objective
 
 
-def build_model(instance: Instance, objective: str | None = None, reuse: Model | None = None) -> Model:
-    """Build the LP (a MIP when some build is lumpy) of an instance.
+def build_model(instance: Instance | nx.DiGraph, objective: str | None = None, reuse: Model | None = None) -> Model:
+    """Build the LP (a MIP when some build is lumpy) of an instance's chain graph (or of an instance,
+    whose graph is built first: the model reads nothing else, see :func:`~optimizer.network.network`).
 
     With ``reuse``, a model of the same shape (see :mod:`optimizer.model.renumber`) only gets new
     bounds and costs; otherwise the program is built in full.
@@ -65,15 +62,8 @@ def build_model(instance: Instance, objective: str | None = None, reuse: Model |
         return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=reuse.availability)
     lp = LPBuilder()
     availability = build_availability(data)
-    add_variables(data, lp, availability)
-    add_elastic_steps(data, lp)  # E1 demand curves; before the balance, which gives the steps their -1
-    add_balance(data, lp)
-    add_capacity(data, lp, availability)
-    add_reserves(data, lp)
-    add_quotas(data, lp)
-    add_transit(data, lp)
-    add_content(data, lp)
-    add_policies(data, lp, taken=set(lp._rows) | set(lp._columns))
+    for spec in FAMILIES:
+        spec.build(data, lp, availability)
     parts, cost, offset = objective_parts(data, lp, availability)
     program = lp.build(parts, cost, offset)
     return Model(data=data, lp=program, build_seconds=time.perf_counter() - start, availability=availability)

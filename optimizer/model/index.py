@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
 from optimizer.instance.expand import build_limit
+from optimizer.network import build_network, deployed, trade_links
 
 INF = np.inf
 
@@ -70,7 +72,15 @@ class ModelData:
         return rc // len(self.commodities), rc % len(self.commodities), t
 
 
-def build_index(instance: Instance, objective: str | None = None) -> ModelData:
+def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> ModelData:
+    """The model's index structure, read from the chain's graph (:func:`optimizer.network.network`).
+
+    The graph's process nodes say which processes run where and its trade edges which links
+    exist; their per-period numbers come from the tables the graph carries (docs/network.md). An
+    :class:`Instance` is turned into its graph first.
+    """
+    graph = chain if isinstance(chain, nx.DiGraph) else build_network(chain)
+    instance: Instance = graph.graph["instance"]
     t = instance.tables
     periods = np.array(instance.periods)
     regions = pd.Index(instance.regions, name="region")
@@ -95,7 +105,7 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
     reference_price[ci, ti] = prices["reference_price"].to_numpy()
     disposal_cost[ci, ti] = prices["disposal_cost"].to_numpy()
 
-    processes = _processes(instance)
+    processes = _processes(instance).merge(deployed(graph)[["process", "region"]], on=["process", "region"])
     processes.insert(0, "p", code(process_names, processes.pop("process")))
     processes.insert(1, "r", code(regions, processes.pop("region")))
     processes.insert(2, "t", period_code(processes.pop("period")))
@@ -109,7 +119,7 @@ def build_index(instance: Instance, objective: str | None = None) -> ModelData:
         }
     )
 
-    trade = instance.expanded("trade")
+    trade = instance.expanded("trade").merge(trade_links(graph), on=["commodity", "origin", "destination"])
     trade = pd.DataFrame(
         {
             "c": code(commodities, trade["commodity"]),

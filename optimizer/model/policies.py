@@ -93,6 +93,20 @@ def policy_rows(data: ModelData, lp: LPBuilder, policy: Policy):
         return keys, terms, lower, upper
     if policy.kind == "min_production":
         produced = _production(data, lp, policy.commodities)
+        idle = keys.merge(produced[["r", "t"]].drop_duplicates(), how="left", indicator=True)
+        idle = idle[idle["_merge"] == "left_only"]
+        if policy.value > 0 and len(idle):  # a floor nothing can ever meet: a typo, not a model to solve
+            region, period = data.regions[idle["r"].iat[0]], data.periods[idle["t"].iat[0]]
+            raise InputError(
+                Problem(
+                    policy.file,
+                    f"constraint {policy.name}: no process in {region} can make "
+                    f"{' or '.join(policy.commodities)} in {period}, so {policy.value:g} t/yr can never be met",
+                    line=policy.line,
+                    column="region",
+                    expected="a region with a process that makes the commodities (processes.csv)",
+                )
+            )
         return keys, produced[TERMS], policy.value, np.inf
     if policy.kind == "recycled_content":
         return keys, _recycled_terms(data, lp, policy), 0.0, np.inf

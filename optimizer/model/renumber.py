@@ -15,14 +15,10 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance.origin import hub_regions
-from optimizer.model.balance import balance_rhs
-from optimizer.model.capacity import capacity_limits, reserve_limits
-from optimizer.model.elastic_demand import FAMILY, step_columns, steps
+from optimizer.model.elastic_demand import steps
 from optimizer.model.index import ModelData
 from optimizer.model.lp import LinearProgram
 from optimizer.model.objective import objective_parts
-from optimizer.model.transit import transit_upper
-from optimizer.model.variables import activity_columns, build_columns, delivery_columns, stock_columns, trade_columns
 
 
 def same_shape(old: ModelData, new: ModelData) -> bool:
@@ -65,39 +61,21 @@ def _curves(data: ModelData) -> pd.DataFrame:
 
 
 def renumber(lp: LinearProgram, data: ModelData, availability: pd.DataFrame) -> LinearProgram:
-    """``lp`` with the bounds and costs of ``data`` (which must have the same shape)."""
+    """``lp`` with the bounds and costs of ``data`` (which must have the same shape).
+
+    Each registered family recomputes its own numbers (``bounds`` or ``limits`` in the registry).
+    """
+    from optimizer.model.registry import FAMILIES
+
     lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
-    specs = {
-        "activity": activity_columns(data, availability),
-        "build": build_columns(data),
-        "trade": trade_columns(data),
-        "delivery": delivery_columns(data),
-        "stock": stock_columns(data),
-        FAMILY: step_columns(data),
-    }
-    for name, (_, low, high, _) in specs.items():
-        family = lp.columns[name]
-        lower[family.start : family.stop] = low
-        upper[family.start : family.stop] = high
-
     row_lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
-    balance = lp.rows["balance"]
-    codes = data.node_code(balance.index["r"], balance.index["c"], balance.index["t"])
-    rhs = balance_rhs(data, codes)
-    row_lower[balance.start : balance.stop] = rhs
-    row_upper[balance.start : balance.stop] = rhs
-    for name, limits in (
-        ("capacity", capacity_limits(data, lp.columns["activity"].index)),
-        ("reserve", reserve_limits(data)),
-        ("quota", data.quotas["limit"].to_numpy()),
-    ):
-        family = lp.rows[name]
-        row_upper[family.start : family.stop] = limits
-
-    if "transit" in lp.rows:
-        family = lp.rows["transit"]
-        codes = data.node_code(family.index["r"], family.index["c"], family.index["t"])
-        row_upper[family.start : family.stop] = transit_upper(data, codes)
+    for spec in FAMILIES:
+        if spec.kind == "variable" and spec.bounds is not None and spec.name in lp.columns:
+            family = lp.columns[spec.name]
+            lower[family.start : family.stop], upper[family.start : family.stop] = spec.bounds(data, availability)
+        elif spec.kind == "constraint" and spec.limits is not None and spec.name in lp.rows:
+            family = lp.rows[spec.name]
+            row_lower[family.start : family.stop], row_upper[family.start : family.stop] = spec.limits(data, lp)
 
     parts, cost, offset = objective_parts(data, lp, availability)
     return dataclasses.replace(
