@@ -20,14 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.analysis import add_accounts
-from optimizer.diagnosis import diagnose
 from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.instance.chain import warm
 from optimizer.model import Model, build_model
 from optimizer.model.cut import cut_regions
-from optimizer.model.pyomo_model import build_pyomo
-from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs, as_program
 from optimizer.network import build_network, check_network
 from optimizer.numerics import check_memory, coefficient_report, estimate_nonzeros, residuals
 from optimizer.registry import run_record
@@ -64,7 +61,7 @@ class Study:
         self.engine = engine
         self.solver_name = solver
         self.extend = extend
-        self.solver: HighsSolver | PyomoHighs | None = None
+        self.solver = None  # HighsSolver (arrays), PyomoHighs or FactorySolver (pyomo)
         self.model: Model | None = None
         self.pyomo_model = None  # the Pyomo model last solved (engine "pyomo")
 
@@ -169,6 +166,8 @@ class Study:
         summary["solver"]["name"] = self.solver_name
         if solution.status in ("infeasible", "unbounded"):
             step("diagnose")
+            from optimizer.diagnosis import diagnose  # imports Pyomo: only when something failed
+
             network = network or check_network(graph, instance)
             solution.diagnosis = diagnose(self._as_solved(model), solution.status, network)
             summary["diagnosis"] = solution.diagnosis.to_dict()
@@ -185,6 +184,9 @@ class Study:
                 self.solver = HighsSolver(model.lp, self.options)
                 return False, 0.0
             return self.solver.update(model.lp), 0.0
+        from optimizer.model.pyomo_model import build_pyomo  # the arrays engine never imports Pyomo
+        from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs
+
         started = time.perf_counter()
         if self._own_model_of_same_structure(model):
             return self.solver.update_numbers(model), time.perf_counter() - started
@@ -203,14 +205,16 @@ class Study:
     def _own_model_of_same_structure(self, model: Model) -> bool:
         """True when the live Pyomo model is reeopt's own (nothing of the user's) and ``model`` only
         changes its numbers: then it is updated in place rather than built again."""
-        if self.extend is not None or not isinstance(self.solver, PyomoHighs) or self.pyomo_model is None:
+        if self.extend is not None or not _is_pyomo_highs(self.solver) or self.pyomo_model is None:
             return False
         solved = self.pyomo_model._reeopt.model.lp
         return solved.columns.keys() == model.lp.columns.keys() and solved.same_structure(model.lp)
 
     def _as_solved(self, model: Model) -> Model:
         """The program as it was solved: on the Pyomo engine, with the model's own bounds and rows."""
-        if isinstance(self.solver, PyomoHighs):
+        if _is_pyomo_highs(self.solver):
+            from optimizer.model.pyomo_solve import as_program
+
             return as_program(self.pyomo_model, self.solver.compiled)
         return model
 
@@ -219,6 +223,15 @@ class Study:
         if self.engine == "arrays":
             return self.solver.solve(), []
         return self.solver.solve()
+
+
+def _is_pyomo_highs(solver) -> bool:
+    """``isinstance(solver, PyomoHighs)``, without importing Pyomo for the arrays engine's solver."""
+    if solver is None or isinstance(solver, HighsSolver):
+        return False
+    from optimizer.model.pyomo_solve import PyomoHighs
+
+    return isinstance(solver, PyomoHighs)
 
 
 def check_engine(engine: str, solver: str) -> None:
@@ -232,6 +245,8 @@ def check_engine(engine: str, solver: str) -> None:
 def solve_pyomo_model(model, *, solver: str = "highs", time_limit=None, mip_gap=None) -> Solution:
     """Solve a Pyomo model of :func:`~optimizer.model.pyomo_model.build_pyomo` as it stands (with the
     user's changes and components) into a full :class:`Solution`."""
+    from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs
+
     link = getattr(model, "_reeopt", None)
     if link is None:
         raise InputError("solve_model needs a model made by reeopt.build_pyomo (it has no _reeopt link)")
