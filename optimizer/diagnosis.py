@@ -17,8 +17,7 @@ import highspy
 import numpy as np
 
 from optimizer.model import Model
-from optimizer.model.pyomo_solve import USER_FAMILY
-from optimizer.model.registry import limit_families
+from optimizer.model.registry import USER_FAMILY, limit_families
 from optimizer.network import NetworkReport
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 

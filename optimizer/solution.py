@@ -194,8 +194,7 @@ def constraint_table(model: Model, result: SolverResult, extra_rows: list) -> pd
     the bound, the marginal-value convention (raw, not divided by a period's weight: a row of one's
     own need not belong to a period).
     """
-    from optimizer.model.index import index_tuples
-    from optimizer.model.registry import FAMILIES
+    from optimizer.model.registry import FAMILIES, index_tuples
 
     data, lp = model.data, model.lp
     parts = []

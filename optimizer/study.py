@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from optimizer.analysis import add_accounts
+from optimizer.diagnosis import diagnose
 from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.instance.chain import warm
@@ -166,8 +167,6 @@ class Study:
         summary["solver"]["name"] = self.solver_name
         if solution.status in ("infeasible", "unbounded"):
             step("diagnose")
-            from optimizer.diagnosis import diagnose  # imports Pyomo: only when something failed
-
             network = network or check_network(graph, instance)
             solution.diagnosis = diagnose(self._as_solved(model), solution.status, network)
             summary["diagnosis"] = solution.diagnosis.to_dict()
@@ -184,7 +183,7 @@ class Study:
                 self.solver = HighsSolver(model.lp, self.options)
                 return False, 0.0
             return self.solver.update(model.lp), 0.0
-        from optimizer.model.pyomo_model import build_pyomo  # the arrays engine never imports Pyomo
+        from optimizer.model.pyomo_model import build_pyomo  # Pyomo is imported only for its engine
         from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs
 
         started = time.perf_counter()
@@ -205,14 +204,14 @@ class Study:
     def _own_model_of_same_structure(self, model: Model) -> bool:
         """True when the live Pyomo model is reeopt's own (nothing of the user's) and ``model`` only
         changes its numbers: then it is updated in place rather than built again."""
-        if self.extend is not None or not _is_pyomo_highs(self.solver) or self.pyomo_model is None:
+        if self.extend is not None or not hasattr(self.solver, "update_numbers") or self.pyomo_model is None:
             return False
         solved = self.pyomo_model._reeopt.model.lp
         return solved.columns.keys() == model.lp.columns.keys() and solved.same_structure(model.lp)
 
     def _as_solved(self, model: Model) -> Model:
         """The program as it was solved: on the Pyomo engine, with the model's own bounds and rows."""
-        if _is_pyomo_highs(self.solver):
+        if hasattr(self.solver, "compiled"):  # PyomoHighs
             from optimizer.model.pyomo_solve import as_program
 
             return as_program(self.pyomo_model, self.solver.compiled)
@@ -223,15 +222,6 @@ class Study:
         if self.engine == "arrays":
             return self.solver.solve(), []
         return self.solver.solve()
-
-
-def _is_pyomo_highs(solver) -> bool:
-    """``isinstance(solver, PyomoHighs)``, without importing Pyomo for the arrays engine's solver."""
-    if solver is None or isinstance(solver, HighsSolver):
-        return False
-    from optimizer.model.pyomo_solve import PyomoHighs
-
-    return isinstance(solver, PyomoHighs)
 
 
 def check_engine(engine: str, solver: str) -> None:

@@ -239,24 +239,3 @@ def _quotas(
                 links.append((quota, commodities.get_loc(commodity), origin, regions.get_loc(destination)))
     quota_links = pd.DataFrame(links, columns=["quota", "c", "o", "d"], dtype=np.int64)
     return quotas, quota_links
-
-
-def index_tuples(data: ModelData, frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
-    """The index of every row of ``frame`` in the instance's names (a scalar for one column).
-
-    The same as ``optimizer.model.pyomo_model.index_tuples``; kept here so that the solution's
-    tables do not import Pyomo on the arrays engine.
-    """
-    lookup = {
-        "p": data.process_names.to_numpy(dtype=object),
-        "r": data.regions.to_numpy(dtype=object),
-        "c": data.commodities.to_numpy(dtype=object),
-        "o": data.regions.to_numpy(dtype=object),
-        "d": data.regions.to_numpy(dtype=object),
-        "t": np.array([int(year) for year in data.periods], dtype=object),
-    }
-    parts = []
-    for column in columns:
-        values = frame[column].to_numpy()
-        parts.append(lookup[column][values.astype(np.int64)].tolist() if column in lookup else values.tolist())
-    return parts[0] if len(parts) == 1 else list(zip(*parts, strict=True))

@@ -16,7 +16,7 @@ Pyomo model, extended by a user or not, comes back into reeopt's :class:`~optimi
 >>> from optimizer.model import build_model
 >>> model = build_pyomo(build_model(load_instance("toy")))
 >>> model.balance["EAST", "Dy2O3", 2025].equality, len(model.trade)
-(True, 8)
+(True, 9)
 """
 
 from __future__ import annotations
@@ -26,14 +26,13 @@ import gc
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from optimizer.instance import load_instance  # noqa: F401  (the doctest)
 from optimizer.model import Model
 from optimizer.model.index import ModelData
-from optimizer.model.registry import FAMILIES, FamilySpec
+from optimizer.model.registry import FAMILIES, FamilySpec, index_tuples
 
 
 @dataclass
@@ -45,23 +44,6 @@ class PyomoLink:
     rows: list  # ConstraintData per program row
     column_of: dict  # id(VarData) -> program column
     row_of: dict  # id(ConstraintData) -> program row
-
-
-def index_tuples(data: ModelData, frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
-    """The index of every row of ``frame`` in the instance's names (a scalar for one column)."""
-    lookup = {
-        "p": data.process_names.to_numpy(dtype=object),
-        "r": data.regions.to_numpy(dtype=object),
-        "c": data.commodities.to_numpy(dtype=object),
-        "o": data.regions.to_numpy(dtype=object),
-        "d": data.regions.to_numpy(dtype=object),
-        "t": np.array([int(year) for year in data.periods], dtype=object),
-    }
-    parts = []
-    for column in columns:
-        values = frame[column].to_numpy()
-        parts.append(lookup[column][values.astype(np.int64)].tolist() if column in lookup else values.tolist())
-    return parts[0] if len(parts) == 1 else list(zip(*parts, strict=True))
 
 
 def _index_set(spec: FamilySpec, keys: list) -> pyo.Set:

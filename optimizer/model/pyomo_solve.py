@@ -28,6 +28,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 from optimizer.model import Model
 from optimizer.model.lp import Family, LinearProgram
 from optimizer.model.pyomo_model import PyomoLink, paused_gc, update_numbers
+from optimizer.model.registry import USER_FAMILY
 from optimizer.solver import HighsSolver, SolveOptions, SolverResult
 
 
@@ -293,9 +294,6 @@ def _index_text(index) -> str:
     if index is None:
         return ""
     return ", ".join(str(part) for part in index) if isinstance(index, tuple) else str(index)
-
-
-USER_FAMILY = "constraint "  # prefix of the program family that holds the rows of one's own Constraint
 
 
 def as_program(model: pyo.ConcreteModel, compiled: Compiled):

@@ -23,6 +23,8 @@ from optimizer.model import balance, capacity, quotas, variables
 from optimizer.model.index import ModelData
 from optimizer.model.lp import LinearProgram, LPBuilder
 
+USER_FAMILY = "constraint "  # prefix of a program family holding the rows of a Constraint of one's own
+
 INDEX_NAMES = {"p": "process", "r": "region", "c": "commodity", "o": "origin", "d": "destination", "t": "period"}
 
 Builder = Callable[[ModelData, LPBuilder, pd.DataFrame], None]
@@ -143,6 +145,23 @@ FAMILIES: list[FamilySpec] = [
         limit=True,
     ),
 ]
+
+
+def index_tuples(data: ModelData, frame: pd.DataFrame, columns: tuple[str, ...]) -> list:
+    """The index of every row of ``frame`` in the instance's names (a scalar for one column)."""
+    lookup = {
+        "p": data.process_names.to_numpy(dtype=object),
+        "r": data.regions.to_numpy(dtype=object),
+        "c": data.commodities.to_numpy(dtype=object),
+        "o": data.regions.to_numpy(dtype=object),
+        "d": data.regions.to_numpy(dtype=object),
+        "t": np.array([int(year) for year in data.periods], dtype=object),
+    }
+    parts = []
+    for column in columns:
+        values = frame[column].to_numpy()
+        parts.append(lookup[column][values.astype(np.int64)].tolist() if column in lookup else values.tolist())
+    return parts[0] if len(parts) == 1 else list(zip(*parts, strict=True))
 
 
 def family(name: str) -> FamilySpec:
