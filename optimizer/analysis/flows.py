@@ -37,6 +37,11 @@ def process_flows(solution: Solution) -> pd.DataFrame:
     return cached[1].copy()
 
 
+def forget_flows(solution: Solution) -> None:
+    """Drop the process flows kept on ``solution`` by :func:`process_flows`."""
+    solution.__dict__.pop("_process_flows", None)
+
+
 def _process_flows(solution: Solution) -> pd.DataFrame:
     instance = solution.instance
     activity = solution["activity"]
