@@ -53,13 +53,15 @@ def run_record(instance: Instance, solver_options: dict) -> dict:
 
 def effective_inputs(instance: Instance) -> dict[str, str]:
     """The tables (scenario applied) and settings the model was built from, as files of ``inputs/``."""
+    from optimizer.output.results import table_csv  # output imports the solution; the registry is below it
+
     files = {}
     for name, frame in instance.tables.items():
         table = frame.drop(columns="line")
         for column in TABLES[name].columns:
             if column.kind == "list":
                 table[column.name] = table[column.name].map(";".join)
-        files[f"inputs/{name}.csv"] = table.to_csv(index=False, float_format="%.15g")
+        files[f"inputs/{name}.csv"] = table_csv(table)
     settings = {key: getattr(instance, key) for key in (*SETTINGS, "scenario", "scenario_description")}
     settings["periods"], settings["period_lengths"] = list(instance.periods), list(instance.period_lengths)
     files["inputs/settings.json"] = json.dumps(settings, indent=1) + "\n"

@@ -211,3 +211,26 @@ def test_tracing_is_invariant_to_row_order(tmp_path):
         shuffled.sort_values(key).reset_index(drop=True),
         check_exact=False,
     )
+
+
+def test_accounts_trace_the_flows_once_and_equal_a_fresh_tracing(toy, monkeypatch):
+    """Sourcing, MFA and MFCA share one computation of the process flows (they each made their own
+    before), the solution keeps none of it afterwards, and the shared flows give the same tables as
+    flows computed afresh for each account."""
+    from optimizer.analysis import accounts, add_accounts, flows, sourcing
+
+    calls = []
+    compute = flows._process_flows
+    monkeypatch.setattr(flows, "_process_flows", lambda solution: calls.append(1) or compute(solution))
+    solution = reeopt.Solution(toy.instance, dict(toy.summary), dict(toy.tables))
+    add_accounts(solution)
+    assert len(calls) == 1
+    assert not hasattr(solution, "_process_flows")
+    for name, account in (
+        ("sourcing", lambda: sourcing.sourcing_tables(solution)[0]),
+        ("mfa", lambda: accounts.mfa_table(solution)),
+        ("mfca", lambda: accounts.mfca_tables(solution)[0]),
+    ):
+        flows.forget_flows(solution)
+        pd.testing.assert_frame_equal(solution.tables[name], account())
+    assert len(calls) == 4

@@ -10,6 +10,7 @@ import pandas as pd
 
 from optimizer.analysis.accounts import mfa_table, mfca_tables
 from optimizer.analysis.buildout import buildout_table
+from optimizer.analysis.flows import forget_flows
 from optimizer.analysis.headlines import account_headlines
 from optimizer.analysis.sourcing import sourcing_tables
 from optimizer.output.columns import RESULT_COLUMNS
@@ -41,4 +42,5 @@ def add_accounts(solution: Solution) -> Solution:
         buildout=buildout_table(solution),
     )
     solution.summary["accounts"] = account_headlines(solution)
+    forget_flows(solution)  # the accounts are made: a solution kept for later should not carry them
     return solution

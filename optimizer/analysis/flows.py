@@ -24,7 +24,25 @@ def reference_prices(instance: Instance) -> pd.Series:
 
 
 def process_flows(solution: Solution) -> pd.DataFrame:
-    """Columns: process, region, period, commodity, direction, tonnes, stage, rare_earth, process_stage."""
+    """Columns: process, region, period, commodity, direction, tonnes, stage, rare_earth, process_stage.
+
+    Computed once per solution's activity table (sourcing, MFA and MFCA each start from here) and
+    handed out as a copy, so that a caller may add columns.
+    """
+    activity = solution.tables.get("activity")
+    cached = getattr(solution, "_process_flows", None)
+    if cached is None or cached[0] is not activity:
+        cached = (activity, _process_flows(solution))
+        solution._process_flows = cached
+    return cached[1].copy()
+
+
+def forget_flows(solution: Solution) -> None:
+    """Drop the process flows kept on ``solution`` by :func:`process_flows`."""
+    solution.__dict__.pop("_process_flows", None)
+
+
+def _process_flows(solution: Solution) -> pd.DataFrame:
     instance = solution.instance
     activity = solution["activity"]
     activity = activity[activity["activity"] > ZERO]

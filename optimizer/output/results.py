@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
@@ -82,12 +83,32 @@ def solution_files(solution: Solution, extra_files: Mapping[str, str | bytes] | 
     files: dict[str, str | bytes] = {"summary.json": json.dumps(_jsonable(solution.summary), indent=2) + "\n"}
     for name in TABLE_FILES:
         if name in solution.tables:
-            files[f"{name}.csv"] = solution.tables[name].to_csv(index=False, float_format="%.15g")
+            files[f"{name}.csv"] = table_csv(solution.tables[name])
     for name, table in solution.tables.items():
         if name not in TABLE_FILES:
-            files[f"{name}.csv"] = table.to_csv(index=False, float_format="%.15g")
+            files[f"{name}.csv"] = table_csv(table)
     files.update(extra_files or {})
     return files
+
+
+def table_csv(table: pd.DataFrame) -> str:
+    """``table.to_csv(index=False, float_format="%.15g")``, the same text, several times faster.
+
+    pandas formats every float through a few Python calls each, and iterates Arrow strings one
+    by one; here float columns are formatted by one comprehension (NaN as the empty field, as
+    pandas writes it) and string columns handed over as plain object arrays.
+    """
+    formatted = table.copy(deep=False)
+    for position, dtype in enumerate(table.dtypes):
+        column = table.iloc[:, position]
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            values = column.to_numpy()
+            text = np.array([format(value, ".15g") for value in values.tolist()], dtype=object)
+            text[np.isnan(values)] = ""
+            formatted.isetitem(position, text)
+        elif isinstance(dtype, pd.StringDtype):
+            formatted.isetitem(position, column.to_numpy(dtype=object, na_value=None))
+    return formatted.to_csv(index=False)
 
 
 MARKER = ".reeopt"  # in every folder written here: what may be replaced without asking
@@ -223,7 +244,7 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    staging.write_text(table.to_csv(index=False, float_format="%.15g"), encoding="utf-8")
+    staging.write_text(table_csv(table), encoding="utf-8")
     os.replace(staging, path)
     return path
 
@@ -236,7 +257,7 @@ def write_sweep(folder: Path, table: pd.DataFrame, summary: dict) -> Path:
         folder,
         {
             "samples.parquet": buffer.getvalue(),
-            "samples.csv": table.to_csv(index=False, float_format="%.15g"),
+            "samples.csv": table_csv(table),
             "summary.json": json.dumps(_jsonable(summary), indent=2) + "\n",
         },
     )
