@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 INSTANCE ?= world
-PYTEST_ARGS ?=
+# Both cores: the suite runs in two worker processes (pytest-xdist); PYTEST_ARGS= runs it in one.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: install run test bench lint clean
 
