@@ -74,7 +74,12 @@ def make_solution(model: Model, result: SolverResult) -> Solution:
     if "content_balance" in lp.rows:  # E3: class-resolved columns
         from optimizer.content import add_content_columns
 
+        balance = solution.tables["balance"]
+        before = balance["marginal_value"].to_numpy()
         add_content_columns(model, result, solution.tables)
+        if "marginal_value_made" in balance:  # made of the class marginal_value now reports (E2 with E3)
+            balance = solution.tables["balance"]
+            balance["marginal_value_made"] += balance["marginal_value"].to_numpy() - before
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
     welfare = elastic_demand.welfare_offset(data)

@@ -219,3 +219,20 @@ def test_an_exporter_of_all_it_makes_is_priced_at_its_netback(tmp_path):
     assert perturbed(model, {balance: -1.0}) == pytest.approx(266 + 2)  # one more tonne offered
     assert perturbed(model, {balance: -1.0, transit: 1.0}) == pytest.approx(266 - 49)  # one more made
     assert perturbed(model, {balance: 1.0, transit: -1.0}) == pytest.approx(266 + 49)  # one less made
+
+
+def test_a_tonne_made_by_a_tracked_exporter_is_worth_its_cost_when_the_clean_share_binds(tmp_path):
+    """E2 with E3: MY's content is tracked and JP takes at most half its 10 t tracked. MY sends 5 t
+    (11/t landed), JP makes 5 (50/t): 5 × 11 + 5 × 50 = 305. MY makes 5 < 6 t, so its making is in
+    the basis: one tonne more made (for free) saves MY's own 10, one tonne less costs 10. So
+    ``marginal_value_made`` at MY is 10, of the tracked class that ``marginal_value`` reports."""
+    folder = exporter_instance(tmp_path / "i")
+    demand = pd.read_csv(folder / "demand.csv").assign(max_tracked_share=0.5)
+    demand.to_csv(folder / "demand.csv", index=False)
+    with (folder / "instance.yaml").open("a") as handle:
+        handle.write("content: {tracked: [MY]}\n")
+    solution = reeopt.solve(folder)
+    assert solution.objective == pytest.approx(305)
+    my = solution["balance"].set_index("region").loc["MY"]
+    assert my["exports"] == pytest.approx(5)
+    assert my["marginal_value_made"] == pytest.approx(10)

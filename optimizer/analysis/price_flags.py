@@ -101,6 +101,11 @@ def add_price_flags(solution: Solution, model: Model, result: SolverResult) -> N
                 "period": int(row.period),
                 "marginal_value": float(row.marginal_value),
                 "flag": row.price_flag,
+                **(
+                    {"marginal_value_made": float(row.marginal_value_made)}
+                    if hasattr(row, "marginal_value_made")
+                    else {}
+                ),
             }
             for row in flagged.itertuples()
         ],
