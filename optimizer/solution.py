@@ -6,6 +6,9 @@ money, i.e. the raw dual divided by ``disc[t] * len[t]``):
 * ``marginal_value``: cost objective, the cost of one more tonne demanded at the node; value
   objective, the value of one more tonne available there. The program is always minimised (value
   as its negative), so both are ``row_dual / weight``.
+* ``marginal_value_made`` (only with ``transit: forbidden``, E2): what one more tonne *made* at the
+  node is worth, ``(row_dual - transit_dual) / weight`` (model/transit.py ``made_value``): unique
+  where ``marginal_value`` is one end of an interval because the exporter sells all it makes.
 * ``capacity_dual``: the saving (or extra value) from one more unit of capacity, ``>= 0``:
   ``-row_dual / weight`` for a capacity row, ``max(0, -reduced cost) / weight`` for a capacity
   that is the activity's bound.
@@ -23,6 +26,7 @@ from optimizer.instance import Instance
 from optimizer.model import COST_CATEGORIES, Model, elastic_demand
 from optimizer.model.elastic_demand import is_elastic
 from optimizer.model.index import ModelData
+from optimizer.model.transit import made_value
 from optimizer.solver import SolverResult, solver_version
 
 if TYPE_CHECKING:
@@ -84,7 +88,12 @@ def make_solution(model: Model, result: SolverResult, extra_rows: list | None = 
     if "content_balance" in lp.rows:  # E3: class-resolved columns
         from optimizer.content import add_content_columns
 
+        balance = solution.tables["balance"]
+        before = balance["marginal_value"].to_numpy()
         add_content_columns(model, result, solution.tables)
+        if "marginal_value_made" in balance:  # made of the class marginal_value now reports (E2 with E3)
+            balance = solution.tables["balance"]
+            balance["marginal_value_made"] += balance["marginal_value"].to_numpy() - before
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
     welfare = elastic_demand.welfare_offset(data)
@@ -208,6 +217,8 @@ def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFram
     for name, values in parts.items():
         frame[name] = _clean(values)
     frame["marginal_value"] = _clean(result.row_dual[rows.ids] / data.weight[t])
+    if "transit" in lp.rows:  # E2: what a tonne made there is worth (its export netback), README
+        frame["marginal_value_made"] = _clean(made_value(data, lp, result.row_dual) / data.weight[t])
     flows = frame[list(parts)].abs().to_numpy().max(axis=1)
     return frame[flows > ZERO].reset_index(drop=True)
 

@@ -157,3 +157,82 @@ def test_re_solve_in_place_keeps_the_transit_rows_right(tmp_path):
     more = study.solve("more")
     assert more.summary["model_reused"] is True
     assert more.objective == pytest.approx(7 * 1 + 3 * 31)
+
+
+def exporter_instance(folder):
+    """MY makes oxide at 10/t, at most 6 t; JP makes it at 50/t; MY→JP costs 1; JP needs 10 t;
+    disposing of a tonne costs 2; transit forbidden. MY has no demand and no imports."""
+    write_instance(
+        folder,
+        regions=["MY", "JP"],
+        commodities=[{"commodity": "oxide", "stage": "oxide", "disposal_cost": 2}],
+        process_io=[{"process": "make", "commodity": "oxide", "direction": "out", "coefficient": 1}],
+        processes=[
+            {"process": "make", "region": "MY", "capacity": 6, "cost_system": 10},
+            {"process": "make", "region": "JP", "capacity": "", "cost_system": 50},
+        ],
+        trade=[{"commodity": "oxide", "origin": "MY", "destination": "JP", "cost": 1, "tariff": 0}],
+        demand=[{"region": "JP", "commodity": "oxide", "quantity": 10}],
+        transit="forbidden",
+    )
+    return folder
+
+
+def perturbed(model, changes):
+    """The optimum with row bounds moved: ``changes`` maps row id to a shift of both its bounds."""
+    lower, upper = model.lp.row_lower.copy(), model.lp.row_upper.copy()
+    for row, shift in changes.items():
+        lower[row] += shift
+        upper[row] += shift
+    return (
+        HighsSolver(type(model.lp)(**{**model.lp.__dict__, "row_lower": lower, "row_upper": upper})).solve().objective
+    )
+
+
+def test_an_exporter_of_all_it_makes_is_priced_at_its_netback(tmp_path):
+    """MY's 6 t all go to JP, JP makes 4: 6 × (10 + 1) + 4 × 50 = 266. At MY the transit row
+    ``exports − made ≤ 0`` binds and nothing is imported, so the balance dual λ and the transit dual
+    μ (≤ 0) are not unique separately: (λ + θ, μ + θ) keeps the reduced costs of MY's making and
+    exporting. By hand, at MY:
+
+    * one more tonne demanded (right derivative of the optimum): it comes out of exports, JP makes
+      it instead: +50 − 1 = +49;
+    * one more tonne offered, not made (left derivative): it may not be re-exported, so it is
+      disposed of: +2, i.e. d(optimum)/d(demand) = −2 from the left;
+    * so λ ∈ [−2, 49], μ = λ − 49 ∈ [−51, 0], and HiGHS returns some point of it;
+    * one more tonne made at MY (balance +1 and transit allowance +1): it displaces a JP tonne,
+      saves 49 = λ − μ whichever λ HiGHS picked, and one tonne less made costs 49: unique. That is
+      ``marginal_value_made``, MY's export netback (JP's 50 less the 1 of the link).
+    """
+    instance = reeopt.load(exporter_instance(tmp_path / "i"))
+    solution = reeopt.solve(instance)
+    assert solution.objective == pytest.approx(266)
+    my = solution["balance"].set_index("region").loc["MY"]
+    assert my["exports"] == pytest.approx(6) and my["imports"] == 0
+    assert -2 - 1e-6 <= my["marginal_value"] <= 49 + 1e-6
+    assert my["marginal_value_made"] == pytest.approx(49)
+    assert my["price_flag_made"] == ""  # as unique as JP's price, which is unflagged
+    model = build_model(instance)
+    balance = model.lp.rows["balance"].start + int(np.flatnonzero(model.lp.rows["balance"].index["r"] == 0)[0])
+    transit = model.lp.rows["transit"].start
+    assert perturbed(model, {balance: 1.0}) == pytest.approx(266 + 49)  # one more tonne demanded
+    assert perturbed(model, {balance: -1.0}) == pytest.approx(266 + 2)  # one more tonne offered
+    assert perturbed(model, {balance: -1.0, transit: 1.0}) == pytest.approx(266 - 49)  # one more made
+    assert perturbed(model, {balance: 1.0, transit: -1.0}) == pytest.approx(266 + 49)  # one less made
+
+
+def test_a_tonne_made_by_a_tracked_exporter_is_worth_its_cost_when_the_clean_share_binds(tmp_path):
+    """E2 with E3: MY's content is tracked and JP takes at most half its 10 t tracked. MY sends 5 t
+    (11/t landed), JP makes 5 (50/t): 5 × 11 + 5 × 50 = 305. MY makes 5 < 6 t, so its making is in
+    the basis: one tonne more made (for free) saves MY's own 10, one tonne less costs 10. So
+    ``marginal_value_made`` at MY is 10, of the tracked class that ``marginal_value`` reports."""
+    folder = exporter_instance(tmp_path / "i")
+    demand = pd.read_csv(folder / "demand.csv").assign(max_tracked_share=0.5)
+    demand.to_csv(folder / "demand.csv", index=False)
+    with (folder / "instance.yaml").open("a") as handle:
+        handle.write("content: {tracked: [MY]}\n")
+    solution = reeopt.solve(folder)
+    assert solution.objective == pytest.approx(305)
+    my = solution["balance"].set_index("region").loc["MY"]
+    assert my["exports"] == pytest.approx(5)
+    assert my["marginal_value_made"] == pytest.approx(10)

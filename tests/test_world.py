@@ -114,7 +114,12 @@ def world_base():
 def test_base_prices_of_magnet_and_heavy_oxides_in_china_are_near_the_2024_market(world_base):
     """Issue 14's "done when": 2024 marginal values of NdPr, Dy, Tb and Y oxides in China within ±30 %
     of the USGS MCS 2026 annual prices (observed.csv, the calibration year), and no producing region
-    prices Dy, Tb or NdPr oxide below a tenth of its 2024 market price in any year."""
+    prices Dy, Tb or NdPr oxide below a tenth of its 2024 market price in any year.
+
+    A producing region's price is what a tonne made there is worth, ``marginal_value_made``: with
+    transit forbidden (E2) an exporter of all it makes (Lynas Malaysia's Dy and Tb) has a balance
+    dual that is one end of an interval (0, or −200 = −disposal cost, flagged), while its export
+    netback is unique. None of these prices may carry a flag (a flagged value is not a price)."""
     observed = reeopt.load("world").table("observed")
     prices = observed[observed["kind"] == "price"].set_index(["commodity", "period"])["value"]
     values = world_base["balance"].set_index(["region", "commodity", "period"])["marginal_value"]
@@ -124,7 +129,9 @@ def test_base_prices_of_magnet_and_heavy_oxides_in_china_are_near_the_2024_marke
     balance = world_base["balance"]
     produced = balance[balance["commodity"].isin(["NdPr_oxide", "Dy2O3", "Tb4O7"]) & (balance["produced"] > 0)]
     floor = produced["commodity"].map(lambda c: 0.1 * prices[(c, 2024)])
-    assert (produced["marginal_value"] > floor).all(), produced[produced["marginal_value"] <= floor]
+    made = produced["marginal_value_made"]
+    assert (made > floor).all(), produced[made <= floor]
+    assert (produced["price_flag_made"] == "").all(), produced[produced["price_flag_made"] != ""]
 
 
 def test_named_plants_outside_china_run_at_their_calibrated_2024_output(world_base):

@@ -32,6 +32,7 @@ def labelled(region: pd.Series, content_class) -> pd.Series:
 def unlabelled(region) -> tuple[np.ndarray, np.ndarray]:
     """Region names and classes of labelled regions."""
     parts = pd.Series(np.asarray(region, dtype=object)).str.split(SEP, n=1, expand=True)
+    parts = parts.reindex(columns=[0, 1])  # no labelled regions at all (e.g. no process has inputs)
     return parts[0].to_numpy(dtype=object), parts[1].to_numpy(dtype=object)
 
 

@@ -22,7 +22,8 @@ not_unique     is one end of an interval of valid duals: the basis is primal deg
                so one more tonne and one less tonne are worth different amounts
 =============  ===================================================================================
 
-One flag per node, the first that applies in the order above. ``penalty`` through the basis and
+With ``transit: forbidden`` (E2) ``price_flag_made`` flags ``marginal_value_made`` the same way
+(:func:`_made_flags`). One flag per node, the first that applies in the order above. ``penalty`` through the basis and
 ``not_unique`` need the optimal basis (:class:`optimizer.solver.DualEvidence`, about the cost of one
 more solve); without it (sweeps, or a basis HiGHS could not rank) only the flags read off the
 solution's flows are given, and ``summary.json`` ``price_flags.basis`` says so. For a MIP the basis
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.model import Model, elastic_demand
+from optimizer.model.transit import transit_binds
 from optimizer.solution import Solution, _names
 from optimizer.solver import SolverResult
 
@@ -78,11 +80,20 @@ def add_price_flags(solution: Solution, model: Model, result: SolverResult) -> N
     keys = ["region", "commodity", "period"]
     merged = balance[keys].merge(nodes[keys + ["price_flag"]], on=keys, how="left")
     balance["price_flag"] = merged["price_flag"].fillna("").to_numpy()
+    if "marginal_value_made" in balance:
+        nodes["price_flag_made"] = _made_flags(model, result, nodes)
+        merged = balance[keys].merge(nodes[keys + ["price_flag_made"]], on=keys, how="left")
+        balance["price_flag_made"] = merged["price_flag_made"].fillna("").to_numpy()
     flagged = balance[balance["price_flag"] != ""]
     solution.summary["price_flags"] = {
         "basis": "ranging" if evidence is not None else "flows only (no basis ranging in this run)",
         "seconds": round(evidence.seconds, 4) if evidence is not None else None,
         "counts": {flag: int((flagged["price_flag"] == flag).sum()) for flag in FLAGS},
+        **(
+            {"counts_made": {flag: int((balance["price_flag_made"] == flag).sum()) for flag in FLAGS}}
+            if "price_flag_made" in balance
+            else {}
+        ),
         "flagged": [
             {
                 "region": row.region,
@@ -90,6 +101,11 @@ def add_price_flags(solution: Solution, model: Model, result: SolverResult) -> N
                 "period": int(row.period),
                 "marginal_value": float(row.marginal_value),
                 "flag": row.price_flag,
+                **(
+                    {"marginal_value_made": float(row.marginal_value_made)}
+                    if hasattr(row, "marginal_value_made")
+                    else {}
+                ),
             }
             for row in flagged.itertuples()
         ],
@@ -169,3 +185,31 @@ def _basis_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.
         from_penalty = np.abs(penalty[rows]) / weight > TOLERANCE * np.maximum(1.0, value)
         flags[from_penalty] = "penalty"
     return pd.Series(flags, index=nodes.index)
+
+
+def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.Series:
+    """Flags of ``marginal_value_made`` (E2): the node's own flag, except at a node whose transit row
+    binds and that exports. There :math:`\\lambda` is one end of an interval (``not_unique`` or
+    ``disposal`` at its lower end, :math:`-\\text{disposal cost}`), but :math:`\\lambda - \\mu`
+    equals, through every export column in the basis, the destination's marginal value net of the
+    link's cost and loss: it is as unique as the destination's, whose flag it takes (the first in
+    ``FLAGS`` among its destinations')."""
+    data, lp = model.data, model.lp
+    flags = nodes["price_flag"].copy()
+    binds = transit_binds(data, lp, result.row_activity)
+    trade = lp.columns["trade"]
+    link = trade.index[result.x[trade.ids] > TOLERANCE]
+    if not binds.any() or link.empty:
+        return flags
+    position = pd.Series(nodes.index, index=nodes["code"])
+    origin = position.reindex(data.node_code(link["o"], link["c"], link["t"])).to_numpy()
+    destination = position.reindex(data.node_code(link["d"], link["c"], link["t"])).to_numpy()
+    rank = {flag: place for place, flag in enumerate(FLAGS)}
+    exporting = binds[origin]
+    inherited = pd.DataFrame(
+        {"origin": origin[exporting], "flag": nodes["price_flag"].to_numpy()[destination[exporting]]}
+    )
+    inherited["rank"] = inherited["flag"].map(rank).fillna(len(FLAGS))
+    first = inherited.sort_values("rank").drop_duplicates("origin").set_index("origin")["flag"]
+    flags.iloc[first.index.to_numpy()] = first.to_numpy()
+    return flags

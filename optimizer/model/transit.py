@@ -26,7 +26,7 @@ import pandas as pd
 
 from optimizer.instance.origin import hub_regions
 from optimizer.model.index import ModelData
-from optimizer.model.lp import LPBuilder
+from optimizer.model.lp import LinearProgram, LPBuilder
 
 
 def transit_nodes(data: ModelData) -> np.ndarray:
@@ -87,3 +87,47 @@ def transit_upper(data: ModelData, codes: np.ndarray) -> np.ndarray:
     inside[inside] = codes[at[inside]] == start[inside]
     np.add.at(upper, at[inside], initial["initial"].to_numpy()[inside] / data.lengths[0])
     return upper
+
+
+def made_value(data: ModelData, lp: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
+    r"""Per balance row, the raw dual of one more tonne *made* at the node, :math:`\lambda - \mu`.
+
+    A tonne made at :math:`(r, c, t)` enters the balance (:math:`+1`) and the transit row's
+    allowance (:math:`-1` on its left-hand side), so it is worth :math:`\lambda - \mu` (:math:`\mu
+    \le 0`, zero at nodes without a transit row). Where the row binds with no imports (an exporter
+    selling all it makes) :math:`\lambda` and :math:`\mu` are not unique separately (any shift
+    :math:`(\lambda + \theta, \mu + \theta)` keeps every reduced cost of production and export), but
+    their difference is: the export netback, what a domain expert calls the price there. Divide by
+    ``disc[t]·len[t]`` for money per tonne.
+    """
+    balance = lp.rows["balance"]
+    value = np.asarray(row_dual, dtype=float)[balance.ids].copy()
+    rows = lp.rows.get("transit")
+    if rows is None or rows.size == 0:
+        return value
+    at = _transit_row_of(data, balance.index, rows.index)
+    has_row = at >= 0
+    value[has_row] -= np.asarray(row_dual, dtype=float)[rows.start + at[has_row]]
+    return value
+
+
+def transit_binds(data: ModelData, lp: LinearProgram, row_activity: np.ndarray, tolerance: float = 1e-7) -> np.ndarray:
+    """Per balance row, whether its node has a transit row at its bound (exports = what it made or drew)."""
+    balance = lp.rows["balance"]
+    binds = np.zeros(balance.size, dtype=bool)
+    rows = lp.rows.get("transit")
+    if rows is None or rows.size == 0:
+        return binds
+    at = _transit_row_of(data, balance.index, rows.index)
+    has_row = at >= 0
+    ids = rows.start + at[has_row]
+    upper = lp.row_upper[ids]
+    binds[has_row] = np.asarray(row_activity)[ids] >= upper - tolerance * np.maximum(1.0, np.abs(upper))
+    return binds
+
+
+def _transit_row_of(data: ModelData, balance_index: pd.DataFrame, transit_index: pd.DataFrame) -> np.ndarray:
+    """Position in the transit family of each balance row's node, −1 where it has none."""
+    nodes = data.node_code(balance_index["r"], balance_index["c"], balance_index["t"])
+    codes = np.asarray(data.node_code(transit_index["r"], transit_index["c"], transit_index["t"]))
+    return pd.Index(codes).get_indexer(np.asarray(nodes))
