@@ -21,6 +21,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from optimizer.errors import InputError
 from optimizer.instance import Instance
 from optimizer.scenario.changes import apply_changes
 from optimizer.scenario.files import Scenario
@@ -44,8 +45,11 @@ def ineffective_changes(base: Instance, chain: list[Scenario], optimum: Solution
     hints = []
     for scenario in chain:
         for position, change in enumerate(scenario.changes):
-            single = dataclasses.replace(scenario, changes=(change,), extends=None)
-            changed = apply_changes(base, [single])
+            single = dataclasses.replace(scenario, changes=(change,), extends=None, constraints=None)
+            try:
+                changed = apply_changes(base, [single])
+            except InputError:  # it needs the changes before it (rows they add): not judged alone
+                continue
             reason = _no_effect(base, changed, change.get("table"), optimum)
             if reason:
                 hints.append(f"{scenario.file}, change {position + 1} ({change.get('table')}): {reason}")
