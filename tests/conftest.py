@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 from optimizer import cli
+from optimizer.cli.app import err_console, out_console
 
 # The same examples on every run (CI included): a property test that fails, fails every time, and a
 # fix can be checked against the very example that broke it. `pytest --slow` explores at random.
@@ -43,6 +44,9 @@ class Run:
 def reeopt(capsys, monkeypatch, tmp_path):
     """Run the command line in this process: ``reeopt("solve", "toy", "--out", ...)`` → Run."""
     monkeypatch.setenv("COLUMNS", "200")
+    # rich fixes a console's width at creation when COLUMNS is set then (as in pytest-xdist's workers)
+    for console in (out_console, err_console):
+        monkeypatch.setattr(console, "width", 200)
 
     def run(*args: str) -> Run:
         monkeypatch.setattr(sys, "argv", ["reeopt", *map(str, args)])
