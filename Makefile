@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 INSTANCE ?= world
 # Both cores: the suite runs in two worker processes (pytest-xdist); PYTEST_ARGS= runs it in one.
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --dist worksteal
 
 .PHONY: install run test bench lint clean
 
