@@ -18,63 +18,14 @@ import pandas as pd
 
 from optimizer.analysis.compare import comparison_table
 from optimizer.analysis.routes import ROUTE_COLUMNS, supply_routes
+from optimizer.arguments import check_count, check_names, check_period, check_scenario, check_solve_arguments
 from optimizer.errors import InputError, Problem
 from optimizer.instance import Instance, load_instance
-from optimizer.instance.instance import OBJECTIVES
 from optimizer.output.results import default_out, write_solution
 from optimizer.registry import effective_inputs
 from optimizer.scenario import Scenario, apply_changes, apply_scenario
 from optimizer.solution import Solution
 from optimizer.study import Progress, Study
-
-
-def check_solve_arguments(
-    objective: str | None = None,
-    time_limit: float | None = None,
-    mip_gap: float | None = None,
-    export_model: str | Path | None = None,
-) -> None:
-    """The checks the command line makes on these options, raised as :class:`InputError` (both use this).
-
-    >>> check_solve_arguments(objective="profit")
-    Traceback (most recent call last):
-    ...
-    optimizer.errors.InputError: --objective must be cost or value, not 'profit'
-    """
-    if objective is not None and objective not in OBJECTIVES:
-        raise InputError(f"--objective must be {' or '.join(OBJECTIVES)}, not '{objective}'")
-    for option, value in (("time_limit", time_limit), ("mip_gap", mip_gap)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0):
-            raise InputError(f"--{option.replace('_', '-')} must be a number >= 0, not {value!r}")
-    if export_model is not None and Path(export_model).suffix not in (".lp", ".mps"):
-        raise InputError(f"--export-model needs a .lp or .mps file, not '{export_model}'")
-
-
-def _check_count(option: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"--{option} must be a whole number >= {minimum}, not {value!r}")
-
-
-def _check_scenario(scenario) -> None:
-    if scenario is not None and not isinstance(scenario, str | Path):
-        raise InputError(f"a scenario is a name or a YAML file, not {scenario!r}")
-
-
-def _check_names(names, known: list[str], option: str, what: str) -> tuple[str, ...]:
-    """``names`` as a tuple of known names: a lone string is one name, never its letters."""
-    if isinstance(names, str):
-        names = (names,)
-    if not isinstance(names, list | tuple | set | frozenset) or not all(isinstance(n, str) for n in names):
-        raise InputError(f"--{option} takes {what} names, not {names!r}")
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise InputError(f"--{option}: unknown {what} '{unknown[0]}' (expected one of {', '.join(known)})")
-    return tuple(names)
-
-
-def _check_period(period, instance: Instance) -> None:
-    if period is not None and (isinstance(period, bool) or period not in instance.periods):
-        raise InputError(f"--period {period!r} is not a period of {instance.name}: {list(instance.periods)}")
 
 
 def load(instance: str | Path | Instance, scenario: str | Path | None = None) -> Instance:
@@ -109,7 +60,7 @@ def solve(
     many scenarios of one instance, :class:`~optimizer.study.Study` re-uses the model between them.
     """
     check_solve_arguments(objective, time_limit, mip_gap, export_model)
-    _check_scenario(scenario)
+    check_scenario(scenario)
     study = Study(
         instance,
         objective=objective,
@@ -155,7 +106,7 @@ def compare(
     if isinstance(scenarios, str | Path) or not isinstance(scenarios, list | tuple):
         raise InputError(f"compare takes a list of scenarios, not {scenarios!r}")
     for scenario in scenarios:
-        _check_scenario(scenario)
+        check_scenario(scenario)
     if labels is not None and len(labels) != len(scenarios):
         raise InputError(f"--label: give one per --scenario ({len(scenarios)}), not {len(labels)}")
     names = list(dict.fromkeys(solvers or ["highs"]))
@@ -244,12 +195,12 @@ def routes(
     base = load(instance)
     if not isinstance(region, str) or not isinstance(commodity, str):
         raise InputError(f"routes lead one commodity into one region, not {commodity!r} into {region!r}")
-    _check_names(region, base.regions, "region", "region")
-    _check_names(commodity, base.commodities, "commodity", "commodity")
-    avoid = _check_names(avoid, base.regions, "avoid", "region")
-    clean_of = _check_names(clean_of, base.regions, "clean-of", "region")
-    _check_period(period, base)
-    _check_count("k", k, 1)
+    check_names(region, base.regions, "region", "region")
+    check_names(commodity, base.commodities, "commodity", "commodity")
+    avoid = check_names(avoid, base.regions, "avoid", "region")
+    clean_of = check_names(clean_of, base.regions, "clean-of", "region")
+    check_period(period, base)
+    check_count("k", k, 1)
     if region in avoid:
         raise InputError(f"--avoid {region} would cut out the region the routes lead to")
     if region in clean_of:
@@ -348,8 +299,8 @@ def alternatives(
 
     if isinstance(slack, bool) or not isinstance(slack, int | float) or not slack >= 0:
         raise InputError(f"--slack must be >= 0, not {slack!r}")
-    _check_count("n", count, 1)
-    _check_scenario(scenario)
+    check_count("n", count, 1)
+    check_scenario(scenario)
     study = Study(instance)
     optimum = study.solve(scenario)
     if optimum.status != "optimal":
@@ -404,8 +355,8 @@ def sweep(
     from optimizer.sweep import run_samples, summarize
     from optimizer.uncertainty import draw
 
-    _check_count("samples", samples, 1)
-    _check_count("workers", workers, 0)
+    check_count("samples", samples, 1)
+    check_count("workers", workers, 0)
     base, spec, regions = _sweep_setup(instance, scenario, vary)
     started = time.perf_counter()
     table = run_samples(

@@ -12,11 +12,12 @@ import pandas as pd
 from optimizer.errors import InputError, Problem
 from optimizer.instance.instance import Instance
 from optimizer.instance.origin import check_origin_settings
-from optimizer.instance.reader import check_numbers, convert_cells
+from optimizer.instance.reader import check_numbers
 from optimizer.instance.schema import TABLES, Column, Table
 from optimizer.instance.validate import check_references
 from optimizer.scenario.files import BASE, CHANGE_KEYS, OPERATIONS, Scenario, extension_chain, scenario_path
 from optimizer.scenario.policies import with_policies
+from optimizer.scenario.selection import cell_value, column_of, period_selection, where_mask
 from optimizer.yamlio import line_of
 
 
@@ -195,17 +196,17 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         if "periods" in change:
             if not table.has_period:
                 raise fail(f"{table.file} has no period column", "periods")
-            rows = _rows_per_period(rows, _period_selection(change["periods"], instance.periods, fail), fail)
+            rows = _rows_per_period(rows, period_selection(change["periods"], instance.periods, fail), fail)
         tables[table_name] = _added(instance, frame, table, rows, fail)
         return
 
-    match = _where(frame, table, change.get("where"), fail, given="where" in change)
+    match = where_mask(frame, table, change.get("where"), fail, given="where" in change)
     if not match.any():
         raise fail("where matches no row of " + table.file, "where", "a where that selects at least one row")
     if "periods" in change:
         if not table.has_period:
             raise fail(f"{table.file} has no period column", "periods")
-        selected = _period_selection(change["periods"], instance.periods, fail)
+        selected = period_selection(change["periods"], instance.periods, fail)
         frame, match = _materialise(
             frame, table, match, selected, instance.periods, keep_out_of_range=operation == "drop"
         )
@@ -219,53 +220,22 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
     if not isinstance(values, dict) or not values:
         raise fail(f"'{operation}' needs a mapping of columns", operation, "{column: value}")
     for column_name, value in values.items():
-        column = _column(table, column_name, fail, operation)
+        column = column_of(table, column_name, fail, operation)
         if column.name in table.key and column.name != "period":
             raise fail(f"cannot {operation} the key column '{column.name}'", operation, "a non-key column")
         if operation == "set":
-            cell = _cell(column, value, fail, operation, table)
+            cell = cell_value(column, value, fail, operation, table)
             _check_names(instance, table, {column.name: cell}, fail, operation)
             frame.loc[match, column.name] = cell
         else:
             if column.kind != "number" or column.name == "period":
                 raise fail(f"cannot scale '{column.name}'", operation, "a numeric column")
-            factor = _cell(Column(column.name, kind="number"), value, fail, operation, table)
+            factor = cell_value(Column(column.name, kind="number"), value, fail, operation, table)
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
                 frame.loc[match, column.name] = frame.loc[match, column.name] * factor
         _check_written(frame, match, table, column, fail, operation)
     _check_unique(frame, table, fail, operation)
     tables[table_name] = frame
-
-
-def _column(table: Table, name, fail: _Fail, key: str) -> Column:
-    try:
-        return table.column(str(name))
-    except KeyError:
-        raise fail(
-            f"'{name}' is not a column of {table.file}", key, "one of " + ", ".join(table.column_names)
-        ) from None
-
-
-def _cell(column: Column, value, fail: _Fail, key: str, table: Table):
-    """A YAML value as the table cell it replaces: written as the text of a CSV cell and read by the
-    reader's own conversion, so a scenario value passes exactly the checks a file value passes."""
-    if isinstance(value, dict) or (isinstance(value, list) and column.kind != "list"):
-        raise fail(f"'{column.name}' needs one value, not a {type(value).__name__}", key, column.expected)
-    if value is None:
-        text = ""
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, list):
-        text = ";".join(str(item).strip() for item in value)
-    elif isinstance(value, float):
-        text = repr(value)
-    else:
-        text = str(value).strip()
-    problems: list[Problem] = []
-    converted = convert_cells(pd.Series([text], dtype=object), column, pd.Series([0]), fail.scenario.file, problems)
-    if problems:
-        raise fail.cells(problems, table, key)
-    return converted.iloc[0]
 
 
 def _check_written(frame: pd.DataFrame, match: np.ndarray, table: Table, column: Column, fail: _Fail, key: str):
@@ -278,61 +248,6 @@ def _check_written(frame: pd.DataFrame, match: np.ndarray, table: Table, column:
     check_numbers(written, column, pd.Series(np.zeros(len(written))), fail.scenario.file, problems)
     if problems:
         raise fail.cells(problems[:1], table, key)
-
-
-def _where(frame: pd.DataFrame, table: Table, where, fail: _Fail, given: bool = False) -> np.ndarray:
-    match = np.ones(len(frame), dtype=bool)
-    if given and (where is None or where == {}):
-        raise fail("where is empty", "where", "leave where out to change every row, or name columns and values")
-    if where is None:
-        return match
-    if not isinstance(where, dict):
-        raise fail("where must map columns to values", "where", "{column: value or [values]}")
-    for name, wanted in where.items():
-        column = _column(table, name, fail, "where")
-        negate = isinstance(wanted, dict)
-        if negate:
-            if set(wanted) != {"not"}:
-                raise fail(f"where {name}: only 'not' is allowed in a mapping", "where", "{not: value}")
-            wanted = wanted["not"]
-        values = wanted if isinstance(wanted, list) else [wanted]
-        cells = frame[column.name]
-        if column.kind == "number":
-            numbers = [_cell(Column(column.name, kind="number", minimum=None), v, fail, "where", table) for v in values]
-            hit = cells.isin(numbers).to_numpy()
-            if any(math.isnan(n) for n in numbers):
-                hit = hit | cells.isna().to_numpy()
-        elif column.kind == "list":
-            names = {str(v) for v in values}
-            hit = cells.map(lambda items, names=names: bool(names & set(items))).to_numpy(dtype=bool)
-        else:
-            hit = cells.isin(["" if v is None else str(v) for v in values]).to_numpy()
-        match &= ~hit if negate else hit
-    return match
-
-
-def _period_selection(spec, periods: tuple[int, ...], fail: _Fail) -> tuple[int, ...]:
-    expected = "{from: year, to: year}, a year, or a list of years"
-    if isinstance(spec, dict):
-        if not spec or set(spec) - {"from", "to"}:
-            raise fail("periods takes from and/or to", "periods", expected)
-        bounds = [spec.get("from", periods[0]), spec.get("to", periods[-1])]
-        if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
-            raise fail("periods from/to must be years", "periods", expected)
-        selected = tuple(t for t in periods if bounds[0] <= t <= bounds[1])
-    else:
-        years = spec if isinstance(spec, list) else [spec]
-        if not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
-            raise fail("periods must be years", "periods", expected)
-        outside = [y for y in years if y not in periods]
-        if outside:
-            raise fail(
-                f"period {outside[0]} is outside the horizon", "periods", "one of " + ", ".join(map(str, periods))
-            )
-        selected = tuple(t for t in periods if t in years)
-    if not selected:
-        raise fail("periods select no period of the horizon", "periods", expected)
-    return selected
 
 
 def _materialise(
@@ -389,11 +304,11 @@ def _added(instance: Instance, frame: pd.DataFrame, table: Table, rows, fail: _F
         cells = {"line": line}
         for name in row:
             if not str(name).startswith("x_"):
-                _column(table, name, fail, "add")
+                column_of(table, name, fail, "add")
         for column in table.columns:
             if column.required and column.name not in row and column.value_required:
                 raise fail(f"an added row needs '{column.name}'", "add", column.expected)
-            cells[column.name] = _cell(column, row.get(column.name), fail, "add", table)
+            cells[column.name] = cell_value(column, row.get(column.name), fail, "add", table)
         _check_names(instance, table, cells, fail, "add")
         new.append(cells)
     result = pd.concat([frame, pd.DataFrame(new)], ignore_index=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.scenario.selection import period_selection
 from optimizer.yamlio import Lines, line_of
 
 KINDS = ("min_share", "max_share", "min_production", "recycled_content", "stockpile")
@@ -228,9 +229,7 @@ def _origins(spec, regions: list[str], fail: _Fail) -> tuple[tuple[str, ...], bo
 
 def _periods(spec, periods: tuple[int, ...], fail: _Fail) -> tuple[int, ...]:
     """The years a policy holds in: every period unless ``periods`` says otherwise (as in changes)."""
-    from optimizer.scenario.changes import _period_selection  # here: changes imports files, which imports us
-
-    return tuple(periods) if spec is None else _period_selection(spec, periods, fail)
+    return tuple(periods) if spec is None else period_selection(spec, periods, fail)
 
 
 def with_policies(instance, chain) -> object:
