@@ -10,7 +10,6 @@ np.float64(3328.0)
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.instance import Instance, load_instance
 from optimizer.output.results import default_out, write_solution
 from optimizer.registry import effective_inputs
+from optimizer.sampling import sensitivity, sweep  # noqa: F401 - part of the API
 from optimizer.scenario import Scenario, apply_changes, apply_scenario
 from optimizer.solution import Solution
 from optimizer.study import Progress, Study
@@ -312,105 +312,6 @@ def alternatives(
     table = comparison_table(solutions)
     table.insert(1, "direction", ["optimum"] + [label for label, _ in found])
     return solutions, table
-
-
-def _sweep_setup(instance, scenario, vary):
-    """The instance, its spec (``--vary`` or the instance's uncertainty.yaml) and the main demand regions."""
-    from optimizer.analysis.compare import main_demand_regions
-    from optimizer.uncertainty import check_spec, default_spec_path, load_spec
-
-    base = load(instance, scenario)
-    path = Path(vary) if vary is not None else default_spec_path(base)
-    if path is None:
-        raise InputError(f"{base.name} has no uncertainty.yaml: name a spec with --vary SPEC.yaml")
-    spec = load_spec(path)
-    check_spec(base, spec)
-    reference = Study(base).solve(accounts=False)
-    if not reference.tables:
-        raise InputError(f"the base of the sweep is {reference.status}: sample around a feasible instance")
-    from optimizer.analysis.sourcing import sourcing_tables
-
-    reference.tables["sourcing"] = sourcing_tables(reference, stages=False)[0]
-    return base, spec, main_demand_regions(reference)
-
-
-def sweep(
-    instance: str | Path | Instance,
-    samples: int,
-    *,
-    scenario: str | None = None,
-    vary: str | Path | None = None,
-    workers: int = 2,
-    scheduler: str | None = None,
-    seed: int = 0,
-    progress=None,
-    exact: bool = False,
-) -> tuple[pd.DataFrame, dict]:
-    """Monte Carlo over the spec's uncertain inputs: one row per sample, and a summary.
-
-    >>> table, summary = sweep("toy", 4, workers=0, seed=1)
-    >>> summary["optimal"], list(table.columns[:4])
-    (4, ['sample', 'magnet_cost', 'light_mining_cost', 'trade_cost'])
-    """
-    from optimizer.sweep import run_samples, summarize
-    from optimizer.uncertainty import draw
-
-    check_count("samples", samples, 1)
-    check_count("workers", workers, 0)
-    base, spec, regions = _sweep_setup(instance, scenario, vary)
-    started = time.perf_counter()
-    table = run_samples(
-        base.folder, scenario, spec, draw(spec, samples, seed), regions, workers, scheduler, progress, exact
-    )
-    summary = summarize(table, spec, time.perf_counter() - started)
-    summary.update(
-        instance=base.name,
-        scenario=base.scenario,
-        spec=str(spec.path),
-        seed=seed,
-        workers=workers,
-        scheduler=scheduler,
-        relaxed=not exact,
-    )
-    return table, summary
-
-
-def sensitivity(
-    instance: str | Path | Instance,
-    method: str = "morris",
-    *,
-    samples: int = 10,
-    outputs: list[str] | None = None,
-    scenario: str | None = None,
-    vary: str | Path | None = None,
-    workers: int = 0,
-    scheduler: str | None = None,
-    seed: int = 0,
-    progress=None,
-    exact: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rank the spec's inputs by their effect on the objective and on chosen outputs (SALib)."""
-    from optimizer.analysis.sensitivity import METHODS
-    from optimizer.analysis.sensitivity import sensitivity as analyse
-
-    if method not in METHODS:
-        raise InputError(f"--method must be one of {', '.join(METHODS)}, not '{method}'")
-    base, spec, regions = _sweep_setup(instance, scenario, vary)
-    wanted = ["objective", *(outputs or spec.outputs)]
-    return analyse(
-        base.folder,
-        scenario,
-        spec,
-        method,
-        samples,
-        list(dict.fromkeys(wanted)),
-        regions,
-        workers,
-        scheduler,
-        seed,
-        progress,
-        exact,
-    )
 
 
 def account(instance: str | Path | Instance, scenario: str | Path | None = None) -> Solution:
