@@ -33,7 +33,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from optimizer.report.analyses import SHARE_PREFIXES, AnalysisFolder
-from optimizer.report.style import empty, finish, money, percent, tonnes
+from optimizer.report.style import builds_heatmap, empty, finish, money, percent, tonnes
 
 OPTIMUM_COLOUR, ALTERNATIVE_COLOUR = "#3d3d3d", "#76b7b2"
 SHARE_TITLES = {
@@ -205,20 +205,8 @@ def builds_figure(folder: AnalysisFolder) -> go.Figure:
     built = table[columns].apply(pd.to_numeric, errors="coerce").fillna(0.0)
     built = built.loc[:, built.max() > 1e-6]
     labels = portfolio_labels(table)
-    figure = go.Figure(
-        go.Heatmap(
-            z=built.to_numpy(),
-            x=[column.removeprefix("built_") for column in built.columns],
-            y=labels,
-            text=[[_short_tonnes(v) for v in row] for row in built.to_numpy()],
-            texttemplate="%{text}",
-            colorscale="Greens",
-            zmin=0,
-            colorbar={"title": {"text": "t/yr"}},
-            xgap=2,
-            ygap=2,
-            hovertemplate="%{y}: %{z:,.0f} t/yr built in %{x}<extra></extra>",
-        )
+    figure = builds_heatmap(
+        built.to_numpy(), [column.removeprefix("built_") for column in built.columns], labels, "built in %{x}"
     )
     figure.add_shape(
         type="rect", x0=-0.5, x1=built.shape[1] - 0.5, y0=-0.5, y1=0.5, line={"color": OPTIMUM_COLOUR, "width": 2.5}
@@ -237,9 +225,3 @@ def builds_figure(folder: AnalysisFolder) -> go.Figure:
     else:
         reading += ", and every alternative builds the same."
     return finish(figure, title, reading, height=200 + 44 * len(table))
-
-
-def _short_tonnes(value: float) -> str:
-    if value < 0.5:
-        return "0"
-    return f"{value / 1e3:.1f}k" if value >= 1e4 else f"{value:,.0f}"

@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from optimizer.report.analyses import AnalysisFolder
-from optimizer.report.style import empty, finish, money, percent, tonnes
+from optimizer.report.style import builds_heatmap, empty, finish, money, percent, tonnes
 
 HEDGED_COLOUR, OWN_COLOUR = "#3d3d3d", "#76b7b2"
 LOSS, GAIN = "#c0392b", "#4e79a7"  # a cost that rises, a cost that falls
@@ -87,21 +87,7 @@ def plans_figure(folder: AnalysisFolder) -> go.Figure:
     pivot = pivot.reindex(order).fillna(0.0)
     pivot = pivot.loc[:, pivot.max() > 1e-6]
     pivot = pivot[pivot.sum().sort_values(ascending=False).index]
-    figure = go.Figure(
-        go.Heatmap(
-            z=pivot.to_numpy(),
-            x=list(pivot.columns),
-            y=list(pivot.index),
-            text=[[_short(v) for v in row] for row in pivot.to_numpy()],
-            texttemplate="%{text}",
-            colorscale="Greens",
-            zmin=0,
-            colorbar={"title": {"text": "t/yr"}},
-            xgap=2,
-            ygap=2,
-            hovertemplate="%{y}: %{z:,.0f} t/yr of %{x}<extra></extra>",
-        )
-    )
+    figure = builds_heatmap(pivot.to_numpy(), list(pivot.columns), list(pivot.index), "of %{x}")
     if "hedged" in pivot.index:
         row = list(pivot.index).index("hedged")
         figure.add_shape(
@@ -260,9 +246,3 @@ def _amount(value, currency: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return "∞" if math.isinf(value) else money(value, currency)
-
-
-def _short(value: float) -> str:
-    if value < 0.5:
-        return ""
-    return f"{value / 1e3:.1f}k" if value >= 1e4 else f"{value:,.0f}"

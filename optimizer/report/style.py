@@ -120,3 +120,29 @@ def percent(share: float) -> str:
 def _number(value: float, decimals: int) -> str:
     text = f"{value:,.{decimals}f}"
     return text.replace("-", "−")
+
+
+def builds_heatmap(values, x: list, y: list, hover: str) -> go.Figure:
+    """New capacity (t/yr) as a green heatmap, one cell labelled per build (blank under half a tonne);
+    ``hover`` ends the sentence "<row>: <t/yr> t/yr ..." (e.g. "built in %{x}")."""
+    return go.Figure(
+        go.Heatmap(
+            z=values,
+            x=x,
+            y=y,
+            text=[[_short_build(v) for v in row] for row in values],
+            texttemplate="%{text}",
+            colorscale="Greens",
+            zmin=0,
+            colorbar={"title": {"text": "t/yr"}},
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y}: %{z:,.0f} t/yr " + hover + "<extra></extra>",
+        )
+    )
+
+
+def _short_build(value: float) -> str:
+    if value < 0.5:
+        return ""
+    return f"{value / 1e3:.1f}k" if value >= 1e4 else f"{value:,.0f}"
