@@ -8,9 +8,12 @@ import sys
 import pandas as pd
 import pytest
 
+import optimizer
 import optimizer as reeopt
 from optimizer.analysis.backcast import BACKCAST_COLUMNS
 from optimizer.errors import InputError
+from optimizer.report import figures_for, read_results
+from optimizer.report.backcast import backcast_tables
 from tests.builders import INSTANCES, write_instance
 
 
@@ -127,3 +130,32 @@ def test_world_observed_csv_is_what_its_build_script_writes():
     script = INSTANCES / "world" / "build_observed.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_report_of_a_backcast_folder_shows_each_row_against_its_tolerance(tmp_path, reeopt):
+    """The two-mine backcast above, reported: A's 80 t against the model's 60 (−25 %, outside ±10 %)
+    is the validation row furthest off; B's floor is an input; the market price 12.5 against 10 is
+    −20 %, within ±30 %. The page draws the backcast and lists its rows, validation first."""
+    observed = [
+        {"kind": "activity", "process": "mine_b", "region": "R", "period": 2025, "value": 40,
+         "x_role": "calibration", "x_source": "floor"},
+        {"kind": "activity", "process": "mine_a", "region": "R", "period": 2025, "value": 80,
+         "x_tolerance": 0.10, "x_source": "report"},
+        {"kind": "price", "region": "R", "commodity": "ore", "period": 2025, "value": 12.5, "x_source": "market"},
+    ]  # fmt: skip
+    folder = two_mines(tmp_path / "bc", floor=40, observed=observed)
+    assert reeopt("backcast", folder, "--out", tmp_path / "out", "--quiet").code == 0
+    assert reeopt("report", tmp_path / "out", "--out", tmp_path / "page.html").code == 0
+    figure = figures_for(tmp_path / "out")["backcast"]
+    assert figure.layout.meta["reading"] == (
+        "Validation: 1 of 2 figures within tolerance; the furthest off, mine_a R 2025, -25% (±10%). "
+        "1 calibration row (an input, not a test)."
+    )
+    listing = backcast_tables(read_results(tmp_path / "out"))
+    (rows,) = listing.values()
+    assert rows["within"].tolist() == ["NO", "yes", "input"]
+    page = (tmp_path / "page.html").read_text()
+    assert "Model against observed (backcast.csv)" in page and "missed (input)" not in page
+    assert 'id="folder-1-backcast"' in page
+    # a results folder without backcast.csv has no backcast figure
+    assert "backcast" not in figures_for(optimizer.write(optimizer.solve("toy"), tmp_path / "toy"))

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from optimizer.report.alternatives import alternatives_facts, alternatives_figures
 from optimizer.report.analyses import AnalysisFolder
+from optimizer.report.backcast import backcast_figure, backcast_tables
 from optimizer.report.chokepoints import chokepoints_facts, chokepoints_figure, chokepoints_tables
 from optimizer.report.comparison import (
     scenario_builds_figure,
@@ -65,10 +66,12 @@ ABOUT = {
 
 
 def folder_figures(folder: ResultsFolder, period: int | None = None) -> dict[str, go.Figure]:
-    """The figures of one results folder, by name; none for a folder without a solution."""
+    """The figures of one results folder, by name; none for a folder without a solution. A folder
+    ``reeopt backcast`` wrote has its backcast too."""
     if not folder.solved:
         return {}
     period = folder.pick_period(period)
+    backcast = {} if folder.table("backcast").empty else {"backcast": backcast_figure(folder)}
     return {
         "material_flow": material_flow_figure(folder, period),
         "sourcing": sourcing_figure(folder, period),
@@ -79,7 +82,13 @@ def folder_figures(folder: ResultsFolder, period: int | None = None) -> dict[str
         "marginal_values_over_time": marginal_value_lines_figure(folder),
         "capacity_duals": capacity_duals_figure(folder, period),
         "builds": builds_figure(folder),
+        **backcast,
     }
+
+
+def folder_tables(folder: ResultsFolder) -> dict[str, pd.DataFrame]:
+    """Tables the page shows below a results folder's figures, by caption (its backcast)."""
+    return backcast_tables(folder)
 
 
 def comparison_figures(folders: list[ResultsFolder], period: int | None = None) -> dict[str, go.Figure]:

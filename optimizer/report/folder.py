@@ -24,12 +24,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimizer.analysis.backcast import BACKCAST_COLUMNS
 from optimizer.analysis.readback import read_bytes, read_csv, read_summary, read_text
 from optimizer.errors import InputError, Problem
 from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.report.chain import Chain, read_chain
 
-TABLE_COLUMNS = RESULT_COLUMNS  # a missing file reads as an empty table with these columns
+# a missing file reads as an empty table with these columns; backcast.csv is there only when
+# ``reeopt backcast`` wrote the folder
+TABLE_COLUMNS = {**RESULT_COLUMNS, "backcast": BACKCAST_COLUMNS}
 TEXT_COLUMNS = {
     "process",
     "region",
@@ -41,6 +44,11 @@ TEXT_COLUMNS = {
     "basis",
     "origin_region",
     "origin_kind",
+    "group",
+    "item",
+    "role",
+    "source",
+    "within",
 }
 
 
@@ -133,6 +141,8 @@ def _read_table(file: Path, columns: list[str]) -> pd.DataFrame:
     for column in columns:
         if column not in table.columns:
             table[column] = pd.Series(dtype=_dtype(column))
+    if "within" in table.columns:
+        table["within"] = table["within"].astype(str).str.lower() == "true"
     return table
 
 

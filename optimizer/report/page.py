@@ -3,8 +3,9 @@
 Layout: a header with a table of contents; with several results folders, the comparison first (a table
 of the headline numbers with the differences to the first folder highlighted, then the comparison
 figures); then one section per folder, in the order given: for a results folder its summary, its
-diagnosis when it was not solved, and its figures; for an analysis folder (sweep, sensitivity,
-alternatives, chokepoints) what the analysis does, its facts, its figures and its tables.
+diagnosis when it was not solved, its figures, and its backcast table when ``reeopt backcast`` wrote it;
+for an analysis folder (sweep, sensitivity, alternatives, chokepoints, hedge, routes) what the analysis
+does, its facts, its figures and its tables.
 
 >>> import tempfile, optimizer
 >>> from optimizer.report.folder import read_results
@@ -35,6 +36,7 @@ from optimizer.report.contents import (
     analysis_tables,
     comparison_figures,
     folder_figures,
+    folder_tables,
 )
 from optimizer.report.folder import ResultsFolder
 from optimizer.report.style import FONT, money, tonnes
@@ -123,6 +125,8 @@ def _folder_section(folder: ResultsFolder, name: str, section_id: str, period: i
         parts.append(f'<pre class="diagnosis">{html.escape(diagnosis)}</pre>')
     for key, figure in folder_figures(folder, period).items():
         parts.append(_chart(figure, f"{section_id}-{key}"))
+    for caption, table in folder_tables(folder).items():
+        parts.append(f"<h3>{html.escape(caption)}</h3>{_listing(table)}")
     parts.append("</section>")
     return "\n".join(parts)
 
