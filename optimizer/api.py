@@ -336,7 +336,7 @@ def backcast(
     """Solve, then set the solution beside the instance's observed.csv: (solution, backcast table).
 
     The table has one row per observation (columns of
-    :data:`optimizer.analysis.backcast.BACKCAST_COLUMNS`); rows whose ``role`` is ``calibration``
+    :data:`optimizer.output.columns.BACKCAST_COLUMNS`); rows whose ``role`` is ``calibration``
     were inputs, only ``validation`` rows test the model. ``periods`` keeps those years only.
     """
     from optimizer.analysis.backcast import backcast_table

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.output.columns import BACKCAST_COLUMNS
 from optimizer.solution import Solution
 
 # Default tolerances per group (fractions of the observed value), used where a row gives none:
@@ -33,19 +34,6 @@ from optimizer.solution import Solution
 # most non-US figures; company figures are fiscal years), trade within 25 % (customs gross tonnes
 # converted to REO), prices within 30 % (annual means of a market that moved ±30 % within 2025).
 DEFAULT_TOLERANCE = {"production": 0.15, "plants": 0.15, "imports": 0.25, "deliveries": 0.15, "prices": 0.30}
-
-BACKCAST_COLUMNS = [
-    "group",
-    "item",
-    "period",
-    "role",
-    "observed",
-    "model",
-    "deviation",
-    "tolerance",
-    "within",
-    "source",
-]
 
 
 def backcast_table(solution: Solution, observed: pd.DataFrame, periods: list[int] | None = None) -> pd.DataFrame:

@@ -42,3 +42,16 @@ RESULT_COLUMNS: dict[str, list[str]] = {
     "mfca": ["stage", "region", "period", "category", "to_products", "to_losses"],
     "value_added": ["stage", "region", "period", "basis", "input_value", "output_value", "value_added"],
 }
+# backcast.csv, which ``reeopt backcast`` writes beside a solve's tables (not in every results folder)
+BACKCAST_COLUMNS = [
+    "group",
+    "item",
+    "period",
+    "role",
+    "observed",
+    "model",
+    "deviation",
+    "tolerance",
+    "within",
+    "source",
+]

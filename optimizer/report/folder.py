@@ -24,10 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.analysis.backcast import BACKCAST_COLUMNS
 from optimizer.analysis.readback import read_bytes, read_csv, read_summary, read_text
 from optimizer.errors import InputError, Problem
-from optimizer.output.columns import RESULT_COLUMNS
+from optimizer.output.columns import BACKCAST_COLUMNS, RESULT_COLUMNS
 from optimizer.report.chain import Chain, read_chain
 
 # a missing file reads as an empty table with these columns; backcast.csv is there only when
