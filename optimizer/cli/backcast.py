@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from optimizer import api
@@ -50,9 +51,21 @@ def backcast(
 
 
 def _print(table) -> None:
-    view = Table(title="Model vs observed (deviation = model / observed - 1; prices in USD/t)")
-    for column in ("item", "year", "role", "observed", "model", "dev.", "tol.", "within", "src"):
-        view.add_column(column, justify="right" if column in ("observed", "model", "dev.", "tol.") else "left")
+    years = sorted(table["period"].unique())
+    one_year = len(years) == 1
+    # borderless, one line per row in 80 columns: the role is told by the last column ("(input)" for a
+    # calibration row), the year is in the title when only one is printed
+    view = Table(
+        title=f"Model vs observed{f', {years[0]}' if one_year else ''} (deviation = model / observed - 1; "
+        "prices in USD/t)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    columns = ["item", *([] if one_year else ["year"]), "observed", "model", "dev.", "tol.", "within", "src"]
+    for column in columns:
+        right = column in ("observed", "model", "dev.", "tol.")
+        view.add_column(column, justify="right" if right else "left", no_wrap=column == "item")
     sources = list(dict.fromkeys(table["source"].astype(str)))
     for row in table.itertuples():
         deviation = "" if row.deviation != row.deviation else f"{row.deviation:+.0%}"
@@ -63,8 +76,7 @@ def _print(table) -> None:
             within = "yes" if row.within else "NO"
         view.add_row(
             row.item,
-            str(row.period),
-            "calib." if row.role == "calibration" else "valid.",
+            *([] if one_year else [str(row.period)]),
             f"{row.observed:,.0f}",
             f"{row.model:,.0f}",
             deviation,
