@@ -18,7 +18,7 @@ import pandas as pd
 from optimizer.analysis.compare import comparison_table
 from optimizer.analysis.routes import ROUTE_COLUMNS, supply_routes
 from optimizer.arguments import check_count, check_names, check_period, check_scenario, check_solve_arguments
-from optimizer.errors import InputError, Problem
+from optimizer.errors import InputError
 from optimizer.instance import Instance, load_instance
 from optimizer.output.results import default_out, write_solution
 from optimizer.registry import effective_inputs
@@ -340,17 +340,12 @@ def backcast(
     were inputs, only ``validation`` rows test the model. ``periods`` keeps those years only.
     """
     from optimizer.analysis.backcast import backcast_table
+    from optimizer.history import observations
 
     loaded = load(instance, scenario)
-    observed = loaded.table("observed")
-    if observed.empty:
-        raise InputError(
-            Problem(
-                str(loaded.folder / "observed.csv"),
-                "the instance has no observations to backcast",
-                expected="observed.csv with activity, trade, delivered or price rows (INTERFACE.md)",
-            )
-        )
+    observed = observations(
+        loaded, "the instance has no observations to backcast", "activity, trade, delivered or price"
+    )
     solution = solve(loaded, progress=progress)
     if solution.status != "optimal" or not solution.tables:
         return solution, pd.DataFrame()

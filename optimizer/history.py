@@ -43,17 +43,26 @@ TOLERANCE = 1e-6
 EPSILON = 1e-3  # t/yr of extra withdrawal per node in the margin LP: above HiGHS's tolerances, far below flows
 
 
-def account(instance: Instance) -> Solution:
-    """Solve ``instance`` with its observed flows fixed; the solution carries ``summary["account"]``."""
+def observations(instance: Instance, problem: str, kinds: str) -> pd.DataFrame:
+    """The instance's observed.csv table; an input error naming the file when it has no rows (``problem``
+    says what needed them, ``kinds`` which rows would do)."""
     observed = instance.table("observed")
     if observed.empty:
         raise InputError(
             Problem(
                 str(instance.folder / "observed.csv"),
-                "no observations: the accounting mode needs the historical flows",
-                expected="observed.csv with activity, trade and delivered rows (INTERFACE.md)",
+                problem,
+                expected=f"observed.csv with {kinds} rows (INTERFACE.md)",
             )
         )
+    return observed
+
+
+def account(instance: Instance) -> Solution:
+    """Solve ``instance`` with its observed flows fixed; the solution carries ``summary["account"]``."""
+    observed = observations(
+        instance, "no observations: the accounting mode needs the historical flows", "activity, trade and delivered"
+    )
     model = build_model(_fixed_demand(instance))
     fixed = _fix_observations(model, observed)
     started = time.perf_counter()
