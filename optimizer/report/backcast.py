@@ -41,6 +41,10 @@ def backcast_figure(folder: ResultsFolder) -> go.Figure:
         return empty(title, "No backcast.csv in this folder: run reeopt backcast.")
     table = table.assign(label=table["item"] + " " + table["period"].astype(str)).dropna(subset=["deviation"])
     groups = list(dict.fromkeys(table["group"]))
+    # rows by group, then year, validation before calibration, as backcast.csv lists them
+    order = table.assign(
+        group_rank=table["group"].map(groups.index), calibration=table["role"] == "calibration"
+    ).sort_values(["group_rank", "period", "calibration"], kind="stable")
     figure = go.Figure()
     for number, group in enumerate(groups):
         rows = table[table["group"] == group]
@@ -55,11 +59,12 @@ def backcast_figure(folder: ResultsFolder) -> go.Figure:
                 y=chosen["label"],
                 mode="markers",
                 name=f"{group}, {role}",
+                # an open symbol takes its outline from ``color``
                 marker={
                     "size": 10,
-                    "color": colour if filled else "white",
-                    "line": {"color": colour, "width": 2},
+                    "color": colour,
                     "symbol": "circle" if filled else "circle-open",
+                    "line": {"width": 2},
                 },
                 customdata=np.column_stack(
                     [chosen["deviation"], chosen["tolerance"], chosen["observed"], chosen["model"], chosen["source"]]
@@ -80,7 +85,7 @@ def backcast_figure(folder: ResultsFolder) -> go.Figure:
             )
     figure.add_vline(x=0, line_color=GREY)
     figure.update_xaxes(tickformat="+.0%", range=[-1.05, SHOWN_DEVIATION + 0.05], title_text="model / observed − 1")
-    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=order["label"].tolist())
     return finish(figure, title, backcast_reading(table), height=max(420, 80 + 18 * len(table)))
 
 
