@@ -15,13 +15,13 @@ import pandas as pd
 from optimizer.arguments import check_count
 from optimizer.errors import InputError
 from optimizer.instance import Instance
+from optimizer.loading import load
 from optimizer.study import Study
 
 
 def _sweep_setup(instance, scenario, vary):
     """The instance, its spec (``--vary`` or the instance's uncertainty.yaml) and the main demand regions."""
     from optimizer.analysis.compare import main_demand_regions
-    from optimizer.api import load  # the API's loader: api imports this module
     from optimizer.uncertainty import check_spec, default_spec_path, load_spec
 
     base = load(instance, scenario)
