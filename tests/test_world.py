@@ -144,3 +144,29 @@ def test_named_plants_outside_china_run_at_their_calibrated_2024_output(world_ba
         ("separation_monazite", "US", 2024): 121,
     }.items():
         assert activity[key] >= 0.95 * observed - 1e-6, key
+
+
+# The 2025 validation rows of the world backcast that miss their tolerance, each diagnosed in
+# instances/world/SOURCES.md §14: Dy (the two one-element substitution recipes fix Tb against Dy and
+# NdPr) and Y (flat at its 2024 step; the market's rise has no driver in the data). Every other 2025
+# validation row is claimed within tolerance.
+KNOWN_2025_MISSES = {"Dy2O3 CN", "Y2O3 CN"}
+
+
+def test_world_backcast_meets_every_calibration_row_and_the_claimed_2025_validation_rows(world_base):
+    """``reeopt backcast world`` on the base solve (the fixture's, no second solve). A calibration row
+    is an input meant to pin its figure (a floor, a binding capacity, a link's capacity, a demand
+    curve's reference price), so each must be met within its tolerance in both years, the US mine in
+    2025 included (95 % floor on MP's 51,000 t: 49,450 t with the 1,000 t of US monazite, -3 %).
+    2025's validation rows are within tolerance except the two diagnosed misses, which stay misses
+    (if one is fixed, README and SOURCES must say so)."""
+    from optimizer.analysis.backcast import backcast_table
+
+    table = backcast_table(world_base, reeopt.load("world").table("observed"))
+    calibration = table[table["role"] == "calibration"]
+    assert len(calibration) >= 29 and calibration["within"].all(), calibration[~calibration["within"]]
+    validation = table[(table["role"] == "validation") & (table["period"] == 2025)]
+    missed = set(validation.loc[~validation["within"], "item"])
+    assert missed == KNOWN_2025_MISSES, validation[["item", "observed", "model", "deviation"]]
+    us = table.set_index(["item", "period"]).loc[("mine output US", 2025)]
+    assert us["role"] == "calibration" and us["model"] == pytest.approx(0.95 * 51000 + 1000, rel=1e-6)

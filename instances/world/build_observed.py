@@ -35,6 +35,10 @@ COLUMNS = [
 
 MCS = "USGS MCS 2026 Rare Earths, world mine production (A)"
 QUOTA = "MIIT quota 2024 (H1 x2) split by feed, Fastmarkets/Project Blue (B); USGS 2024 and 2025e 270,000 (A)"
+# The US 2025 row is pinned by a floor (processes.csv min_activity), not by its capacity
+MCS_2025 = {
+    "US": MCS + "; 2025 floor at 95% (MP kept mining and stockpiled concentrate after April 2025: MP statement, B)"
+}
 PRICE = "USGS MCS 2026 salient statistics, Argus/Asian Metal FOB China annual mean (A)"
 
 # NdPr oxide per t of mixed feed in the separation recipes (process_io.csv)
@@ -65,8 +69,10 @@ def _price(commodity: str, year: int, usd_per_kg: float, role: str) -> dict:
 def observations() -> list[dict]:
     rows: list[dict] = []
     # Production by country. 2024 is the calibration year: floors at 95% of the figure (processes.csv
-    # min_activity). 2025: the capacities of MM, BR, TH, MG, MY, VN, US were set to the 2025e figures
-    # (inputs, so calibration); China's quota is held at the 2024 level and its use is emergent.
+    # min_activity). 2025: the capacities of MM, BR, TH, MG, MY, VN were set to the 2025e figures and
+    # bind (inputs, so calibration); the US mine has a 2025 floor as well, because a capacity alone did
+    # not pin it (MP mined and stockpiled concentrate it could neither sell to China nor separate);
+    # China's quota is held at the 2024 level and its use is emergent.
     china = {"bayan_obo": 189160, "sichuan": 60560, "ionic_light": 10140, "ionic_heavy": 10140}
     for year in (2024, 2025):
         for feed, value in china.items():
@@ -89,7 +95,7 @@ def observations() -> list[dict]:
         rows.append(_mine(process, region, 2024, v2024, "calibration"))
         # Australia's, India's, Nigeria's and Russia's 2025 capacities are the 2024 figures held flat
         role_2025 = "validation" if region in ("AU", "IN", "NG", "RU") else "calibration"
-        rows.append(_mine(process, region, 2025, v2025, role_2025))
+        rows.append(_mine(process, region, 2025, v2025, role_2025, MCS_2025.get(region, MCS)))
     # Named plants outside China (NdPr oxide reported, converted to feed).
     mp = "MP Materials FY2024/FY2025: NdPr oxide 1,294 t / 2,599 t (MP release; investingnews.com 26 Feb 2026, B)"
     rows.append(_plant("mountain_pass", "US", 2024, 1294, "calibration", mp))
