@@ -1,3 +1,3 @@
-from optimizer.cli import main
+from optimizer.cli import program
 
-main()
+program()

@@ -66,16 +66,16 @@ def solve(
         raise InputError(f"--label: give one per --scenario ({len(scenarios)}), not {len(label)}")
     # Every scenario read and applied, and every folder checked, before the first is solved: a typo in
     # the last scenario must not leave the others' folders written and the run failed.
+    # The instances applied here are the ones solved: each scenario is read and applied once.
     base = api.load(instance)
-    for name in scenarios:
-        loaded = api.load(base, name)
-        check_replaceable(out or default_out(loaded.name, loaded.scenario))
+    loaded = [api.load(base, name) for name in scenarios]
+    for one in loaded:
+        check_replaceable(out or default_out(one.name, one.scenario))
     worst = EXIT_OK
-    for position, name in enumerate(scenarios):
+    for position, one in enumerate(loaded):
         with progress(err_console, quiet) as step:
             solution = api.solve(
-                base,
-                name,
+                one,
                 objective=objective,
                 time_limit=time_limit,
                 mip_gap=mip_gap,

@@ -55,13 +55,15 @@ def read_table(path: Path, table: Table) -> pd.DataFrame:
         raise InputError(Problem(name, "has a header but no rows", expected="at least one row"))
 
     problems: list[Problem] = []
-    frame = pd.DataFrame({"line": raw["line"].to_numpy()})
+    line = raw["line"].to_numpy()
+    columns: dict[str, object] = {"line": line}
     for column in table.columns:
         cells = raw[column.name] if column.name in raw else pd.Series([""] * len(raw))
-        frame[column.name] = convert_cells(cells, column, frame["line"], name, problems)
+        columns[column.name] = convert_cells(cells, column, line, name, problems)
     for extra in raw.columns:
         if extra.startswith("x_"):
-            frame[extra] = raw[extra].to_numpy()
+            columns[extra] = raw[extra].to_numpy()
+    frame = pd.DataFrame(columns)  # one frame of every column (not inserted one by one: pandas copies)
     if problems:
         raise InputError(problems)
     _check_unique(frame, table.key, name)
@@ -191,80 +193,85 @@ def convert_cells(cells: pd.Series, column: Column, lines: pd.Series, name: str,
     """Text cells as the column's values (blank: its default), each problem appended to ``problems``.
 
     This is the one place a cell's type, sign and range are checked: the scenario engine passes the
-    values a change writes through it (and :func:`check_numbers`) as well.
+    values a change writes through it (and :func:`check_numbers`) as well. The checks are numpy masks
+    over the whole column; messages are made only for the cells a mask flags (a file of a few rows
+    and tens of columns is read in well under a millisecond per column).
     """
     cells = cells.reset_index(drop=True)
-    lines = pd.Series(lines).reset_index(drop=True)
-    blank = cells == ""
-    if column.value_required:
-        for line in lines[blank]:
+    text = cells.to_numpy(dtype=object)
+    lines = np.asarray(lines)
+    blank = text == ""
+    if column.value_required and blank.any():
+        for line in lines[blank].tolist():
             problems.append(
                 Problem(name, "cell is blank", line=int(line), column=column.name, expected=column.expected)
             )
     if column.kind == "text":
         if column.choices:
-            bad = ~blank & ~cells.isin(column.choices)
-            for line, value in zip(lines[bad], cells[bad], strict=True):
+            bad = ~blank & ~cells.isin(column.choices).to_numpy()
+            for line, value in zip(lines[bad].tolist(), text[bad].tolist(), strict=True):
                 problems.append(
                     Problem(
                         name, f"'{value}' is not allowed", line=int(line), column=column.name, expected=column.expected
                     )
                 )
-        return cells.where(~blank, column.default if column.default is not None else "")
+        if column.default is None or not blank.any():
+            return cells
+        return cells.where(~blank, column.default)
     if column.kind == "list":
         return cells.map(lambda text: tuple(part.strip() for part in text.split(";") if part.strip()))
-    values = pd.to_numeric(cells.where(~blank), errors="coerce").astype(float)
-    not_number = ~blank & values.isna()
-    for line, value in zip(lines[not_number], cells[not_number], strict=True):
+    values = pd.to_numeric(cells.where(~blank), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    not_number = ~blank & np.isnan(values)
+    for line, value in zip(lines[not_number].tolist(), text[not_number].tolist(), strict=True):
         problems.append(
             Problem(
                 name, f"'{value}' is not a finite number", line=int(line), column=column.name, expected=column.expected
             )
         )
-    bad = check_numbers(values.where(~not_number), column, lines, name, problems, shown=cells)
+    bad = check_numbers(np.where(not_number, np.nan, values), column, lines, name, problems, shown=text)
     default = math.nan if column.default is None else float(column.default)
-    return values.where(~blank & ~not_number & ~bad, default)
+    return pd.Series(np.where(~blank & ~not_number & ~bad, values, default))
 
 
 def check_numbers(
     values: pd.Series, column: Column, lines: pd.Series, name: str, problems: list[Problem], shown=None
-) -> pd.Series:
+) -> np.ndarray:
     """Which of ``values`` (NaN: blank) break the column's rules: finite, sign, range, whole years.
 
     ``shown`` is how each value appears in the file (the text of its cell), for the messages.
     """
-    values = pd.Series(values, dtype=float).reset_index(drop=True)
-    lines = pd.Series(lines).reset_index(drop=True)
-    shown = values.map(lambda v: f"{v:g}") if shown is None else pd.Series(shown).reset_index(drop=True)
-    present = values.notna()
-    not_finite = present & ~np.isfinite(values)
-    for line, value in zip(lines[not_finite], shown[not_finite], strict=True):
-        problems.append(
-            Problem(
-                name, f"'{value}' is not a finite number", line=int(line), column=column.name, expected=column.expected
-            )
-        )
-    ok = present & ~not_finite
-    bad_range = pd.Series(False, index=values.index)
-    if column.positive:
-        bad_range |= ok & (values <= 0)
-    elif column.minimum is not None:
-        bad_range |= ok & (values < column.minimum)
-    if column.maximum is not None:
-        bad_range |= ok & ((values >= column.maximum) if column.below_maximum else (values > column.maximum))
-    bad_range |= ok & (values.abs() > LARGEST)
-    for line, value in zip(lines[bad_range], shown[bad_range], strict=True):
-        problems.append(
-            Problem(name, f"{value} is out of range", line=int(line), column=column.name, expected=column.expected)
-        )
-    fractional = pd.Series(False, index=values.index)
-    if column.name == "period":
-        fractional = ok & (values != np.floor(values))
-        for line, value in zip(lines[fractional], shown[fractional], strict=True):
+    values = np.asarray(values, dtype=float)
+    lines = np.asarray(lines)
+
+    def report(flagged: np.ndarray, message: str, column_name: str, expected: str) -> None:
+        if not flagged.any():
+            return
+        texts = [f"{v:g}" for v in values[flagged]] if shown is None else np.asarray(shown)[flagged].tolist()
+        for line, value in zip(lines[flagged].tolist(), texts, strict=True):
             problems.append(
-                Problem(name, f"'{value}' is not a year", line=int(line), column="period", expected="a whole year")
+                Problem(name, message.format(value=value), line=int(line), column=column_name, expected=expected)
             )
-    return (not_finite | bad_range | fractional).to_numpy()
+
+    present = ~np.isnan(values)
+    finite = np.isfinite(values)
+    not_finite = present & ~finite
+    report(not_finite, "'{value}' is not a finite number", column.name, column.expected)
+    with np.errstate(invalid="ignore"):
+        bad_range = np.zeros(values.shape, dtype=bool)
+        if column.positive:
+            bad_range |= values <= 0
+        elif column.minimum is not None:
+            bad_range |= values < column.minimum
+        if column.maximum is not None:
+            bad_range |= (values >= column.maximum) if column.below_maximum else (values > column.maximum)
+        bad_range |= np.abs(values) > LARGEST
+        bad_range &= finite
+        report(bad_range, "{value} is out of range", column.name, column.expected)
+        fractional = np.zeros(values.shape, dtype=bool)
+        if column.name == "period":
+            fractional = finite & (values != np.floor(values))
+            report(fractional, "'{value}' is not a year", "period", "a whole year")
+    return not_finite | bad_range | fractional
 
 
 def _check_unique(frame: pd.DataFrame, key: tuple[str, ...], name: str) -> None:

@@ -65,12 +65,19 @@ def compile_model(model: pyo.ConcreteModel) -> Compiled:
     one at its value); variables of one's own follow. An unchanged model thus compiles to exactly
     the arrays engine's program, and HiGHS takes the same path to the same vertex.
     """
+    # The collector paused throughout, not only in the compiler: the lists made below (a tuple of
+    # bounds per column, ...) would otherwise set off full collections over the model's millions of
+    # objects (half the compile on world).
+    with paused_gc():
+        return _compile(model)
+
+
+def _compile(model: pyo.ConcreteModel) -> Compiled:
     started = time.perf_counter()
     link: PyomoLink = model._reeopt
     # Not ``column_order=``: with a fixed variable, Pyomo 6.10 then labels the compiled columns wrongly.
     # The columns are placed by identity below, so the compiler's own order does not matter.
-    with paused_gc():
-        info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
+    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=pyo.minimize)
     n_program = len(link.columns)
     compiled_columns, rows = info.columns, info.rows
     position = np.fromiter((link.column_of.get(id(v), -1) for v in compiled_columns), dtype=np.int64)
