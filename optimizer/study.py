@@ -71,8 +71,20 @@ class Study:
         self.extend = extend
         self.solver = None  # HighsSolver (arrays), PyomoHighs or FactorySolver (pyomo)
         self.model: Model | None = None
-        self.pyomo_model = None  # the Pyomo model last solved (engine "pyomo")
+        self._pyomo_model = None  # the Pyomo model last solved (engine "pyomo")
         self._kept_matrix = False  # the last build re-used the program's matrix
+
+    @property
+    def pyomo_model(self):
+        """The Pyomo model last solved (engine "pyomo"), with the numbers and values of the last
+        solve: a re-solve of numbers only leaves it behind until it is read (PyomoHighs.catch_up)."""
+        if self._pyomo_model is not None and hasattr(self.solver, "catch_up"):
+            self.solver.catch_up()
+        return self._pyomo_model
+
+    @pyomo_model.setter
+    def pyomo_model(self, model) -> None:
+        self._pyomo_model = model
 
     def instance(self, scenario: str | Path | None = None) -> Instance:
         return apply_scenario(self.base, scenario) if scenario is not None else self.base
@@ -222,24 +234,24 @@ class Study:
         started = time.perf_counter()
         if self._own_model_of_same_structure(model):
             return self.solver.update_numbers(model), time.perf_counter() - started
-        self.pyomo_model = build_pyomo(model)
+        live = self._pyomo_model = build_pyomo(model)
         if self.extend is not None:
-            self.extend(self.pyomo_model)
+            self.extend(live)
         built = time.perf_counter() - started
         if self.solver_name != "highs":
-            self.solver = FactorySolver(self.pyomo_model, self.solver_name, self.options)
+            self.solver = FactorySolver(live, self.solver_name, self.options)
             return False, built
         if first or not isinstance(self.solver, PyomoHighs):
-            self.solver = PyomoHighs(self.pyomo_model, self.options)
+            self.solver = PyomoHighs(live, self.options)
             return False, built
-        return self.solver.update(self.pyomo_model), built
+        return self.solver.update(live), built
 
     def _own_model_of_same_structure(self, model: Model) -> bool:
         """True when the live Pyomo model is reeopt's own (nothing of the user's) and ``model`` only
         changes its numbers: then it is updated in place rather than built again."""
-        if self.extend is not None or not hasattr(self.solver, "update_numbers") or self.pyomo_model is None:
+        if self.extend is not None or not hasattr(self.solver, "update_numbers") or self._pyomo_model is None:
             return False
-        solved = self.pyomo_model._reeopt.model.lp
+        solved = self._pyomo_model._reeopt.model.lp  # (behind or not: update_numbers diffs against it)
         return solved.columns.keys() == model.lp.columns.keys() and solved.same_structure(model.lp)
 
     def _as_solved(self, model: Model) -> Model:

@@ -159,8 +159,13 @@ def _trade_rows(instance: Instance) -> np.ndarray:
         if not (trade[["origin", "destination"]] == WILDCARD).any(axis=None) and trade["period"].isna().all():
             # every row its own link in every period (the keys are unique): key by key, period by period
             return np.repeat(np.flatnonzero((trade["origin"] != trade["destination"]).to_numpy()), len(inst.periods))
-        tables = dict(inst.tables)
-        tables["trade"] = tables["trade"].assign(_row=np.arange(len(tables["trade"])))
-        return expand_table(tables, "trade", inst.regions, inst.periods)["_row"].to_numpy()
+        return expanded_trade_rows(inst)
 
     return instance.derived(("trade", "regions"), "rows", compute)
+
+
+def expanded_trade_rows(instance: Instance) -> np.ndarray:
+    """:func:`_trade_rows` in general: the expansion of trade.csv with each row's position carried along."""
+    tables = dict(instance.tables)
+    tables["trade"] = tables["trade"].assign(_row=np.arange(len(tables["trade"])))
+    return expand_table(tables, "trade", instance.regions, instance.periods)["_row"].to_numpy()
