@@ -171,7 +171,10 @@ SETTING = {("demand", "price"): ("value", None), ("commodities", "reference_pric
 
 
 @pytest.mark.parametrize(
-    ("table", "column"), [(t, c) for t, columns in NUMBERS.items() if columns and t != "stocks" for c in columns]
+    ("table", "column"),
+    [
+        (t, c) for t, columns in NUMBERS.items() if columns and t not in ("stocks", "quotas") for c in columns
+    ],  # toy has neither
 )
 def test_every_number_a_scenario_changes_reaches_the_program(tmp_path, table, column):
     """Each number column listed as changeable in place, set on every row of toy's table: the program
@@ -243,3 +246,22 @@ def test_the_pyomo_model_catches_up_when_read(chain):
     live = study.pyomo_model
     assert sum(v.value for v in live.trade.values()) == pytest.approx(90.0)
     assert study.solve("dearer_shipping").summary["resolve"]["path"] == "numbers"
+
+
+@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
+def test_a_changed_quota_limit_is_a_numbers_re_solve(tmp_path, engine):
+    """The chain with A's metal exports capped at 30 t and unmet demand at 1000/t: 30 t shipped from
+    30 / 0.9 t ore, 10 × 33.33 + 20 × 33.33 + 5 × 30 = 1150, plus 15 t unmet × 1000 = 16150. The cap
+    at 40 t: 40 / 0.9 t ore, 444.44 + 888.89 + 200 + 5 × 1000 = 6533.33."""
+    folder = chain_instance(
+        tmp_path / "quota",
+        quotas=[{"quota": "cap", "origin": "A", "commodities": "metal", "limit": 30}],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}],
+    )
+    _scenarios(folder, {"looser": "- table: quotas\n  set: {limit: 40}"})
+    study = Study(folder, engine=engine)
+    assert study.solve().objective == pytest.approx(16150.0)
+    looser = study.solve("looser")
+    assert looser.summary["resolve"]["path"] == "numbers", looser.summary["resolve"]
+    assert looser.objective == pytest.approx(1533.0 + 1 / 3 + 5000.0)
+    _same_as_cold(looser, Study(folder, engine=engine).solve("looser"))

@@ -123,7 +123,7 @@ def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> M
         }
     )
     demand = demand_frame(instance, regions, commodities, periods)
-    quotas, quota_links = _quotas(t["quotas"], instance, regions, commodities, periods)
+    quotas, quota_links = quota_frames(t["quotas"], instance, regions, commodities, periods)
     stocks = stock_frame(instance, regions, commodities)
 
     return ModelData(
@@ -255,7 +255,7 @@ def _processes(instance: Instance) -> pd.DataFrame:
     return frame[columns].reset_index(drop=True)
 
 
-def _quotas(
+def quota_frames(
     table: pd.DataFrame, instance: Instance, regions: pd.Index, commodities: pd.Index, periods: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Quotas per period, and the (commodity, origin, destination) links each one covers."""

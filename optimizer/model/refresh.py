@@ -29,6 +29,7 @@ from optimizer.model.index import (
     commodity_prices,
     demand_frame,
     process_frame,
+    quota_frames,
     stock_frame,
     trade_numbers,
 )
@@ -52,6 +53,7 @@ NUMBERS = {
     "demand": ("quantity", "price", "penalty"),
     "commodities": ("reference_price", "disposal_cost"),
     "stocks": ("initial", "max_level", "holding_cost"),
+    "quotas": ("limit",),
     "observed": None,  # read by the backcast, not by the model: any change
 }
 # What distinguishes scenarios of one instance without touching the model.
@@ -140,6 +142,10 @@ def _new_data(old: ModelData, instance: Instance, changed: set[str]) -> ModelDat
         replace["demand"] = frame
     if "stocks" in changed:
         replace["stocks"] = stock_frame(instance, old.regions, old.commodities)
+    if "quotas" in changed:
+        replace["quotas"], replace["quota_links"] = quota_frames(
+            instance.tables["quotas"], instance, old.regions, old.commodities, old.periods
+        )
     if "commodities" in changed:
         replace["reference_price"], replace["disposal_cost"] = commodity_prices(instance, old.commodities, old.periods)
     return dataclasses.replace(old, **replace)
