@@ -33,7 +33,7 @@ from optimizer.model.index import (
     stock_frame,
     trade_numbers,
 )
-from optimizer.model.renumber import renumber, same_shape
+from optimizer.model.renumber import demand_curves, process_structure, renumber, same
 
 # Per table, the columns a scenario may change without changing the program's shape (subject to
 # ``same_shape``: a capacity that becomes blank, or a build limit that becomes 0, still changes it).
@@ -85,7 +85,7 @@ def refresh(model: Model, instance: Instance) -> Refreshed:
     data = _new_data(old_data, instance, set(changed))
     if isinstance(data, str):
         return Refreshed(None, data, changed)
-    if not same_shape(old_data, data):
+    if not _same_shape(old_data, data, set(changed)):
         return Refreshed(None, "the program's shape changes (a limit appears or vanishes, a build opens or closes)")
     program = renumber(model.lp, data, model.availability)
     built = Model(data=data, lp=program, build_seconds=time.perf_counter() - started, availability=model.availability)
@@ -149,6 +149,15 @@ def _new_data(old: ModelData, instance: Instance, changed: set[str]) -> ModelDat
     if "commodities" in changed:
         replace["reference_price"], replace["disposal_cost"] = commodity_prices(instance, old.commodities, old.periods)
     return dataclasses.replace(old, **replace)
+
+
+def _same_shape(old: ModelData, new: ModelData, changed: set[str]) -> bool:
+    """:func:`~optimizer.model.renumber.same_shape` for what can still differ here: keys, losses,
+    recipes, curves' parameters and settings were compared already, so only the numbers that open or
+    close a build, a capacity row or a reserve, and the demand curves' steps, are left."""
+    if "processes" in changed and not same(process_structure(old), process_structure(new)):
+        return False
+    return "demand" not in changed or same(demand_curves(old), demand_curves(new))
 
 
 def _same_codes(old: pd.DataFrame, new: pd.DataFrame, codes: tuple[str, ...]) -> bool:
