@@ -133,6 +133,7 @@ def _new_data(old: ModelData, instance: Instance, changed: set[str]) -> ModelDat
         rows = _trade_rows(old.instance)
         if len(rows) != len(old.trade):
             return "the trade links do not line up with the model's"
+        _trade_rows(instance, known=rows)  # the same keys: the next scenario need not expand them again
         # the model's trade rows are the expanded table's, in its order (an inner merge with every link)
         replace["trade"] = old.trade.assign(**trade_numbers(instance.tables["trade"].iloc[rows]))
     if "demand" in changed:
@@ -164,12 +165,15 @@ def _same_codes(old: pd.DataFrame, new: pd.DataFrame, codes: tuple[str, ...]) ->
     return len(old) == len(new) and all(np.array_equal(old[c].to_numpy(), new[c].to_numpy()) for c in codes)
 
 
-def _trade_rows(instance: Instance) -> np.ndarray:
+def _trade_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndarray:
     """For each row of the expanded trade table (the model's trade rows, in order), the row of
     trade.csv it was taken from. Expansion picks whole rows by key, period and ``*`` alone, so a
-    table with the same keys (only numbers changed) expands to the same rows of its own."""
+    table with the same keys (only numbers changed) expands to the same rows of its own, ``known``
+    when its caller proved the keys equal to another table's."""
 
     def compute(inst: Instance) -> np.ndarray:
+        if known is not None:
+            return known
         trade = inst.tables["trade"]
         if not (trade[["origin", "destination"]] == WILDCARD).any(axis=None) and trade["period"].isna().all():
             # every row its own link in every period (the keys are unique): key by key, period by period
