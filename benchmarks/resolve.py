@@ -9,6 +9,7 @@ shock from cold, and both optima must agree (relative 1e-6). Processes alternate
 checkouts so that the shared machine's load hits both.
 
     python -m benchmarks.resolve [--sizes 100k 800k] [--before DIR] [--engines pyomo arrays] [--repeat 2]
+    python -m benchmarks.resolve --profile --sizes 800k --engines arrays   # cProfile of one re-solve
 """
 
 from __future__ import annotations
@@ -71,13 +72,41 @@ def overhead(step: dict) -> float:
     return (step["wall"] - step["highs"]) / step["highs"]
 
 
+def profile(size: str, engine: str, top: int = 30) -> None:
+    """cProfile of the shock re-solve (after the base and one shock, as a sweep's later samples see it),
+    in this process, reeopt's functions by cumulative time."""
+    import cProfile
+    import pstats
+
+    import optimizer
+
+    with tempfile.TemporaryDirectory(prefix="reeopt-resolve-") as tmp:
+        folder = write_instance(SIZES[size], Path(tmp) / size)
+        study = optimizer.Study(folder, engine=engine)
+        study.solve(accounts=False)
+        study.solve("shock", accounts=False)
+        study.solve(accounts=False)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        solution = study.solve("shock", accounts=False)
+        profiler.disable()
+        print(f"{size} {engine}: HiGHS {solution.summary['solver']['seconds']:.3f} s, {solution.summary['timings']}")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats("optimizer/", top)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["100k", "800k"], choices=list(SIZES))
     parser.add_argument("--before", type=Path, help="a checkout to compare with (e.g. git archive of main)")
     parser.add_argument("--engines", nargs="+", default=["pyomo", "arrays"], choices=["pyomo", "arrays"])
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--profile", action="store_true", help="profile one re-solve in this process instead")
     args = parser.parse_args()
+    if args.profile:
+        for size in args.sizes:
+            for engine in args.engines:
+                profile(size, engine)
+        return
     checkouts = ([("before", args.before)] if args.before else []) + [("after", REPO)]
     print(
         "| size | engine | checkout | run | path | re-solve (s) | HiGHS (s) | **beyond HiGHS** "
