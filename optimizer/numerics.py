@@ -22,7 +22,7 @@ RANGE_LIMITS = {"matrix": 1e9, "costs": 1e10, "bounds": 1e10, "rhs": 1e10}
 def coefficient_report(model: Model) -> dict:
     """Smallest and largest magnitude of matrix, costs, bounds and right-hand sides, with warnings."""
     lp = model.lp
-    matrix = lp.matrix.tocoo()
+    matrix = lp.matrix  # CSC: entry k sits in row indices[k] (no COO copy of a large matrix)
     magnitudes = {
         "matrix": np.abs(matrix.data),
         "costs": np.abs(lp.col_cost),
@@ -55,7 +55,8 @@ def _where(model: Model, matrix, name: str, position: int) -> str:
 
     lp = model.lp
     if name == "matrix":
-        row, col = int(matrix.row[position]), int(matrix.col[position])
+        row = int(matrix.indices[position])
+        col = int(np.searchsorted(matrix.indptr, position, side="right") - 1)
         row_family, col_family = family_of(lp.rows, row), family_of(lp.columns, col)
         return (
             f"{describe(model, col_family, col - col_family.start)} in the "

@@ -9,6 +9,7 @@ which is what ``reeopt diff`` compares row by row.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -34,18 +35,13 @@ def run_record(instance: Instance, solver_options: dict) -> dict:
     files = {}
     for path in input_files(instance):
         name = path.name if path.parent == instance.folder else f"scenarios/{path.name}"
-        files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        stat = path.stat()
+        files[name] = _file_hash(path, stat.st_mtime_ns, stat.st_size)
     combined = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-    versions = {"python": platform.python_version()}
-    for library in LIBRARIES:
-        try:
-            versions[library] = version(library)
-        except PackageNotFoundError:
-            continue
     return {
         "input_hash": combined,
         "files": files,
-        "versions": versions,
+        "versions": dict(_versions()),
         "solver_options": solver_options,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -66,3 +62,21 @@ def effective_inputs(instance: Instance) -> dict[str, str]:
     settings["periods"], settings["period_lengths"] = list(instance.periods), list(instance.period_lengths)
     files["inputs/settings.json"] = json.dumps(settings, indent=1) + "\n"
     return files
+
+
+@functools.lru_cache(maxsize=256)
+def _file_hash(path: Path, mtime_ns: int, size: int) -> str:
+    """SHA-256 of a file, read once per version of it (a study re-solving hashes the same files)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@functools.cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    """Python's and the libraries' versions (package metadata is read from disk: once per process)."""
+    versions = {"python": platform.python_version()}
+    for library in LIBRARIES:
+        try:
+            versions[library] = version(library)
+        except PackageNotFoundError:
+            continue
+    return tuple(versions.items())

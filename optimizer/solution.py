@@ -16,6 +16,7 @@ money, i.e. the raw dual divided by ``disc[t] * len[t]``):
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -186,23 +187,39 @@ def _delivered(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
-    lp = model.lp
+_BALANCE_TERMS: list = [None, None]  # (weak reference to a matrix, its balance terms): re-solves share a matrix
+
+
+def _balance_terms(lp) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Row, column, coefficient and column family of every term of the balance rows (the family
+    numbered in ``lp.columns``' order), kept while the matrix is the same: a row slice of a large
+    CSC matrix costs more than the rest of the table."""
+    reference, terms = _BALANCE_TERMS
+    if reference is not None and reference() is lp.matrix and terms[4] == list(lp.columns):
+        return terms
     rows = lp.rows["balance"]
     block = lp.matrix[rows.start : rows.stop].tocoo()
-    flow = block.data * result.x[block.col]
-    parts = {
-        name: np.zeros(rows.size)
-        for name in ("produced", "consumed", "imports", "exports", "delivered", "disposed", "stock_change")
-    }
     family_of = np.zeros(lp.n_cols, dtype=np.int8)
     names = list(lp.columns)
     for position, name in enumerate(names):
         family_of[lp.columns[name].start : lp.columns[name].stop] = position
-    kind = family_of[block.col]
+    terms = (block.row, block.col, block.data, family_of[block.col], names)
+    _BALANCE_TERMS[:] = [weakref.ref(lp.matrix), terms]
+    return terms
+
+
+def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
+    lp = model.lp
+    rows = lp.rows["balance"]
+    term_row, term_col, coefficient, kind, names = _balance_terms(lp)
+    flow = coefficient * result.x[term_col]
+    parts = {
+        name: np.zeros(rows.size)
+        for name in ("produced", "consumed", "imports", "exports", "delivered", "disposed", "stock_change")
+    }
 
     def add(target: str, mask: np.ndarray, sign: float) -> None:
-        np.add.at(parts[target], block.row[mask], sign * flow[mask])
+        parts[target] += np.bincount(term_row[mask], weights=sign * flow[mask], minlength=rows.size)
 
     add("produced", (kind == names.index("activity")) & (flow > 0), 1.0)
     add("consumed", (kind == names.index("activity")) & (flow < 0), -1.0)

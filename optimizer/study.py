@@ -1,9 +1,12 @@
 """A study: one instance, many scenarios, one live HiGHS model.
 
-The first solve builds the program and hands it to HiGHS. Each later scenario rebuilds the arrays
-(cheap: no per-row Python) and, when only numbers changed (costs, bounds, capacities,
-coefficients), applies the differences to the live HiGHS model, which re-solves from the previous
-basis; a scenario that changes the model's shape (a process added or dropped) is passed anew.
+The first solve builds the program and hands it to HiGHS. A later scenario that changes only
+numbers of the tables (costs, capacities, demand quantities, prices, tariffs on existing links) is
+applied to the last program directly (:mod:`optimizer.model.refresh`: no network, no index, the
+same matrix), and its new bounds, right-hand sides and costs go to the live HiGHS model, which
+re-solves from the previous basis. Any other scenario is built in full; when its program keeps the
+shape it is still updated in place, otherwise passed anew. ``summary["resolve"]`` says which path
+ran (``first``, ``numbers``, ``renumbered``, ``rebuilt``) and why a faster one could not.
 ``compare``, sweeps and chokepoint runs all go through here.
 
 >>> from optimizer.study import Study
@@ -11,6 +14,8 @@ basis; a scenario that changes the model's shape (a process added or dropped) is
 >>> base, soft = study.solve(), study.solve("north_export_ban_soft")
 >>> round(base.objective), soft.summary["model_reused"], round(soft.summary["unmet_demand"], 2)
 (237850, True, 15.79)
+>>> soft.summary["resolve"]["path"]
+'numbers'
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from optimizer.instance import Instance, load_instance
 from optimizer.instance.chain import warm
 from optimizer.model import Model, build_model
 from optimizer.model.cut import cut_regions
+from optimizer.model.refresh import Refreshed, refresh
 from optimizer.network import build_network, check_network
 from optimizer.numerics import check_memory, coefficient_report, estimate_nonzeros, residuals
 from optimizer.registry import run_record
@@ -65,7 +71,20 @@ class Study:
         self.extend = extend
         self.solver = None  # HighsSolver (arrays), PyomoHighs or FactorySolver (pyomo)
         self.model: Model | None = None
-        self.pyomo_model = None  # the Pyomo model last solved (engine "pyomo")
+        self._pyomo_model = None  # the Pyomo model last solved (engine "pyomo")
+        self._kept_matrix = False  # the last build re-used the program's matrix
+
+    @property
+    def pyomo_model(self):
+        """The Pyomo model last solved (engine "pyomo"), with the numbers and values of the last
+        solve: a re-solve of numbers only leaves it behind until it is read (PyomoHighs.catch_up)."""
+        if self._pyomo_model is not None and hasattr(self.solver, "catch_up"):
+            self.solver.catch_up()
+        return self._pyomo_model
+
+    @pyomo_model.setter
+    def pyomo_model(self, model) -> None:
+        self._pyomo_model = model
 
     def instance(self, scenario: str | Path | None = None) -> Instance:
         return apply_scenario(self.base, scenario) if scenario is not None else self.base
@@ -113,14 +132,18 @@ class Study:
         step = progress or (lambda stage: None)
         timings: dict[str, float] = {}
         first = self.solver is None
-        started = time.perf_counter()
-        graph = build_network(instance)
-        timings["network"] = time.perf_counter() - started
-        checked = self._check(graph, instance, timings, step) if first else None
+        graph = checked = None
+        quick = self._refresh(instance)
+        if quick.model is None:
+            started = time.perf_counter()
+            graph = build_network(instance)
+            timings["network"] = time.perf_counter() - started
+            checked = self._check(graph, instance, timings, step) if first else None
         step("build")
-        model = self._build(graph, avoid, restrict)
+        model = self._build(graph, quick.model, avoid, restrict)
+        path = "first" if first else "numbers" if quick.model else "renumbered" if self._kept_matrix else "rebuilt"
         started = time.perf_counter()
-        in_place, timings["pyomo"] = self._load(model, first)
+        in_place, timings["pyomo"] = self._load(model, first, numbers_only=quick.model is not None)
         timings["build"] = model.build_seconds
         timings["pass"] = time.perf_counter() - started - timings["pyomo"]
         if export_model is not None:
@@ -129,7 +152,19 @@ class Study:
         # the basis ranging behind the price flags costs about one more solve: full results only
         result, extra = self._run(evidence_costs(model) if accounts else None)
         timings["solve"] = result.wall_seconds
-        return self._finish(instance, graph, model, result, extra, timings, in_place, checked, accounts, step)
+        solution = self._finish(instance, graph, model, result, extra, timings, in_place, checked, accounts, step)
+        solution.summary["resolve"] = {"path": path, "reason": quick.reason, "changed_tables": list(quick.changed)}
+        return solution
+
+    def _refresh(self, instance: Instance):
+        """The last program with ``instance``'s numbers when only numbers changed (see the module's
+        docstring), else why not. Only where the live model is the program itself: the arrays engine,
+        or reeopt's own Pyomo model on HiGHS."""
+        if self.model is None:
+            return Refreshed(None, "first solve")
+        if self.engine != "arrays" and (self.solver_name != "highs" or self.extend is not None):
+            return Refreshed(None, "the Pyomo model has components of one's own or another solver")
+        return refresh(self.model, instance)
 
     def _check(self, graph, instance: Instance, timings: dict, step: Progress):
         """The network check and the memory estimate of a first solve."""
@@ -139,9 +174,11 @@ class Study:
         timings["check"] = time.perf_counter() - started
         return checked
 
-    def _build(self, graph, avoid: tuple[str, ...], restrict) -> Model:
-        """The program of the graph (re-using the last one's matrix when the shape allows), cut as asked."""
-        model = build_model(graph, self.objective, reuse=self.model)
+    def _build(self, graph, refreshed: Model | None, avoid: tuple[str, ...], restrict) -> Model:
+        """The program of the graph (re-using the last one's matrix when the shape allows), or the
+        ``refreshed`` one, cut as asked."""
+        model = refreshed or build_model(graph, self.objective, reuse=self.model)
+        self._kept_matrix = self.model is not None and model.lp.matrix is self.model.lp.matrix
         self.model = model
         if avoid:
             model = cut_regions(model, avoid)
@@ -171,16 +208,18 @@ class Study:
         summary["solver"]["name"] = self.solver_name
         if solution.status in ("infeasible", "unbounded"):
             step("diagnose")
-            network = network or check_network(graph, instance)
+            network = network or check_network(graph or build_network(instance), instance)
             solution.diagnosis = diagnose(self._as_solved(model), solution.status, network)
             summary["diagnosis"] = solution.diagnosis.to_dict()
         return solution
 
-    def _load(self, model: Model, first: bool) -> tuple[bool, float]:
+    def _load(self, model: Model, first: bool, numbers_only: bool = False) -> tuple[bool, float]:
         """Hand ``model`` to the solver (a new one on the first solve); True if updated in place.
 
         On the Pyomo engine the Pyomo model is built from the program (and ``extend`` adds the
-        user's components to it); its compiled standard form goes to HiGHS.
+        user's components to it); its compiled standard form goes to HiGHS. A program that changed
+        only numbers (``numbers_only``) goes to HiGHS straight, the Pyomo model catching up when
+        it is read (:meth:`~optimizer.model.pyomo_solve.PyomoHighs.update_program`).
         """
         if self.engine == "arrays":
             if first:
@@ -190,27 +229,29 @@ class Study:
         from optimizer.model.pyomo_model import build_pyomo  # Pyomo is imported only for its engine
         from optimizer.model.pyomo_solve import FactorySolver, PyomoHighs
 
+        if numbers_only and isinstance(self.solver, PyomoHighs):
+            return self.solver.update_program(model), 0.0
         started = time.perf_counter()
         if self._own_model_of_same_structure(model):
             return self.solver.update_numbers(model), time.perf_counter() - started
-        self.pyomo_model = build_pyomo(model)
+        live = self._pyomo_model = build_pyomo(model)
         if self.extend is not None:
-            self.extend(self.pyomo_model)
+            self.extend(live)
         built = time.perf_counter() - started
         if self.solver_name != "highs":
-            self.solver = FactorySolver(self.pyomo_model, self.solver_name, self.options)
+            self.solver = FactorySolver(live, self.solver_name, self.options)
             return False, built
         if first or not isinstance(self.solver, PyomoHighs):
-            self.solver = PyomoHighs(self.pyomo_model, self.options)
+            self.solver = PyomoHighs(live, self.options)
             return False, built
-        return self.solver.update(self.pyomo_model), built
+        return self.solver.update(live), built
 
     def _own_model_of_same_structure(self, model: Model) -> bool:
         """True when the live Pyomo model is reeopt's own (nothing of the user's) and ``model`` only
         changes its numbers: then it is updated in place rather than built again."""
-        if self.extend is not None or not hasattr(self.solver, "update_numbers") or self.pyomo_model is None:
+        if self.extend is not None or not hasattr(self.solver, "update_numbers") or self._pyomo_model is None:
             return False
-        solved = self.pyomo_model._reeopt.model.lp
+        solved = self._pyomo_model._reeopt.model.lp  # (behind or not: update_numbers diffs against it)
         return solved.columns.keys() == model.lp.columns.keys() and solved.same_structure(model.lp)
 
     def _as_solved(self, model: Model) -> Model:
@@ -218,6 +259,7 @@ class Study:
         if hasattr(self.solver, "compiled"):  # PyomoHighs
             from optimizer.model.pyomo_solve import as_program
 
+            self.solver.catch_up()
             return as_program(self.pyomo_model, self.solver.compiled)
         return model
 

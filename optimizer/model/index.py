@@ -88,22 +88,15 @@ def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> M
     commodities = pd.Index(commodity_table.loc[commodity_table["period"].isna(), "commodity"], name="commodity")
     process_names = pd.Index(t["process_io"]["process"].drop_duplicates(), name="process")
 
-    def code(index: pd.Index, values: pd.Series) -> np.ndarray:
-        return index.get_indexer(values).astype(np.int64)
+    code = _code
 
     def period_code(values: pd.Series) -> np.ndarray:
-        return np.searchsorted(periods, values.to_numpy(dtype=np.int64))
+        return _period_code(periods, values)
 
     general = commodity_table[commodity_table["period"].isna()].set_index("commodity").loc[commodities]
     units = general["unit"].str.lower()
     rare_earth = ((units == "") | units.str.contains("reo")).to_numpy()
-    prices = instance.expanded("commodities")
-    shape = (len(commodities), len(periods))
-    reference_price = np.full(shape, np.nan)
-    disposal_cost = np.zeros(shape)
-    ci, ti = code(commodities, prices["commodity"]), period_code(prices["period"])
-    reference_price[ci, ti] = prices["reference_price"].to_numpy()
-    disposal_cost[ci, ti] = prices["disposal_cost"].to_numpy()
+    reference_price, disposal_cost = commodity_prices(instance, commodities, periods)
 
     processes = _processes(instance).merge(deployed(graph)[["process", "region"]], on=["process", "region"])
     processes.insert(0, "p", code(process_names, processes.pop("process")))
@@ -126,46 +119,12 @@ def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> M
             "o": code(regions, trade["origin"]),
             "d": code(regions, trade["destination"]),
             "t": period_code(trade["period"]),
-            "cost": trade["cost"].to_numpy(),
-            "tariff": trade["tariff"].to_numpy(),
-            "tariff_rate": trade["tariff_rate"].to_numpy(),
-            "loss": trade["loss"].to_numpy(),
-            "capacity": trade["capacity"].fillna(INF).to_numpy(),
+            **trade_numbers(trade),
         }
     )
-
-    demand = instance.expanded("demand")
-    demand = demand[demand["quantity"] > 0]
-    penalty = demand["penalty"]
-    if instance.unmet_penalty is not None:
-        penalty = penalty.fillna(instance.unmet_penalty)
-    demand = pd.DataFrame(
-        {
-            "r": code(regions, demand["region"]),
-            "c": code(commodities, demand["commodity"]),
-            "t": period_code(demand["period"]),
-            "quantity": demand["quantity"].to_numpy(),
-            "price": demand["price"].fillna(0.0).to_numpy(),
-            "penalty": penalty.to_numpy(),  # NaN: demand is hard
-            # E1 demand curve (elastic_demand.py); NaN elasticity: fixed demand
-            "elasticity": demand["elasticity"].to_numpy(dtype=float),
-            "steps": demand["steps"].fillna(5.0).to_numpy(dtype=np.int64),
-            "band": demand["band"].fillna(0.5).to_numpy(dtype=float),
-        }
-    )
-
-    quotas, quota_links = _quotas(t["quotas"], instance, regions, commodities, periods)
-
-    stocks = t["stocks"]
-    stocks = pd.DataFrame(
-        {
-            "r": code(regions, stocks["region"]),
-            "c": code(commodities, stocks["commodity"]),
-            "initial": stocks["initial"].to_numpy(),
-            "max_level": stocks["max_level"].fillna(INF).to_numpy(),
-            "holding_cost": stocks["holding_cost"].to_numpy(),
-        }
-    )
+    demand = demand_frame(instance, regions, commodities, periods)
+    quotas, quota_links = quota_frames(t["quotas"], instance, regions, commodities, periods)
+    stocks = stock_frame(instance, regions, commodities)
 
     return ModelData(
         instance=instance,
@@ -182,13 +141,90 @@ def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> M
         processes=processes,
         recipe=recipe,
         trade=trade,
-        demand=demand.reset_index(drop=True),
+        demand=demand,
         quotas=quotas,
         quota_links=quota_links,
         stocks=stocks,
         objective=objective or instance.objective,
         unmet_penalty=instance.unmet_penalty,
     )
+
+
+def _code(index: pd.Index, values: pd.Series) -> np.ndarray:
+    return index.get_indexer(values).astype(np.int64)
+
+
+def _period_code(periods: np.ndarray, values: pd.Series) -> np.ndarray:
+    return np.searchsorted(periods, values.to_numpy(dtype=np.int64))
+
+
+def commodity_prices(instance: Instance, commodities: pd.Index, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``reference_price`` (NaN where not given) and ``disposal_cost`` as [commodity, period] arrays."""
+    prices = instance.expanded("commodities")
+    shape = (len(commodities), len(periods))
+    reference_price = np.full(shape, np.nan)
+    disposal_cost = np.zeros(shape)
+    ci, ti = _code(commodities, prices["commodity"]), _period_code(periods, prices["period"])
+    reference_price[ci, ti] = prices["reference_price"].to_numpy()
+    disposal_cost[ci, ti] = prices["disposal_cost"].to_numpy()
+    return reference_price, disposal_cost
+
+
+def trade_numbers(trade: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The numbers of the model's trade frame, from rows of the expanded trade table."""
+    return {
+        "cost": trade["cost"].to_numpy(),
+        "tariff": trade["tariff"].to_numpy(),
+        "tariff_rate": trade["tariff_rate"].to_numpy(),
+        "loss": trade["loss"].to_numpy(),
+        "capacity": trade["capacity"].fillna(INF).to_numpy(),
+    }
+
+
+def demand_frame(instance: Instance, regions: pd.Index, commodities: pd.Index, periods: np.ndarray) -> pd.DataFrame:
+    """One row per positive demand and period, codes and numbers."""
+    demand = instance.expanded("demand")
+    demand = demand[demand["quantity"] > 0]
+    penalty = demand["penalty"]
+    if instance.unmet_penalty is not None:
+        penalty = penalty.fillna(instance.unmet_penalty)
+    return pd.DataFrame(
+        {
+            "r": _code(regions, demand["region"]),
+            "c": _code(commodities, demand["commodity"]),
+            "t": _period_code(periods, demand["period"]),
+            "quantity": demand["quantity"].to_numpy(),
+            "price": demand["price"].fillna(0.0).to_numpy(),
+            "penalty": penalty.to_numpy(),  # NaN: demand is hard
+            # E1 demand curve (elastic_demand.py); NaN elasticity: fixed demand
+            "elasticity": demand["elasticity"].to_numpy(dtype=float),
+            "steps": demand["steps"].fillna(5.0).to_numpy(dtype=np.int64),
+            "band": demand["band"].fillna(0.5).to_numpy(dtype=float),
+        }
+    )
+
+
+def stock_frame(instance: Instance, regions: pd.Index, commodities: pd.Index) -> pd.DataFrame:
+    """One row per declared stock, codes and numbers."""
+    stocks = instance.tables["stocks"]
+    return pd.DataFrame(
+        {
+            "r": _code(regions, stocks["region"]),
+            "c": _code(commodities, stocks["commodity"]),
+            "initial": stocks["initial"].to_numpy(),
+            "max_level": stocks["max_level"].fillna(INF).to_numpy(),
+            "holding_cost": stocks["holding_cost"].to_numpy(),
+        }
+    )
+
+
+def process_frame(instance: Instance, process_names: pd.Index, regions: pd.Index, periods: np.ndarray) -> pd.DataFrame:
+    """One row per process, region and period of processes.csv (deployed or not), codes and numbers."""
+    processes = _processes(instance)
+    processes.insert(0, "p", _code(process_names, processes.pop("process")))
+    processes.insert(1, "r", _code(regions, processes.pop("region")))
+    processes.insert(2, "t", _period_code(periods, processes.pop("period")))
+    return processes
 
 
 def _processes(instance: Instance) -> pd.DataFrame:
@@ -219,7 +255,7 @@ def _processes(instance: Instance) -> pd.DataFrame:
     return frame[columns].reset_index(drop=True)
 
 
-def _quotas(
+def quota_frames(
     table: pd.DataFrame, instance: Instance, regions: pd.Index, commodities: pd.Index, periods: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Quotas per period, and the (commodity, origin, destination) links each one covers."""

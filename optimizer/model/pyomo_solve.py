@@ -185,10 +185,13 @@ class PyomoHighs:
         self.model = model
         self.compiled = compile_model(model)
         self.highs = HighsSolver(self.compiled.program, self.options)
+        self.behind: Model | None = None  # the program HiGHS holds when the Pyomo model lags (update_program)
+        self.last: SolverResult | None = None
 
     def update(self, model: pyo.ConcreteModel) -> bool:
         """Load another model: in place (keeping the basis) when its standard form has the same shape."""
         self.model = model
+        self.behind = None
         self.compiled = compile_model(model)
         return self.highs.update(self.compiled.program)
 
@@ -201,6 +204,28 @@ class PyomoHighs:
         spend time. True when HiGHS kept its basis.
         """
         update_numbers(self.model, program)
+        self.behind = None
+        return self._load_program(program)
+
+    def update_program(self, program: Model) -> bool:
+        """:meth:`update_numbers` without touching the Pyomo model: HiGHS gets ``program``'s numbers
+        and solves it, and the Pyomo model (its bounds, costs and variable values, all Python
+        objects) catches up only when read (:meth:`catch_up`). Sweeps and re-solves never read it."""
+        self.behind = program
+        return self._load_program(program)
+
+    def catch_up(self) -> None:
+        """Give the Pyomo model the numbers of the program solved last, and that solution's values."""
+        if self.behind is None:
+            return
+        update_numbers(self.model, self.behind)
+        self.behind = None
+        if self.last is not None and self.last.has_solution:
+            for v, value in zip(self.compiled.variables, self.last.x.tolist(), strict=True):
+                if not v.fixed:
+                    v.set_value(value, skip_validation=True)
+
+    def _load_program(self, program: Model) -> bool:
         lp = program.lp
         self.compiled = Compiled(
             program=dataclasses.replace(lp, columns={}, rows={}, cost_parts={}),
@@ -216,6 +241,9 @@ class PyomoHighs:
     def solve(self, evidence: dict[str, np.ndarray] | None = None) -> tuple[SolverResult, list[ExtraRow]]:
         """Solve; ``evidence`` (name → cost vector over the program's columns) asks HiGHS to range the
         basis for the price flags, as :meth:`optimizer.solver.HighsSolver.solve` does."""
+        if self.behind is not None:  # HiGHS holds the program itself: its result is the program's
+            self.last = self.highs.solve(evidence=evidence)
+            return self.last, []
         if evidence is not None:  # the compiled columns start with the program's, in its order
             n = self.compiled.program.n_cols
             evidence = {name: np.concatenate([vector, np.zeros(n - len(vector))]) for name, vector in evidence.items()}

@@ -24,15 +24,6 @@ from optimizer.model.objective import objective_parts
 def same_shape(old: ModelData, new: ModelData) -> bool:
     """True when ``new`` gives a program with ``old``'s columns, rows and coefficients."""
 
-    def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-        return a.reset_index(drop=True).equals(b.reset_index(drop=True))  # NaN equals NaN here
-
-    def structure(data: ModelData) -> pd.DataFrame:
-        p = data.processes
-        return p[["p", "r", "t", "lead_time", "unit_size"]].assign(
-            buildable=p["max_build"] > 0, limited=np.isfinite(p["capacity"]), reserved=np.isfinite(p["reserve"])
-        )
-
     def transit(data: ModelData) -> tuple:  # E2 rows are renumbered (their right-hand side); E3 are not
         return data.instance.transit, tuple(sorted(hub_regions(data.instance)))
 
@@ -44,18 +35,31 @@ def same_shape(old: ModelData, new: ModelData) -> bool:
         and old.objective == new.objective
         and np.array_equal(old.periods, new.periods)
         and np.array_equal(old.lengths, new.lengths)
-        and same(structure(old), structure(new))
+        and same(process_structure(old), process_structure(new))
         and same(old.recipe, new.recipe)
         and same(old.trade[["c", "o", "d", "t", "loss"]], new.trade[["c", "o", "d", "t", "loss"]])
         and same(old.demand[["r", "c", "t"]], new.demand[["r", "c", "t"]])
-        and same(_curves(old), _curves(new))
+        and same(demand_curves(old), demand_curves(new))
         and same(old.quotas[["name", "t"]], new.quotas[["name", "t"]])
         and same(old.quota_links, new.quota_links)
         and same(old.stocks[["r", "c"]], new.stocks[["r", "c"]])
     )
 
 
-def _curves(data: ModelData) -> pd.DataFrame:
+def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    return a is b or a.reset_index(drop=True).equals(b.reset_index(drop=True))  # NaN equals NaN here
+
+
+def process_structure(data: ModelData) -> pd.DataFrame:
+    """What of the processes' rows shapes the program: keys, lead times, unit sizes, and whether each
+    may build, has a finite capacity, has a reserve (numbers that add or drop columns and rows)."""
+    p = data.processes
+    return p[["p", "r", "t", "lead_time", "unit_size"]].assign(
+        buildable=p["max_build"] > 0, limited=np.isfinite(p["capacity"]), reserved=np.isfinite(p["reserve"])
+    )
+
+
+def demand_curves(data: ModelData) -> pd.DataFrame:
     """The flexible steps of the demand curves (the shape of ``elastic_step``)."""
     return steps(data)[["demand", "j"]]
 

@@ -1,0 +1,190 @@
+"""A re-solve that changes only numbers: a scenario's numbers on the live program's index and matrix.
+
+``build_model(reuse=...)`` already keeps the matrix of a scenario of the same shape, but it builds
+the scenario's network and index from scratch first (merges, name coding, the graph) to find out.
+:func:`refresh` starts from the model last built instead and looks only at what the scenario
+changed: the tables it replaced (a scenario leaves the others as the very same objects). When every
+changed table is one of :data:`NUMBERS`' and differs from the last one only in those columns (the
+same rows, keys and periods, so its expansion has the same rows in the same order), the model's
+index frames get the new numbers, column by column, and :func:`~optimizer.model.renumber.renumber`
+computes the bound, right-hand-side and cost vectors on the same matrix. Anything else (a table
+outside the list, a changed key, a row added, a setting, constraints of one's own, content classes)
+is a structural change, and :func:`refresh` says which, so the caller builds in full.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pandas as pd
+
+from optimizer.instance import Instance
+from optimizer.instance.expand import expand_table
+from optimizer.instance.validate import WILDCARD
+from optimizer.model import Model
+from optimizer.model.index import (
+    ModelData,
+    commodity_prices,
+    demand_frame,
+    process_frame,
+    quota_frames,
+    stock_frame,
+    trade_numbers,
+)
+from optimizer.model.renumber import demand_curves, process_structure, renumber, same
+
+# Per table, the columns a scenario may change without changing the program's shape (subject to
+# ``same_shape``: a capacity that becomes blank, or a build limit that becomes 0, still changes it).
+NUMBERS = {
+    "processes": (
+        "capacity",
+        "cost_system",
+        "cost_energy",
+        "cost_material",
+        "cost_waste",
+        "capex",
+        "max_build",
+        "reserve",
+        "min_activity",
+    ),
+    "trade": ("cost", "tariff", "tariff_rate", "capacity"),
+    "demand": ("quantity", "price", "penalty"),
+    "commodities": ("reference_price", "disposal_cost"),
+    "stocks": ("initial", "max_level", "holding_cost"),
+    "quotas": ("limit",),
+    "observed": None,  # read by the backcast, not by the model: any change
+}
+# What distinguishes scenarios of one instance without touching the model.
+NAMING = {"tables", "scenario", "scenario_description", "warnings", "scenario_files", "_expanded"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Refreshed:
+    """The model of the new numbers, or None with the reason a full build is needed."""
+
+    model: Model | None
+    reason: str
+    changed: tuple[str, ...] = ()
+
+
+def refresh(model: Model, instance: Instance) -> Refreshed:
+    """``model`` (built from an earlier scenario of the same instance) with ``instance``'s numbers."""
+    started = time.perf_counter()
+    old_data = model.data
+    old = old_data.instance
+    reason = _settings_change(old, instance)
+    if reason:
+        return Refreshed(None, reason)
+    changed = tuple(name for name in instance.tables if instance.tables[name] is not old.tables[name])
+    for name in changed:
+        reason = _table_change(name, old.tables[name], instance.tables[name])
+        if reason:
+            return Refreshed(None, reason, changed)
+    data = _new_data(old_data, instance, set(changed))
+    if isinstance(data, str):
+        return Refreshed(None, data, changed)
+    if not _same_shape(old_data, data, set(changed)):
+        return Refreshed(None, "the program's shape changes (a limit appears or vanishes, a build opens or closes)")
+    program = renumber(model.lp, data, model.availability)
+    built = Model(data=data, lp=program, build_seconds=time.perf_counter() - started, availability=model.availability)
+    return Refreshed(built, "", changed)
+
+
+def _settings_change(old: Instance, new: Instance) -> str:
+    """What makes ``new`` a structurally different instance before any table is read ("" if nothing)."""
+    if old.tracked_regions or new.tracked_regions:
+        return "content classes (E3) are rebuilt in full"
+    if old.policies or new.policies:
+        return "constraints of one's own (E5a) are rebuilt in full"
+    if old.tables.keys() != new.tables.keys():
+        return "the set of tables changes"
+    for item in dataclasses.fields(Instance):
+        if item.name not in NAMING and getattr(old, item.name) != getattr(new, item.name):
+            return f"the setting {item.name} changes"
+    return ""
+
+
+def _table_change(name: str, old: pd.DataFrame, new: pd.DataFrame) -> str:
+    """Why the change of table ``name`` is structural ("" when only its listed numbers changed)."""
+    if name not in NUMBERS:
+        return f"{name} changes (only {', '.join(sorted(NUMBERS))} may change numbers in place)"
+    if NUMBERS[name] is None:
+        return ""
+    if len(old) != len(new) or list(old.columns) != list(new.columns):
+        return f"{name} gains or loses rows"
+    numbers = set(NUMBERS[name]) | {"line"}
+    for column in old.columns:
+        if column not in numbers and not old[column].equals(new[column]):
+            return f"{name}.{column} changes"
+    return ""
+
+
+def _new_data(old: ModelData, instance: Instance, changed: set[str]) -> ModelData | str:
+    """``old`` with the numbers of ``instance``'s changed tables, or why their rows do not line up."""
+    replace: dict = {"instance": instance}
+    if "processes" in changed:
+        frame = process_frame(instance, old.process_names, old.regions, old.periods)
+        if not _same_codes(old.processes, frame, ("p", "r", "t")):
+            return "the processes' rows do not line up with the model's"
+        replace["processes"] = old.processes.assign(**{c: frame[c].to_numpy() for c in NUMBERS["processes"]})
+    if "trade" in changed:
+        rows = _trade_rows(old.instance)
+        if len(rows) != len(old.trade):
+            return "the trade links do not line up with the model's"
+        _trade_rows(instance, known=rows)  # the same keys: the next scenario need not expand them again
+        # the model's trade rows are the expanded table's, in its order (an inner merge with every link)
+        replace["trade"] = old.trade.assign(**trade_numbers(instance.tables["trade"].iloc[rows]))
+    if "demand" in changed:
+        frame = demand_frame(instance, old.regions, old.commodities, old.periods)
+        if not _same_codes(old.demand, frame, ("r", "c", "t")):
+            return "the positive demands change (a demand appears or drops to 0)"
+        replace["demand"] = frame
+    if "stocks" in changed:
+        replace["stocks"] = stock_frame(instance, old.regions, old.commodities)
+    if "quotas" in changed:
+        replace["quotas"], replace["quota_links"] = quota_frames(
+            instance.tables["quotas"], instance, old.regions, old.commodities, old.periods
+        )
+    if "commodities" in changed:
+        replace["reference_price"], replace["disposal_cost"] = commodity_prices(instance, old.commodities, old.periods)
+    return dataclasses.replace(old, **replace)
+
+
+def _same_shape(old: ModelData, new: ModelData, changed: set[str]) -> bool:
+    """:func:`~optimizer.model.renumber.same_shape` for what can still differ here: keys, losses,
+    recipes, curves' parameters and settings were compared already, so only the numbers that open or
+    close a build, a capacity row or a reserve, and the demand curves' steps, are left."""
+    if "processes" in changed and not same(process_structure(old), process_structure(new)):
+        return False
+    return "demand" not in changed or same(demand_curves(old), demand_curves(new))
+
+
+def _same_codes(old: pd.DataFrame, new: pd.DataFrame, codes: tuple[str, ...]) -> bool:
+    return len(old) == len(new) and all(np.array_equal(old[c].to_numpy(), new[c].to_numpy()) for c in codes)
+
+
+def _trade_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndarray:
+    """For each row of the expanded trade table (the model's trade rows, in order), the row of
+    trade.csv it was taken from. Expansion picks whole rows by key, period and ``*`` alone, so a
+    table with the same keys (only numbers changed) expands to the same rows of its own, ``known``
+    when its caller proved the keys equal to another table's."""
+
+    def compute(inst: Instance) -> np.ndarray:
+        if known is not None:
+            return known
+        trade = inst.tables["trade"]
+        if not (trade[["origin", "destination"]] == WILDCARD).any(axis=None) and trade["period"].isna().all():
+            # every row its own link in every period (the keys are unique): key by key, period by period
+            return np.repeat(np.flatnonzero((trade["origin"] != trade["destination"]).to_numpy()), len(inst.periods))
+        return expanded_trade_rows(inst)
+
+    return instance.derived(("trade", "regions"), "rows", compute)
+
+
+def expanded_trade_rows(instance: Instance) -> np.ndarray:
+    """:func:`_trade_rows` in general: the expansion of trade.csv with each row's position carried along."""
+    tables = dict(instance.tables)
+    tables["trade"] = tables["trade"].assign(_row=np.arange(len(tables["trade"])))
+    return expand_table(tables, "trade", instance.regions, instance.periods)["_row"].to_numpy()
