@@ -159,3 +159,36 @@ def test_the_report_of_a_backcast_folder_shows_each_row_against_its_tolerance(tm
     assert 'id="folder-1-backcast"' in page
     # a results folder without backcast.csv has no backcast figure
     assert "backcast" not in figures_for(optimizer.write(optimizer.solve("toy"), tmp_path / "toy"))
+
+
+def test_the_backcast_reading_counts_a_row_without_a_deviation_as_the_table_does():
+    """An observed 0 has no deviation (model / 0); against a model figure of 5 it is not within: the
+    table says NO for it, and the figure's reading must count it too (1 of 2, not 1 of 1)."""
+    from pathlib import Path
+
+    from optimizer.report.backcast import backcast_figure
+    from optimizer.report.folder import ResultsFolder
+
+    rows = pd.DataFrame(
+        {"group": ["plants", "plants"], "item": ["a R", "b R"], "period": [2025, 2025],
+         "role": ["validation", "validation"], "observed": [100.0, 0.0], "model": [110.0, 5.0],
+         "deviation": [0.10, float("nan")], "tolerance": [0.15, 0.15], "within": [True, False],
+         "source": ["s", "s"]}
+    )  # fmt: skip
+    folder = ResultsFolder(Path("."), {}, {"backcast": rows})
+    assert backcast_figure(folder).layout.meta["reading"].startswith("Validation: 1 of 2 figures within tolerance")
+    (listing,) = backcast_tables(folder).values()
+    assert listing["within"].tolist() == ["NO", "yes"]
+
+
+def test_an_observed_zero_is_met_by_a_model_zero_only(tmp_path):
+    """Without a floor mine A serves all 100 t and mine B idles: B observed at 0 t is met (0 = 0, no
+    deviation to compute); A observed at 0 t is not (the model runs it at 100 t)."""
+    observed = [
+        {"kind": "activity", "process": "mine_b", "region": "R", "period": 2025, "value": 0, "x_source": "idle"},
+        {"kind": "activity", "process": "mine_a", "region": "R", "period": 2025, "value": 0, "x_source": "busy"},
+    ]
+    _, table = reeopt.backcast(two_mines(tmp_path / "zero", observed=observed))
+    rows = table.set_index("source")
+    assert rows.loc["idle", "within"] and pd.isna(rows.loc["idle", "deviation"])
+    assert not rows.loc["busy", "within"] and rows.loc["busy", "model"] == pytest.approx(100)

@@ -4,8 +4,10 @@ Run ``python instances/world/build_observed.py`` (``--check`` compares instead o
 carries its source, confidence code (SOURCES.md), tolerance and role:
 
 * ``calibration``: the data were chosen to reproduce it (a 2024 floor or cap on activity, a trade
-  capacity set to the figure, a demand curve's reference price), so the model meets it by construction;
-* ``validation``: no input was set from it; the model's figure is emergent.
+  capacity set to the figure, a demand curve's reference price), or an input equals it (a capacity
+  held at a figure that the observation repeats), so the model meets it by construction and the row
+  shows at most that a bound binds;
+* ``validation``: no input was set from it or equals it; the model's figure is emergent.
 
 Units: t REO (activity of mines = t REO mined; of separation = t REO of mixed feed in, from the
 reported oxide output divided by the recipe's coefficient), prices in USD per t of oxide.
@@ -34,6 +36,7 @@ COLUMNS = [
 ]
 
 MCS = "USGS MCS 2026 Rare Earths, world mine production (A)"
+BOUND = "the capacity equals this figure: the row shows only that the cap binds (calibration, not a test)"
 QUOTA = "MIIT quota 2024 (H1 x2) split by feed, Fastmarkets/Project Blue (B); USGS 2024 and 2025e 270,000 (A)"
 # The US 2025 row is pinned by a floor (processes.csv min_activity), not by its capacity
 MCS_2025 = {
@@ -72,12 +75,13 @@ def observations() -> list[dict]:
     # min_activity). 2025: the capacities of MM, BR, TH, MG, MY, VN were set to the 2025e figures and
     # bind (inputs, so calibration); the US mine has a 2025 floor as well, because a capacity alone did
     # not pin it (MP mined and stockpiled concentrate it could neither sell to China nor separate);
-    # China's quota is held at the 2024 level and its use is emergent.
+    # China's quota is held at the 2024 level, which USGS's 2025e repeats: its use shows only that the
+    # quota binds, so 2025 is no test either.
     china = {"bayan_obo": 189160, "sichuan": 60560, "ionic_light": 10140, "ionic_heavy": 10140}
     for year in (2024, 2025):
         for feed, value in china.items():
-            role = "calibration" if year == 2024 else "validation"
-            rows.append(_mine(f"mining_{feed}", "CN", year, value, role, QUOTA))
+            source = QUOTA if year == 2024 else QUOTA + "; " + BOUND
+            rows.append(_mine(f"mining_{feed}", "CN", year, value, "calibration", source))
     mines = {
         ("mining_mountain_pass", "US"): (45500, 51000),
         ("mining_mount_weld", "AU"): (29000, 29000),
@@ -93,9 +97,11 @@ def observations() -> list[dict]:
     }
     for (process, region), (v2024, v2025) in mines.items():
         rows.append(_mine(process, region, 2024, v2024, "calibration"))
-        # Australia's, India's, Nigeria's and Russia's 2025 capacities are the 2024 figures held flat
-        role_2025 = "validation" if region in ("AU", "IN", "NG", "RU") else "calibration"
-        rows.append(_mine(process, region, 2025, v2025, role_2025, MCS_2025.get(region, MCS)))
+        # Australia's, India's, Nigeria's and Russia's 2025 capacities are the 2024 figures held flat,
+        # which USGS's 2025e repeats: the model meets them when the cap binds, so they test nothing
+        source = MCS_2025.get(region, MCS)
+        held = region in ("AU", "IN", "NG", "RU")
+        rows.append(_mine(process, region, 2025, v2025, "calibration", source + "; " + BOUND if held else source))
     # Named plants outside China (NdPr oxide reported, converted to feed).
     mp = "MP Materials FY2024/FY2025: NdPr oxide 1,294 t / 2,599 t (MP release; investingnews.com 26 Feb 2026, B)"
     rows.append(_plant("mountain_pass", "US", 2024, 1294, "calibration", mp))
@@ -109,13 +115,16 @@ def observations() -> list[dict]:
     us_exports = "US exports of ores and compounds (MCS 2026, A); capacity of the link set from it"
     rows.append(_trade("conc_mountain_pass", "US", 2024, 37500, "calibration", us_exports))
     rows.append(_trade("conc_mountain_pass", "US", 2025, 14000, "calibration", us_exports))
+    # The tonnage is the exporter's output (an input); where it goes is the model's choice (the trade rows
+    # let every exporter sell to any separator): these rows test the destination, not the tonnage.
+    to_china = "; the tonnage is the exporter's output (an input), the row tests that China buys it"
     mm = "Myanmar's output, which USGS estimates from China's imports (MCS 2026 fn 12, A): all of it to China"
-    rows.append(_trade("mixed_ionic_medium", "MM", 2024, 27000, "validation", mm))
-    rows.append(_trade("mixed_ionic_medium", "MM", 2025, 22000, "validation", mm))
+    rows.append(_trade("mixed_ionic_medium", "MM", 2024, 27000, "validation", mm + to_china))
+    rows.append(_trade("mixed_ionic_medium", "MM", 2025, 22000, "validation", mm + to_china))
     monazite = "MCS 2026 output of the exporter (A), all to China (monazite imports MG 55%, NG 25%, TH 13%: giti.sg, B)"
     for region, (v2024, v2025) in {"MG": (1400, 2700), "NG": (1500, 1500), "TH": (2100, 4800)}.items():
-        rows.append(_trade("conc_monazite", region, 2024, v2024, "validation", monazite))
-        rows.append(_trade("conc_monazite", region, 2025, v2025, "validation", monazite))
+        rows.append(_trade("conc_monazite", region, 2024, v2024, "validation", monazite + to_china))
+        rows.append(_trade("conc_monazite", region, 2025, v2025, "validation", monazite + to_china))
     ndpr_in = "NdPr shipped into China 2024 by China's import records (The Rare Earth Observer, Substack, C)"
     rows.append({**_trade("NdPr_oxide", "MY", 2024, 3261, "validation", ndpr_in), "x_tolerance": 0.5})
     # Oxide prices in China: 2024 is each demand curve's reference price (calibration); 2025 is emergent.

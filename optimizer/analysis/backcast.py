@@ -13,7 +13,8 @@ deliveries     ``delivered`` (region, commodity)            tonnes delivered to 
 prices         ``price`` (region, commodity), per t         marginal value of the commodity there
 =============  ==========================================  ======================================
 
-``deviation`` is ``model / observed - 1``; a row is ``within`` when ``|deviation| <= tolerance``.
+``deviation`` is ``model / observed - 1``; a row is ``within`` when ``|deviation| <= tolerance``
+(an observed zero has no deviation and is within only when the model's figure is zero too).
 The tolerance of a row is its ``x_tolerance`` cell (a fraction), else the group's default below.
 ``role`` is the row's ``x_role`` cell: ``calibration`` marks an observation the data were chosen to
 reproduce (a floor or cap on that year's activity, a demand curve's reference point), so meeting it
@@ -59,7 +60,9 @@ def backcast_table(solution: Solution, observed: pd.DataFrame, periods: list[int
     table["tolerance"] = table["tolerance"].fillna(tolerance)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["deviation"] = np.where(table["observed"] != 0, table["model"] / table["observed"] - 1.0, np.nan)
-    table["within"] = table["deviation"].abs() <= table["tolerance"]
+    # an observed zero has no relative deviation: it is met only by a model figure of zero
+    nothing_either = (table["observed"] == 0) & (table["model"].abs() <= 1e-9)
+    table["within"] = (table["deviation"].abs() <= table["tolerance"]) | nothing_either
     table["period"] = table["period"].astype(int)
     return table[BACKCAST_COLUMNS].reset_index(drop=True)
 

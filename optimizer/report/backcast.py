@@ -39,6 +39,7 @@ def backcast_figure(folder: ResultsFolder) -> go.Figure:
     table = folder.table("backcast")
     if table.empty:
         return empty(title, "No backcast.csv in this folder: run reeopt backcast.")
+    reading = backcast_reading(table)  # every row, those without a deviation (observed 0) too, as the table
     table = table.assign(label=table["item"] + " " + table["period"].astype(str)).dropna(subset=["deviation"])
     groups = list(dict.fromkeys(table["group"]))
     # rows by group, then year, validation before calibration, as backcast.csv lists them
@@ -86,7 +87,7 @@ def backcast_figure(folder: ResultsFolder) -> go.Figure:
     figure.add_vline(x=0, line_color=GREY)
     figure.update_xaxes(tickformat="+.0%", range=[-1.05, SHOWN_DEVIATION + 0.05], title_text="model / observed − 1")
     figure.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=order["label"].tolist())
-    return finish(figure, title, backcast_reading(table), height=max(420, 80 + 18 * len(table)))
+    return finish(figure, title, reading, height=max(420, 80 + 18 * len(table)))
 
 
 def backcast_reading(table: pd.DataFrame) -> str:
@@ -95,7 +96,7 @@ def backcast_reading(table: pd.DataFrame) -> str:
     calibration = int((table["role"] == "calibration").sum())
     within = int(validation["within"].astype(bool).sum())
     parts = [f"Validation: {within} of {len(validation)} figures within tolerance"]
-    if not validation.empty:
+    if validation["deviation"].notna().any():
         worst = validation.loc[validation["deviation"].abs().idxmax()]
         where = f"{worst['item']} {int(worst['period'])}"
         parts.append(f"the furthest off, {where}, {worst['deviation']:+.0%} (±{worst['tolerance']:.0%})")
