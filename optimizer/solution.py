@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from optimizer.constraint_table import constraint_table
 from optimizer.instance import Instance
+from optimizer.labels import ZERO, clean, labels
 from optimizer.model import COST_CATEGORIES, Model, elastic_demand
 from optimizer.model.elastic_demand import is_elastic
 from optimizer.model.index import ModelData
@@ -32,8 +34,6 @@ from optimizer.solver import SolverResult, solver_version
 
 if TYPE_CHECKING:
     from optimizer.diagnosis import Diagnosis
-
-ZERO = 1e-9
 
 
 @dataclass
@@ -62,9 +62,6 @@ class Solution:
         from optimizer.statistics import Statistics
 
         return Statistics.of(self)
-
-
-CONSTRAINT_COLUMNS = ["family", "index", "body", "lower", "upper", "dual"]
 
 
 def make_solution(model: Model, result: SolverResult, extra_rows: list | None = None) -> Solution:
@@ -115,24 +112,6 @@ def make_solution(model: Model, result: SolverResult, extra_rows: list | None = 
     return solution
 
 
-def _names(data: ModelData, frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Label columns for the code columns present in ``frame``."""
-    labels = {}
-    lookup = {
-        "p": ("process", data.process_names),
-        "r": ("region", data.regions),
-        "c": ("commodity", data.commodities),
-        "o": ("origin", data.regions),
-        "d": ("destination", data.regions),
-    }
-    for code, (name, index) in lookup.items():
-        if code in frame:
-            labels[name] = index.to_numpy()[frame[code].to_numpy()]
-    if "t" in frame:
-        labels["period"] = data.periods[frame["t"].to_numpy()]
-    return labels
-
-
 def _activity(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
     lp = model.lp
     family = lp.columns["activity"]
@@ -148,10 +127,10 @@ def _activity(data: ModelData, model: Model, result: SolverResult) -> pd.DataFra
         # Capacity there is what existed plus what was built and is available by then.
         available_builds = result.x[family.ids][position] - result.row_activity[rows.ids]
         capacity[position] = capacity[position] + available_builds
-    frame = pd.DataFrame(_names(data, index))
+    frame = pd.DataFrame(labels(data, index))
     frame["activity"] = result.x[family.ids]
     frame["capacity"] = np.where(np.isfinite(capacity), capacity, np.nan)
-    frame["capacity_dual"] = _clean(dual / weight)
+    frame["capacity_dual"] = clean(dual / weight)
     return frame
 
 
@@ -163,7 +142,7 @@ def _trade(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
     index = family.index[used]
     weight = data.weight[index["t"].to_numpy()]
     per_tonne = (lp.cost_parts["trade"] + lp.cost_parts["tariff"])[family.ids][used] / weight
-    frame = pd.DataFrame(_names(data, index))
+    frame = pd.DataFrame(labels(data, index))
     frame["shipped"] = shipped[used]
     frame["arrived"] = shipped[used] * (1.0 - index["loss"].to_numpy())
     frame["cost"] = per_tonne * shipped[used]
@@ -175,15 +154,15 @@ def _delivered(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
     quantity, ``unmet`` only the shortfall below the curve's band, and ``elastic_change`` the
     answer to price (``delivered = demand + elastic_change - unmet``)."""
     family = model.lp.columns["delivery"]
-    frame = pd.DataFrame(_names(data, family.index))
+    frame = pd.DataFrame(labels(data, family.index))
     core = x[family.ids]
     frame["demand"] = data.demand["quantity"].to_numpy()
     steps = model.lp.columns[elastic_demand.FAMILY]
     response = elastic_demand.cleared(data, steps.index, x[steps.ids])
     frame["delivered"] = core + response["served_steps"].to_numpy()
-    frame["unmet"] = _clean(elastic_demand.core_quantity(data) - core)
+    frame["unmet"] = clean(elastic_demand.core_quantity(data) - core)
     if is_elastic(data).any():
-        frame["elastic_change"] = _clean(response["elastic_change"].to_numpy())
+        frame["elastic_change"] = clean(response["elastic_change"].to_numpy())
     return frame
 
 
@@ -230,92 +209,21 @@ def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFram
     add("stock_change", kind == names.index("stock"), -1.0)
     parts["stock_change"] += lp.row_lower[rows.ids]  # the initial stock is on the right-hand side
     t = rows.index["t"].to_numpy()
-    frame = pd.DataFrame(_names(data, rows.index))
+    frame = pd.DataFrame(labels(data, rows.index))
     for name, values in parts.items():
-        frame[name] = _clean(values)
-    frame["marginal_value"] = _clean(result.row_dual[rows.ids] / data.weight[t])
+        frame[name] = clean(values)
+    frame["marginal_value"] = clean(result.row_dual[rows.ids] / data.weight[t])
     if "transit" in lp.rows:  # E2: what a tonne made there is worth (its export netback), README
-        frame["marginal_value_made"] = _clean(made_value(data, lp, result.row_dual) / data.weight[t])
+        frame["marginal_value_made"] = clean(made_value(data, lp, result.row_dual) / data.weight[t])
     flows = frame[list(parts)].abs().to_numpy().max(axis=1)
     return frame[flows > ZERO].reset_index(drop=True)
-
-
-def _policy_rows(data: ModelData, model: Model, model_result: SolverResult) -> list[pd.DataFrame]:
-    """Rows of the scenario's own constraints (E5a), with their kind, region and period: ``body``,
-    ``lower`` and ``upper`` per year, ``dual`` per unit of the bound in the period's money (like a
-    marginal value; these rows all belong to a period)."""
-    lp, frames = model.lp, []
-    for policy in model.instance.policies:
-        rows = lp.rows[policy.name]
-        names = _names(data, rows.index)
-        t = rows.index["t"].to_numpy()
-        index = [f"{r}, {p}" for r, p in zip(names["region"], names["period"], strict=True)]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "family": policy.name,
-                    "kind": policy.kind,
-                    "index": index,
-                    "region": names["region"],
-                    "period": names["period"],
-                    "body": _clean(model_result.row_activity[rows.ids]),
-                    "lower": lp.row_lower[rows.ids],
-                    "upper": lp.row_upper[rows.ids],
-                    "dual": _clean(model_result.row_dual[rows.ids] / data.weight[t]),
-                }
-            )
-        )
-    return [frame.replace({"lower": {-np.inf: np.nan}, "upper": {np.inf: np.nan}}) for frame in frames]
-
-
-def constraint_table(model: Model, result: SolverResult, extra_rows: list) -> pd.DataFrame:
-    """One row per row of a reported family (registry ``report``), of every constraint of one's own
-    declared in the scenario (with its ``kind``, ``region`` and ``period``) and of every Pyomo
-    component of one's own.
-
-    ``index`` is the row's index as text in the instance's names; ``body`` its activity; ``lower`` /
-    ``upper`` its bounds (blank: none); ``dual`` the change of the minimised objective per unit of
-    the bound, the marginal-value convention (raw, not divided by a period's weight: a row of one's
-    own need not belong to a period).
-    """
-    from optimizer.model.registry import FAMILIES, index_tuples
-
-    data, lp = model.data, model.lp
-    parts = []
-    for spec in FAMILIES:
-        if spec.kind != "constraint" or not spec.report or spec.name not in lp.rows:
-            continue
-        family = lp.rows[spec.name]
-        keys = index_tuples(data, family.index, spec.index)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "family": spec.component,
-                    "index": [", ".join(map(str, key)) if isinstance(key, tuple) else str(key) for key in keys],
-                    "body": result.row_activity[family.ids],
-                    "lower": np.where(np.isfinite(lp.row_lower[family.ids]), lp.row_lower[family.ids], np.nan),
-                    "upper": np.where(np.isfinite(lp.row_upper[family.ids]), lp.row_upper[family.ids], np.nan),
-                    "dual": _clean(result.row_dual[family.ids]),
-                }
-            )
-        )
-    parts += _policy_rows(data, model, result)
-    if extra_rows:
-        frame = pd.DataFrame([vars(row) for row in extra_rows], columns=CONSTRAINT_COLUMNS)
-        frame["dual"] = _clean(frame["dual"].to_numpy(dtype=float))
-        parts.append(frame)
-    parts = [part for part in parts if not part.empty]
-    if not parts:
-        return pd.DataFrame(columns=CONSTRAINT_COLUMNS)
-    frame = pd.concat(parts, ignore_index=True)
-    return frame[CONSTRAINT_COLUMNS + [c for c in frame.columns if c not in CONSTRAINT_COLUMNS]]
 
 
 def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
     family = model.lp.columns["build"]
     built = x[family.ids] * family.index["unit"].to_numpy()
     used = built > ZERO
-    frame = pd.DataFrame(_names(data, family.index[used]))
+    frame = pd.DataFrame(labels(data, family.index[used]))
     frame["built"] = built[used]
     return frame
 
@@ -334,7 +242,7 @@ def cost_ledger(model: Model, x: np.ndarray) -> pd.DataFrame:
     def entries(source: str, category: str, index: pd.DataFrame, amount: np.ndarray) -> None:
         used = np.abs(amount) > ZERO
         if used.any():
-            frame = pd.DataFrame(_names(data, index[used].reset_index(drop=True)))
+            frame = pd.DataFrame(labels(data, index[used].reset_index(drop=True)))
             parts.append(frame.assign(category=category, source=source, amount=amount[used]))
 
     for name, family in lp.columns.items():
@@ -362,12 +270,6 @@ def cost_ledger(model: Model, x: np.ndarray) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True).reindex(columns=columns)
-
-
-def _clean(values) -> np.ndarray:
-    """Round solver noise (|v| < 1e-9) to an exact zero so files do not show -0.0 or 1e-14."""
-    values = np.asarray(values, dtype=float)
-    return np.where(np.abs(values) < ZERO, 0.0, values)
 
 
 def _summary(model: Model, result: SolverResult) -> dict:

@@ -35,9 +35,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.labels import labels
 from optimizer.model import Model, elastic_demand
 from optimizer.model.transit import transit_binds
-from optimizer.solution import Solution, _names
+from optimizer.solution import Solution
 from optimizer.solver import SolverResult
 
 FLAGS = ("penalty", "outside_band", "disposal", "not_unique")
@@ -124,7 +125,7 @@ def _first(*flags: pd.Series) -> pd.Series:
 def _nodes(model: Model) -> pd.DataFrame:
     """Every balance row: its names, its row id and the weight of its period."""
     rows = model.lp.rows["balance"]
-    frame = pd.DataFrame(_names(model.data, rows.index))
+    frame = pd.DataFrame(labels(model.data, rows.index))
     frame["row"] = rows.ids
     frame["code"] = model.data.node_code(rows.index["r"], rows.index["c"], rows.index["t"])
     return frame
