@@ -41,6 +41,18 @@ def two_mines(folder, *, floor=None, observed=None):
     )
 
 
+# Observations of the two-mine instance: B's output held by its 40-t floor (an input), A's output as a
+# report gives it (±10 %), and a market price of the ore.
+FLOOR_ROW = {"kind": "activity", "process": "mine_b", "region": "R", "period": 2025, "value": 40,
+             "x_role": "calibration", "x_source": "floor"}  # fmt: skip
+REPORT_ROW = {"kind": "activity", "process": "mine_a", "region": "R", "period": 2025, "value": 80,
+              "x_tolerance": 0.10, "x_source": "report"}  # fmt: skip
+
+
+def price_row(value: float) -> dict:
+    return {"kind": "price", "region": "R", "commodity": "ore", "period": 2025, "value": value, "x_source": "market"}
+
+
 def test_a_calibration_floor_forces_the_dearer_mine_and_leaves_the_price_at_the_cheaper(tmp_path):
     """Without a floor A serves all 100 t: cost 100·10 = 1,000, marginal value 10.
 
@@ -68,27 +80,7 @@ def test_backcast_rows_carry_deviation_tolerance_role_and_source(tmp_path):
     """With the 40-t floor: B's observed 40 t (calibration) is met exactly (deviation 0); an observed
     price of 12.5 $/t against the marginal value 10 gives 10/12.5 − 1 = −20 %, within the default
     ±30 % of prices; A's observed 80 t against 60 is −25 %, outside its stated ±10 %."""
-    observed = [
-        {
-            "kind": "activity",
-            "process": "mine_b",
-            "region": "R",
-            "period": 2025,
-            "value": 40,
-            "x_role": "calibration",
-            "x_source": "floor",
-        },  # fmt: skip
-        {
-            "kind": "activity",
-            "process": "mine_a",
-            "region": "R",
-            "period": 2025,
-            "value": 80,
-            "x_tolerance": 0.10,
-            "x_source": "report",
-        },  # fmt: skip
-        {"kind": "price", "region": "R", "commodity": "ore", "period": 2025, "value": 12.5, "x_source": "market"},
-    ]
+    observed = [FLOOR_ROW, REPORT_ROW, price_row(12.5)]
     solution, table = reeopt.backcast(two_mines(tmp_path / "bc", floor=40, observed=observed))
     assert list(table.columns) == BACKCAST_COLUMNS
     rows = table.set_index("source")
@@ -101,18 +93,7 @@ def test_backcast_rows_carry_deviation_tolerance_role_and_source(tmp_path):
 
 
 def test_backcast_command_writes_backcast_csv_and_labels_inputs(tmp_path, reeopt):
-    observed = [
-        {
-            "kind": "activity",
-            "process": "mine_b",
-            "region": "R",
-            "period": 2025,
-            "value": 40,
-            "x_role": "calibration",
-            "x_source": "floor",
-        },  # fmt: skip
-        {"kind": "price", "region": "R", "commodity": "ore", "period": 2025, "value": 10, "x_source": "market"},
-    ]
+    observed = [FLOOR_ROW, price_row(10)]
     folder = two_mines(tmp_path / "bc", floor=40, observed=observed)
     run = reeopt("backcast", folder, "--out", tmp_path / "out")
     assert run.code == 0, run.err
@@ -136,13 +117,7 @@ def test_the_report_of_a_backcast_folder_shows_each_row_against_its_tolerance(tm
     """The two-mine backcast above, reported: A's 80 t against the model's 60 (−25 %, outside ±10 %)
     is the validation row furthest off; B's floor is an input; the market price 12.5 against 10 is
     −20 %, within ±30 %. The page draws the backcast and lists its rows, validation first."""
-    observed = [
-        {"kind": "activity", "process": "mine_b", "region": "R", "period": 2025, "value": 40,
-         "x_role": "calibration", "x_source": "floor"},
-        {"kind": "activity", "process": "mine_a", "region": "R", "period": 2025, "value": 80,
-         "x_tolerance": 0.10, "x_source": "report"},
-        {"kind": "price", "region": "R", "commodity": "ore", "period": 2025, "value": 12.5, "x_source": "market"},
-    ]  # fmt: skip
+    observed = [FLOOR_ROW, REPORT_ROW, price_row(12.5)]
     folder = two_mines(tmp_path / "bc", floor=40, observed=observed)
     assert reeopt("backcast", folder, "--out", tmp_path / "out", "--quiet").code == 0
     assert reeopt("report", tmp_path / "out", "--out", tmp_path / "page.html").code == 0
