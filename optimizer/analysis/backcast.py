@@ -46,13 +46,7 @@ def backcast_table(solution: Solution, observed: pd.DataFrame, periods: list[int
     if periods is not None:
         observed = observed[observed["period"].isin(periods)]
     observed = observed[observed["period"].isin(solution.instance.periods)]
-    parts = [
-        _production(solution, observed),
-        _plants(solution, observed),
-        _imports(solution, observed),
-        _deliveries(solution, observed),
-        _prices(solution, observed),
-    ]
+    parts = [_production(solution, observed), *_matched(solution, observed)]
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     if table.empty:
         return pd.DataFrame(columns=BACKCAST_COLUMNS)
@@ -117,40 +111,30 @@ def _production(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
     return _rows(merged, "production", "mine output " + merged["region"], merged["activity"])
 
 
-def _plants(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
-    rows = observed[(observed["kind"] == "activity") & ~observed["process"].str.startswith("mining_")]
-    if rows.empty:
-        return pd.DataFrame()
-    merged = rows.merge(_activity(solution), on=["process", "region", "period"], how="left")
-    merged["activity"] = merged["activity"].fillna(0.0)
-    return _rows(merged, "plants", merged["process"] + " " + merged["region"], merged["activity"])
+# Observation rows matched key by key to a solution table: (group, kind of row, table, keys, model
+# column, what a missing model row counts as, item label). Production is summed per country above.
+MATCHED = (
+    ("plants", "activity", "activity", ["process", "region", "period"], "activity", 0.0, "{process} {region}"),
+    ("imports", "trade", "trade", ["commodity", "origin", "destination", "period"], "shipped", 0.0,
+     "{commodity} {origin}→{destination}"),
+    ("deliveries", "delivered", "delivered", ["region", "commodity", "period"], "delivered", 0.0,
+     "{commodity} {region}"),
+    # a price the model does not have stays blank: no deviation, not within
+    ("prices", "price", "balance", ["region", "commodity", "period"], "marginal_value", None, "{commodity} {region}"),
+)  # fmt: skip
 
 
-def _imports(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
-    rows = observed[observed["kind"] == "trade"]
-    if rows.empty:
-        return pd.DataFrame()
-    trade = solution["trade"][["commodity", "origin", "destination", "period", "shipped"]]
-    merged = rows.merge(trade, on=["commodity", "origin", "destination", "period"], how="left")
-    merged["shipped"] = merged["shipped"].fillna(0.0)
-    item = merged["commodity"] + " " + merged["origin"] + "→" + merged["destination"]
-    return _rows(merged, "imports", item, merged["shipped"])
-
-
-def _deliveries(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
-    rows = observed[observed["kind"] == "delivered"]
-    if rows.empty:
-        return pd.DataFrame()
-    delivered = solution["delivered"][["region", "commodity", "period", "delivered"]]
-    merged = rows.merge(delivered, on=["region", "commodity", "period"], how="left")
-    merged["delivered"] = merged["delivered"].fillna(0.0)
-    return _rows(merged, "deliveries", merged["commodity"] + " " + merged["region"], merged["delivered"])
-
-
-def _prices(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
-    rows = observed[observed["kind"] == "price"]
-    if rows.empty:
-        return pd.DataFrame()
-    values = solution["balance"][["region", "commodity", "period", "marginal_value"]]
-    merged = rows.merge(values, on=["region", "commodity", "period"], how="left")
-    return _rows(merged, "prices", merged["commodity"] + " " + merged["region"], merged["marginal_value"])
+def _matched(solution: Solution, observed: pd.DataFrame) -> list[pd.DataFrame]:
+    parts = []
+    for group, kind, table, keys, column, missing, item in MATCHED:
+        rows = observed[observed["kind"] == kind]
+        if kind == "activity":  # mines are production, per country
+            rows = rows[~rows["process"].str.startswith("mining_")]
+        if rows.empty:
+            continue
+        merged = rows.merge(solution[table][[*keys, column]], on=keys, how="left")
+        if missing is not None:
+            merged[column] = merged[column].fillna(missing)
+        parts.append(_rows(merged, group, merged.apply(lambda row, label=item: label.format_map(row), axis=1),
+                           merged[column]))  # fmt: skip
+    return parts
