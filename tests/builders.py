@@ -88,3 +88,18 @@ def chain_instance(folder: Path, **overrides) -> Path:
     )
     spec.update(overrides)
     return write_instance(folder, **spec)
+
+
+def buildable_chain(folder: Path) -> Path:
+    """The chain with A's mine held to 20 t/yr and a mine B may build (capex 1 per t/yr and year, up to
+    100), both regions refining at home, metal shipping A→B at 0.5/t (0.45 per t of ore)."""
+    return chain_instance(
+        folder,
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 20, "cost_system": 10},
+            {"process": "mine", "region": "B", "capacity": 0, "cost_system": 10, "max_build": 100, "capex": 1},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
+        ],
+        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 0.5}],
+    )

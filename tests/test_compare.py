@@ -15,7 +15,7 @@ from optimizer.output.results import folder_name
 from optimizer.report import write_report
 from optimizer.report.comparison import comparison_table as report_table
 from optimizer.report.folder import read_results
-from tests.builders import chain_instance
+from tests.builders import buildable_chain, chain_instance
 
 DEARER_REFINING = """\
 name: dearer_refining
@@ -124,16 +124,7 @@ def test_shortfall_periods_are_flagged(instance, reeopt, tmp_path):
 def test_builds_are_compared_by_stage_and_region(tmp_path):
     """A's mine holds 20 t/yr; B builds the rest (30 t/yr, capex 1) in the base; with A's mine at 50
     t/yr nothing is built (metal shipping 0.5/t is cheaper than B's capex per t of ore, 1 > 0.45)."""
-    folder = chain_instance(
-        tmp_path / "build",
-        processes=[
-            {"process": "mine", "region": "A", "capacity": 20, "cost_system": 10},
-            {"process": "mine", "region": "B", "capacity": 0, "cost_system": 10, "max_build": 100, "capex": 1},
-            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
-            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
-        ],
-        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 0.5}],
-    )
+    folder = buildable_chain(tmp_path / "build")
     (folder / "scenarios").mkdir()
     (folder / "scenarios" / "big_mine.yaml").write_text(
         "changes:\n  - table: processes\n    where: {process: mine, region: A}\n    set: {capacity: 50}\n"

@@ -8,7 +8,7 @@ import pytest
 import optimizer
 from optimizer.errors import InputError
 from optimizer.statistics import Comparison, Statistics, folder_lengths
-from tests.builders import chain_instance
+from tests.builders import buildable_chain, chain_instance
 
 MINE_2030 = {"process": "mine", "region": "A", "period": 2030, "capacity": 100, "cost_system": 19}
 
@@ -101,16 +101,7 @@ def test_builds_by_stage_and_region(tmp_path):
     """A's mine holds 20 t/yr; B may build a mine (capex 1 per t/yr and year) and refine at home.
     Metal ships A→B at 0.5/t, i.e. 0.45 per t of ore, less than B's capex: A's 20 t are used first.
     45 t of metal need 50 t of ore: 20 from A, so 30 t/yr built in B, all of it mining (concentrate)."""
-    folder = chain_instance(
-        tmp_path / "build",
-        processes=[
-            {"process": "mine", "region": "A", "capacity": 20, "cost_system": 10},
-            {"process": "mine", "region": "B", "capacity": 0, "cost_system": 10, "max_build": 100, "capex": 1},
-            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
-            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
-        ],
-        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 0.5}],
-    )
+    folder = buildable_chain(tmp_path / "build")
     stats = optimizer.solve(folder).statistics
     assert stats.builds().to_dict() == pytest.approx({"concentrate": 30.0})
     assert stats.builds(by=["stage", "region"]).to_dict() == pytest.approx({("concentrate", "B"): 30.0})
