@@ -146,6 +146,33 @@ def test_named_plants_outside_china_run_at_their_calibrated_2024_output(world_ba
         assert activity[key] >= 0.95 * observed - 1e-6, key
 
 
+def test_lynas_heavy_circuit_runs_in_2025_at_least_its_published_quarter(world_base):
+    """Lynas Malaysia separated Dy from May 2025 and reported 9 t of Dy+Tb oxide for July-September
+    (SOURCES.md §11). Its SEG+ recipe yields 0.0449 t Dy2O3 + 0.016164 t Tb4O7 = 0.061064 t per t of
+    feed, so that quarter took 9 / 0.061064 = 147.4 t of feed: the 2025 floor is 147 t (by hand), and
+    the circuit, idle in 2024 (capacity 0), may not idle in 2025 even though China's separators tie
+    with it on cost."""
+    activity = world_base["activity"].set_index(["process", "region", "period"])["activity"]
+    assert activity[("separation_seg_mount_weld", "MY", 2025)] >= 147 - 1e-6
+    assert activity[("separation_seg_mount_weld", "MY", 2024)] == pytest.approx(0, abs=1e-6)
+
+
+def test_clay_recipes_carry_their_sourced_heavy_shares():
+    """Serra Verde's clay (BR) is the blend of the Xunwu and Xinfeng rows of USGS Table 2 whose heavy
+    share (Gd-Lu + Y, commodities.csv element_group 'heavy') is the 24 % of TREO of its NI 43-101
+    (SOURCES.md §11): by hand 0.24 x 0.95 separation recovery = 0.228 t of heavy oxides per t of mixed
+    feed. Myanmar and Laos keep the Xinfeng recipe, 40.0 % heavy: 0.400 x 0.95 = 0.380. Every
+    recipe's outputs sum to the 0.95 recovery."""
+    instance = reeopt.load("world")
+    recipes = instance.table("process_io")
+    groups = instance.table("commodities").set_index("commodity")["element_group"]
+    for process, heavy in {"separation_serra_verde": 0.228, "separation_ionic_medium": 0.380}.items():
+        out = recipes[(recipes["process"] == process) & (recipes["direction"] == "out")]
+        assert out["coefficient"].sum() == pytest.approx(0.95, abs=1e-6), process
+        in_heavy = out["commodity"].map(groups) == "heavy"
+        assert out.loc[in_heavy, "coefficient"].sum() == pytest.approx(heavy, abs=5e-4), process
+
+
 # The 2025 validation rows of the world backcast that miss their tolerance, each diagnosed in
 # instances/world/SOURCES.md §14: Dy (the two one-element substitution recipes fix Tb against Dy and
 # NdPr) and Y (flat at its 2024 step; the market's rise has no driver in the data). Every other 2025

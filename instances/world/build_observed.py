@@ -86,7 +86,7 @@ def observations() -> list[dict]:
         ("mining_mountain_pass", "US"): (45500, 51000),
         ("mining_mount_weld", "AU"): (29000, 29000),
         ("mining_ionic_medium", "MM"): (27000, 22000),
-        ("mining_ionic_medium", "BR"): (560, 2000),
+        ("mining_serra_verde", "BR"): (560, 2000),
         ("mining_monazite", "IN"): (2900, 2900),
         ("mining_monazite", "MG"): (1400, 2700),
         ("mining_monazite", "MY"): (140, 110),
