@@ -157,6 +157,40 @@ def test_lynas_heavy_circuit_runs_in_2025_at_least_its_published_quarter(world_b
     assert activity[("separation_seg_mount_weld", "MY", 2024)] == pytest.approx(0, abs=1e-6)
 
 
+BACKSTOP_PREMIUM = 30_000  # processes.csv magnet_ndfeb_heavy_free CN: bulk making cost + this, USD/t
+
+
+def test_the_heavy_free_backstop_is_idle_in_base_and_caps_dy_and_tb_when_myanmar_stops(world_base):
+    """The Dy/Tb-free magnet (processes.csv ``magnet_ndfeb_heavy_free``, SOURCES.md §12) makes 1 t of
+    magnet from 1.030928 t NdPr metal at the bulk making cost + 30,000 $/t; the Tb recipe from 1.015077
+    NdPr + 0.015851 Tb, the Dy recipe from 0.980206 NdPr + 0.050722 Dy, both at the bulk cost. By
+    hand, from the reduced costs of China's magnet processes in one period (M the magnet's value, N, T,
+    D the metals'): while the Tb recipe runs, M = 1.015077 N + 0.015851 T + c and the backstop's
+    reduced cost is non-negative, M <= 1.030928 N + c + 30,000, so T <= N + 30,000 / 0.015851 =
+    N + 1,892,625; likewise D <= N + 30,000 / 0.050722 = N + 591,459 while the Dy recipe runs, each
+    with equality in a period where the backstop runs too. In base the backstop never runs (its cap
+    lies above every base price); without Myanmar's clays it runs, and the caps bind."""
+    assert world_base["activity"].query("process == 'magnet_ndfeb_heavy_free'")["activity"].max() < 1e-6
+    outage = reeopt.solve("world", "myanmar_outage")
+    activity = outage["activity"].query("region == 'CN'").set_index(["process", "period"])["activity"]
+    price = (
+        outage["balance"].query("region == 'CN'").set_index(["commodity", "period"])["marginal_value"]
+    )
+    caps = {"magnet_ndfeb_tb": ("Tb_metal", 0.015851), "magnet_ndfeb_dy": ("Dy_metal", 0.050722)}
+    binding = 0
+    for period in sorted(outage["balance"]["period"].unique()):
+        backstop_runs = activity[("magnet_ndfeb_heavy_free", period)] > 1e-6
+        for recipe, (metal, content) in caps.items():
+            if activity[(recipe, period)] <= 1e-6:
+                continue
+            cap = price[("NdPr_metal", period)] + BACKSTOP_PREMIUM / content
+            assert price[(metal, period)] <= cap * (1 + 1e-6), (metal, period)
+            if backstop_runs:
+                assert price[(metal, period)] == pytest.approx(cap, rel=1e-6), (metal, period)
+                binding += 1
+    assert binding >= 4, "the backstop runs in the outage years and sets both heavy prices"
+
+
 def test_clay_recipes_carry_their_sourced_heavy_shares():
     """Serra Verde's clay (BR) is the blend of the Xunwu and Xinfeng rows of USGS Table 2 whose heavy
     share (Gd-Lu + Y, commodities.csv element_group 'heavy') is the 24 % of TREO of its NI 43-101
