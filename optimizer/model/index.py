@@ -231,28 +231,36 @@ def _processes(instance: Instance) -> pd.DataFrame:
     table = instance.table("processes")
     reserve = table.loc[table["period"].isna(), ["process", "region", "reserve"]]
     frame = instance.expanded("processes").merge(reserve, on=["process", "region"], how="left")
-    frame["max_build"] = build_limit(frame)
-    frame["capacity"] = frame["capacity"].fillna(INF)
-    frame["reserve"] = frame["reserve"].fillna(INF)
-    frame["capex"] = frame["capex"].fillna(0.0)
-    frame["min_activity"] = frame["min_activity"].fillna(0.0) if "min_activity" in frame else 0.0
-    columns = [
-        "process",
-        "region",
-        "period",
-        "capacity",
-        "cost_system",
-        "cost_energy",
-        "cost_material",
-        "cost_waste",
-        "capex",
-        "max_build",
-        "lead_time",
-        "unit_size",
-        "reserve",
-        "min_activity",
-    ]
-    return frame[columns].reset_index(drop=True)
+    return frame[["process", "region", "period"]].assign(**process_numbers(frame)).reset_index(drop=True)
+
+
+# The number columns of the model's processes frame, in its order (``lead_time``, ``unit_size``
+# are numbers too, but a re-solve keeps them: they shape the program).
+PROCESS_NUMBERS = (
+    "capacity",
+    "cost_system",
+    "cost_energy",
+    "cost_material",
+    "cost_waste",
+    "capex",
+    "max_build",
+    "lead_time",
+    "unit_size",
+    "reserve",
+    "min_activity",
+)
+
+
+def process_numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The numbers of the model's processes frame from rows of the expanded processes table, each
+    with its process and region's ``reserve`` (a blank capacity, reserve: ``inf``; capex: 0)."""
+    numbers = {name: frame[name].to_numpy() for name in PROCESS_NUMBERS if name in frame}
+    numbers["max_build"] = build_limit(frame)
+    numbers["capacity"] = frame["capacity"].fillna(INF).to_numpy()
+    numbers["reserve"] = frame["reserve"].fillna(INF).to_numpy()
+    numbers["capex"] = frame["capex"].fillna(0.0).to_numpy()
+    numbers["min_activity"] = frame["min_activity"].fillna(0.0).to_numpy() if "min_activity" in frame else 0.0
+    return {name: numbers[name] for name in PROCESS_NUMBERS}
 
 
 def quota_frames(
