@@ -227,15 +227,6 @@ def stock_frame(instance: Instance, regions: pd.Index, commodities: pd.Index) ->
     )
 
 
-def process_frame(instance: Instance, process_names: pd.Index, regions: pd.Index, periods: np.ndarray) -> pd.DataFrame:
-    """One row per process, region and period of processes.csv (deployed or not), codes and numbers."""
-    processes = _processes(instance)
-    processes.insert(0, "p", _code(process_names, processes.pop("process")))
-    processes.insert(1, "r", _code(regions, processes.pop("region")))
-    processes.insert(2, "t", _period_code(periods, processes.pop("period")))
-    return processes
-
-
 def _processes(instance: Instance) -> pd.DataFrame:
     table = instance.table("processes")
     reserve = table.loc[table["period"].isna(), ["process", "region", "reserve"]]

@@ -190,10 +190,6 @@ def _same_shape(old: ModelData, new: ModelData, changed: dict[str, set[str]]) ->
     return not changed.get("demand", set()) & {"price", "penalty"} or same(demand_curves(old), demand_curves(new))
 
 
-def _same_codes(old: pd.DataFrame, new: pd.DataFrame, codes: tuple[str, ...]) -> bool:
-    return len(old) == len(new) and all(np.array_equal(old[c].to_numpy(), new[c].to_numpy()) for c in codes)
-
-
 def _demand_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndarray:
     """For each row of the expanded demand table, the row of demand.csv it was taken from (the model's
     demand rows are those of positive quantity, in this order); ``known`` as in :func:`_trade_rows`."""
