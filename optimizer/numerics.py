@@ -9,6 +9,8 @@ its bounds) and dual (c = Aᵀy + reduced costs) say how far the numbers written
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from optimizer.instance.size import check_size
@@ -24,29 +26,50 @@ def coefficient_report(model: Model) -> dict:
     lp = model.lp
     matrix = lp.matrix  # CSC: entry k sits in row indices[k] (no COO copy of a large matrix)
     magnitudes = {
-        "matrix": np.abs(matrix.data),
-        "costs": np.abs(lp.col_cost),
-        "bounds": np.abs(np.r_[lp.col_lower, lp.col_upper]),
-        "rhs": np.abs(np.r_[lp.row_lower, lp.row_upper]),
+        "matrix": lambda: np.abs(matrix.data),
+        "costs": lambda: np.abs(lp.col_cost),
+        "bounds": lambda: np.abs(np.r_[lp.col_lower, lp.col_upper]),
+        "rhs": lambda: np.abs(np.r_[lp.row_lower, lp.row_upper]),
     }
     report, warnings = {}, []
-    for name, values in magnitudes.items():
-        keep = np.isfinite(values) & (values > 0)
-        if not keep.any():
+    for name, magnitude in magnitudes.items():
+        found = _matrix_extremes(matrix) if name == "matrix" else _extremes(magnitude())
+        if found is None:
             continue
-        positions = np.flatnonzero(keep)
-        low, high = positions[np.argmin(values[keep])], positions[np.argmax(values[keep])]
-        report[name] = {"min": float(values[low]), "max": float(values[high])}
+        (low, small), (high, large) = found
+        report[name] = {"min": small, "max": large}
         with np.errstate(over="ignore"):  # a range past 1e308 is still too wide
-            too_wide = values[high] / values[low] > RANGE_LIMITS[name]
+            too_wide = large / small > RANGE_LIMITS[name]
         if too_wide:
             warnings.append(
-                f"{name} coefficients span {values[low]:.3g} to {values[high]:.3g} (more than "
+                f"{name} coefficients span {small:.3g} to {large:.3g} (more than "
                 f"{RANGE_LIMITS[name]:.0e}): smallest at {_where(model, matrix, name, low)}, largest at "
                 f"{_where(model, matrix, name, high)}; mixed units (kg and kt, $ and t)?"
             )
     report["warnings"] = warnings
     return report
+
+
+def _extremes(values: np.ndarray) -> tuple[tuple[int, float], tuple[int, float]] | None:
+    """Position and value of the smallest and the largest finite positive entry (None: there is none)."""
+    keep = np.isfinite(values) & (values > 0)
+    if not keep.any():
+        return None
+    positions = np.flatnonzero(keep)
+    low, high = positions[np.argmin(values[keep])], positions[np.argmax(values[keep])]
+    return (int(low), float(values[low])), (int(high), float(values[high]))
+
+
+_MATRIX_EXTREMES: list = [None, None]  # (weak reference to a matrix, its extremes): re-solves share a matrix
+
+
+def _matrix_extremes(matrix):
+    """:func:`_extremes` of the matrix's entries, kept while the matrix is the same (a re-solve's)."""
+    reference, found = _MATRIX_EXTREMES
+    if reference is None or reference() is not matrix:
+        found = _extremes(np.abs(matrix.data))
+        _MATRIX_EXTREMES[:] = [weakref.ref(matrix), found]
+    return found
 
 
 def _where(model: Model, matrix, name: str, position: int) -> str:

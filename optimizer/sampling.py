@@ -30,7 +30,8 @@ def _sweep_setup(instance, scenario, vary):
         raise InputError(f"{base.name} has no uncertainty.yaml: name a spec with --vary SPEC.yaml")
     spec = load_spec(path)
     check_spec(base, spec)
-    reference = Study(base).solve(accounts=False)
+    # only feasibility and the demand regions are read: the engine without a Pyomo model to build
+    reference = Study(base, engine="arrays").solve(accounts=False)
     if not reference.tables:
         raise InputError(f"the base of the sweep is {reference.status}: sample around a feasible instance")
     from optimizer.analysis.sourcing import sourcing_tables

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.constraint_table import constraint_table
+from optimizer.deferred import DeferredTables
 from optimizer.instance import Instance
 from optimizer.labels import ZERO, clean, labels
 from optimizer.model import COST_CATEGORIES, Model, elastic_demand
@@ -74,23 +75,27 @@ def make_solution(model: Model, result: SolverResult, extra_rows: list | None = 
     if not result.has_solution:
         return solution
     x = result.x
-    solution.tables = {
-        "activity": _activity(data, model, result),
-        "trade": _trade(data, model, x),
-        "delivered": _delivered(data, model, x),
-        "balance": _balance(data, model, result),
-        "builds": _builds(data, model, x),
-        "costs": cost_ledger(model, x),
-        "constraints": constraint_table(model, result, extra_rows or []),
-    }
+    delivery = _delivery_numbers(data, model, x)
+    tables = DeferredTables(
+        {
+            "activity": lambda: _activity(data, model, result),
+            "trade": lambda: _trade(data, model, x),
+            "delivered": lambda: _delivered(data, model, delivery),
+            "balance": lambda: _balance(data, model, result),
+            "builds": lambda: _builds(data, model, x),
+            "costs": lambda: cost_ledger(model, x),
+            "constraints": lambda: constraint_table(model, result, extra_rows or []),
+        }
+    )
+    solution.tables = tables
     if "content_balance" in lp.rows:  # E3: class-resolved columns
         from optimizer.content import add_content_columns
 
-        balance = solution.tables["balance"]
+        balance = tables["balance"]
         before = balance["marginal_value"].to_numpy()
-        add_content_columns(model, result, solution.tables)
+        add_content_columns(model, result, tables)
         if "marginal_value_made" in balance:  # made of the class marginal_value now reports (E2 with E3)
-            balance = solution.tables["balance"]
+            balance = tables["balance"]
             balance["marginal_value_made"] += balance["marginal_value"].to_numpy() - before
     # elementwise products, not BLAS dot products: OpenBLAS takes milliseconds to start a thread pool
     costs = {name: float((lp.cost_parts[name] * x).sum()) for name in COST_CATEGORIES}
@@ -99,14 +104,13 @@ def make_solution(model: Model, result: SolverResult, extra_rows: list | None = 
     if is_elastic(data).any():  # E1: lost willingness to pay of reductions minus the value of increases
         costs[elastic_demand.OBJECTIVE_PART] = float((lp.cost_parts[elastic_demand.OBJECTIVE_PART] * x).sum()) + welfare
     summary["costs"] = costs
-    delivered = solution.tables["delivered"]
     weight = data.weight[data.demand["t"].to_numpy()]
     if data.objective == "value":  # what the objective counted (on a curve, each step at its price)
         summary["revenue"] = -float((lp.cost_parts["revenue"] * x).sum())
     else:
-        summary["revenue"] = float(np.sum(weight * data.demand["price"].to_numpy() * delivered["delivered"].to_numpy()))
+        summary["revenue"] = float(np.sum(weight * data.demand["price"].to_numpy() * delivery["delivered"]))
     lengths = data.lengths[data.demand["t"].to_numpy()]
-    summary["unmet_demand"] = float(np.sum(lengths * delivered["unmet"].to_numpy()))
+    summary["unmet_demand"] = float(np.sum(lengths * delivery["unmet"]))
     sign = -1.0 if data.objective == "value" else 1.0
     summary["objective"] = sign * result.objective
     return solution
@@ -149,20 +153,29 @@ def _trade(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-def _delivered(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:
+def _delivery_numbers(data: ModelData, model: Model, x: np.ndarray) -> dict[str, np.ndarray]:
+    """The number columns of :func:`_delivered` (the summary reads them without the table)."""
+    family = model.lp.columns["delivery"]
+    core = x[family.ids]
+    steps = model.lp.columns[elastic_demand.FAMILY]
+    response = elastic_demand.cleared(data, steps.index, x[steps.ids])
+    numbers = {
+        "demand": data.demand["quantity"].to_numpy(),
+        "delivered": core + response["served_steps"].to_numpy(),
+        "unmet": clean(elastic_demand.core_quantity(data) - core),
+    }
+    if is_elastic(data).any():
+        numbers["elastic_change"] = clean(response["elastic_change"].to_numpy())
+    return numbers
+
+
+def _delivered(data: ModelData, model: Model, numbers: dict[str, np.ndarray]) -> pd.DataFrame:
     """``demand`` is the reference quantity; on a demand curve (E1) ``delivered`` is the cleared
     quantity, ``unmet`` only the shortfall below the curve's band, and ``elastic_change`` the
     answer to price (``delivered = demand + elastic_change - unmet``)."""
-    family = model.lp.columns["delivery"]
-    frame = pd.DataFrame(labels(data, family.index))
-    core = x[family.ids]
-    frame["demand"] = data.demand["quantity"].to_numpy()
-    steps = model.lp.columns[elastic_demand.FAMILY]
-    response = elastic_demand.cleared(data, steps.index, x[steps.ids])
-    frame["delivered"] = core + response["served_steps"].to_numpy()
-    frame["unmet"] = clean(elastic_demand.core_quantity(data) - core)
-    if is_elastic(data).any():
-        frame["elastic_change"] = clean(response["elastic_change"].to_numpy())
+    frame = pd.DataFrame(labels(data, model.lp.columns["delivery"].index))
+    for name, values in numbers.items():
+        frame[name] = values
     return frame
 
 

@@ -211,9 +211,10 @@ def key_prices(stats: Statistics, periods: Sequence[int] | None = None, regions:
     ``regions``), as ``mv_<commodity>_<region>``, the horizon mean (periods weighted by length), or
     with ``periods`` as ``mv_<commodity>_<region>@<year>``, the value of each period."""
     balance = stats.table("balance")
-    present = set(balance["region"])
+    present = set(balance["region"].unique())
     chosen = [r for r in KEY_REGIONS if r in present] or list(regions) or demand_regions(stats)
-    products = [c for c in KEY_PRODUCTS if c in set(balance["commodity"])]
+    commodities = set(balance["commodity"].unique())
+    products = [c for c in KEY_PRODUCTS if c in commodities]
     products = products or sorted(set(stats.table("delivered")["commodity"]))
     if periods:
         prices = stats.prices(commodity=products, region=chosen, period=list(periods))

@@ -10,6 +10,7 @@ errors that name the line, not silently the last value or an internal error.
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -69,6 +70,9 @@ def load_yaml(path: Path) -> tuple[object, Lines]:
         raise InputError(Problem(name, f"is not UTF-8 text (byte {exc.start})", expected="a UTF-8 YAML file")) from None
     except OSError as exc:
         raise InputError(Problem(name, f"cannot be read: {exc.strerror}", expected="a readable YAML file")) from None
+    known = _PARSED.get(str(path))
+    if known is not None and known[0] == text:  # a study re-applies its scenario files: parse each once
+        return copy.deepcopy(known[1]), dict(known[2])
     loader = None
     try:
         loader = CoreLoader(text)  # the reader checks the characters here already
@@ -94,7 +98,11 @@ def load_yaml(path: Path) -> tuple[object, Lines]:
     finally:
         if loader is not None:
             loader.dispose()
+    _PARSED[str(path)] = (text, copy.deepcopy(data), dict(lines))
     return data, lines
+
+
+_PARSED: dict[str, tuple[str, object, Lines]] = {}  # path -> (its text, data, lines) of the last parse
 
 
 def _record(node: yaml.Node, path: tuple, lines: Lines, seen: set[int], name: str) -> None:

@@ -15,7 +15,8 @@ import pytest
 from benchmarks.generate import SHOCK_YAML, Spec, write_instance
 from optimizer.instance import load_instance
 from optimizer.model import build_model
-from optimizer.model.refresh import NUMBERS, _trade_rows, expanded_trade_rows, refresh
+from optimizer.model.index import demand_numbers, process_numbers
+from optimizer.model.refresh import NUMBERS, _demand_rows, _process_rows, _trade_rows, expanded_trade_rows, refresh
 from optimizer.scenario import apply_scenario
 from optimizer.study import Study
 from tests.builders import chain_instance
@@ -235,6 +236,26 @@ def test_the_fast_trade_row_map_is_the_expansions(generated, tmp_path):
     instance = load_instance(generated)
     np.testing.assert_array_equal(_trade_rows(instance), expanded_trade_rows(instance))
     assert len(_trade_rows(instance)) == len(build_model(instance).data.trade)
+
+
+def test_the_processes_and_demand_row_maps_give_the_model_frames():
+    """world's processes.csv has dated rows overriding undated ones and reserves on the undated rows
+    only; its demand.csv rows of several periods. Taking each expanded row's numbers from the row the
+    maps name (and the reserve from its undated row) gives exactly the frames of the model's build."""
+    world = load_instance("world")
+    data = build_model(world).data
+    table = world.tables["processes"]
+    rows, reserve_rows = _process_rows(world)
+    assert (table["period"].notna().to_numpy()[rows]).any() and (reserve_rows >= 0).any()
+    frame = table.iloc[rows].reset_index(drop=True)
+    frame["reserve"] = np.where(reserve_rows >= 0, table["reserve"].to_numpy()[np.maximum(reserve_rows, 0)], np.nan)
+    for column, values in process_numbers(frame).items():
+        np.testing.assert_array_equal(np.broadcast_to(values, len(data.processes)), data.processes[column], column)
+    demand = world.tables["demand"]
+    rows = _demand_rows(world)
+    positive = rows[demand["quantity"].to_numpy()[rows] > 0]
+    for column, values in demand_numbers(demand.iloc[positive], world.unmet_penalty).items():
+        np.testing.assert_array_equal(values, data.demand[column].to_numpy(), column)
 
 
 def test_the_pyomo_model_catches_up_when_read(chain):

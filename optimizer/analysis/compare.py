@@ -79,8 +79,9 @@ def comparison_row(
     by = ["stage", "region"] if build_columns == "stage_region" else ["region"]
     for key, built in stats.builds(by=by, period=in_range).items():
         row["built_" + ("_".join(key) if isinstance(key, tuple) else key)] = float(built)
-    present = set(stats.table("balance")["region"])
-    regions = [r for r in regions if r in set(stats.table("sourcing")["region"])]
+    present = set(stats.table("balance")["region"].unique())
+    sourced = set(stats.table("sourcing")["region"].unique())
+    regions = [r for r in regions if r in sourced]
     if regions:
         kinds = stats.flows(by=["region", "origin_kind"], region=regions, period=in_range, share=True)
         origins = stats.flows(by=["region", "origin"], region=regions, period=in_range, share=True)

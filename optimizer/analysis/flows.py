@@ -71,5 +71,10 @@ class NodeIndex:
 
     def locate(self, kind: str, region, name, period) -> np.ndarray:
         """Ids of the nodes named by three equally long columns (-1 where there is none)."""
-        keys = zip([kind] * len(region), list(region), list(name), list(period), strict=True)
+        keys = zip([kind] * len(region), _listed(region), _listed(name), _listed(period), strict=True)
         return np.fromiter((self.ids.get(key, -1) for key in keys), dtype=np.int64, count=len(region))
+
+
+def _listed(values) -> list:
+    """A column as a Python list: ``tolist`` converts Arrow strings in C, ``list`` one at a time."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)

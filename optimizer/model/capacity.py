@@ -26,14 +26,10 @@ def capacity_limits(data: ModelData, activity_index: pd.DataFrame) -> np.ndarray
 def reserve_limits(data: ModelData) -> np.ndarray:
     """Right-hand sides of the reserve rows, in (process, region) order."""
     reserve = data.processes["reserve"].to_numpy()
-    finite = np.isfinite(reserve)
-    return (
-        data.processes.loc[finite, ["p", "r"]]
-        .assign(reserve=reserve[finite])
-        .groupby(["p", "r"], sort=True)["reserve"]
-        .first()
-        .to_numpy()
-    )
+    finite = np.flatnonzero(np.isfinite(reserve))
+    pair = data.processes["p"].to_numpy()[finite] * len(data.regions) + data.processes["r"].to_numpy()[finite]
+    _, first = np.unique(pair, return_index=True)  # sorted by (p, r), each pair's first row
+    return reserve[finite[first]]
 
 
 def add_capacity(data: ModelData, lp: LPBuilder, availability: pd.DataFrame) -> None:

@@ -57,6 +57,8 @@ bounds :math:`[0, w]`; coefficient :math:`-1` in ``balance[r, c, t]``; cost coef
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -95,12 +97,26 @@ def choke_price(data: ModelData) -> np.ndarray:
     return choke
 
 
+_STEPS: list = []  # (weak reference to a demand frame, objective, its steps): the last few computed
+
+
 def steps(data: ModelData) -> pd.DataFrame:
     """The flexible steps of every curve, ordered by demand row and then by ``j`` (module docstring).
 
     Reduction steps priced at or above :func:`choke_price` are rigid and left out: their tonnes
-    belong to the core, which the penalty (or hard demand) governs.
+    belong to the core, which the penalty (or hard demand) governs. A build or re-solve asks for
+    them several times (bounds, costs, the shape check); they are computed once per demand frame
+    (frames are not changed in place) and handed out as shallow copies.
     """
+    for reference, objective, table in _STEPS:
+        if reference() is data.demand and objective == data.objective:
+            return table.copy(deep=False)
+    table = _steps(data)
+    _STEPS[:] = [*_STEPS[-3:], (weakref.ref(data.demand), data.objective, table)]
+    return table.copy(deep=False)
+
+
+def _steps(data: ModelData) -> pd.DataFrame:
     demand = data.demand.reset_index(drop=True)
     elastic = demand[demand["elasticity"].notna()]
     n = elastic["steps"].to_numpy(dtype=np.int64)

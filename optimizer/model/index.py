@@ -171,37 +171,46 @@ def commodity_prices(instance: Instance, commodities: pd.Index, periods: np.ndar
 
 
 def trade_numbers(trade: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The numbers of the model's trade frame, from rows of the expanded trade table."""
-    return {
-        "cost": trade["cost"].to_numpy(),
-        "tariff": trade["tariff"].to_numpy(),
-        "tariff_rate": trade["tariff_rate"].to_numpy(),
-        "loss": trade["loss"].to_numpy(),
-        "capacity": trade["capacity"].fillna(INF).to_numpy(),
+    """The numbers of the model's trade frame, from rows of the expanded trade table (those of its
+    columns ``trade`` has: a re-solve passes only the columns that moved)."""
+    numbers = {
+        "cost": lambda: trade["cost"].to_numpy(),
+        "tariff": lambda: trade["tariff"].to_numpy(),
+        "tariff_rate": lambda: trade["tariff_rate"].to_numpy(),
+        "loss": lambda: trade["loss"].to_numpy(),
+        "capacity": lambda: trade["capacity"].fillna(INF).to_numpy(),
     }
+    return {name: number() for name, number in numbers.items() if name in trade}
 
 
 def demand_frame(instance: Instance, regions: pd.Index, commodities: pd.Index, periods: np.ndarray) -> pd.DataFrame:
     """One row per positive demand and period, codes and numbers."""
     demand = instance.expanded("demand")
     demand = demand[demand["quantity"] > 0]
-    penalty = demand["penalty"]
-    if instance.unmet_penalty is not None:
-        penalty = penalty.fillna(instance.unmet_penalty)
-    return pd.DataFrame(
-        {
-            "r": _code(regions, demand["region"]),
-            "c": _code(commodities, demand["commodity"]),
-            "t": _period_code(periods, demand["period"]),
-            "quantity": demand["quantity"].to_numpy(),
-            "price": demand["price"].fillna(0.0).to_numpy(),
-            "penalty": penalty.to_numpy(),  # NaN: demand is hard
-            # E1 demand curve (elastic_demand.py); NaN elasticity: fixed demand
-            "elasticity": demand["elasticity"].to_numpy(dtype=float),
-            "steps": demand["steps"].fillna(5.0).to_numpy(dtype=np.int64),
-            "band": demand["band"].fillna(0.5).to_numpy(dtype=float),
-        }
-    )
+    codes = {
+        "r": _code(regions, demand["region"]),
+        "c": _code(commodities, demand["commodity"]),
+        "t": _period_code(periods, demand["period"]),
+    }
+    return pd.DataFrame({**codes, **demand_numbers(demand, instance.unmet_penalty)})
+
+
+def demand_numbers(demand: pd.DataFrame, unmet_penalty: float | None) -> dict[str, np.ndarray]:
+    """The numbers of the model's demand frame, from rows of the expanded demand table (those of its
+    columns ``demand`` has: a re-solve passes only the columns that moved)."""
+    numbers = {
+        "quantity": lambda: demand["quantity"].to_numpy(),
+        "price": lambda: demand["price"].fillna(0.0).to_numpy(),
+        # NaN: demand is hard
+        "penalty": lambda: (
+            demand["penalty"] if unmet_penalty is None else demand["penalty"].fillna(unmet_penalty)
+        ).to_numpy(),
+        # E1 demand curve (elastic_demand.py); NaN elasticity: fixed demand
+        "elasticity": lambda: demand["elasticity"].to_numpy(dtype=float),
+        "steps": lambda: demand["steps"].fillna(5.0).to_numpy(dtype=np.int64),
+        "band": lambda: demand["band"].fillna(0.5).to_numpy(dtype=float),
+    }
+    return {name: number() for name, number in numbers.items() if name in demand}
 
 
 def stock_frame(instance: Instance, regions: pd.Index, commodities: pd.Index) -> pd.DataFrame:
@@ -218,41 +227,40 @@ def stock_frame(instance: Instance, regions: pd.Index, commodities: pd.Index) ->
     )
 
 
-def process_frame(instance: Instance, process_names: pd.Index, regions: pd.Index, periods: np.ndarray) -> pd.DataFrame:
-    """One row per process, region and period of processes.csv (deployed or not), codes and numbers."""
-    processes = _processes(instance)
-    processes.insert(0, "p", _code(process_names, processes.pop("process")))
-    processes.insert(1, "r", _code(regions, processes.pop("region")))
-    processes.insert(2, "t", _period_code(periods, processes.pop("period")))
-    return processes
-
-
 def _processes(instance: Instance) -> pd.DataFrame:
     table = instance.table("processes")
     reserve = table.loc[table["period"].isna(), ["process", "region", "reserve"]]
     frame = instance.expanded("processes").merge(reserve, on=["process", "region"], how="left")
-    frame["max_build"] = build_limit(frame)
-    frame["capacity"] = frame["capacity"].fillna(INF)
-    frame["reserve"] = frame["reserve"].fillna(INF)
-    frame["capex"] = frame["capex"].fillna(0.0)
-    frame["min_activity"] = frame["min_activity"].fillna(0.0) if "min_activity" in frame else 0.0
-    columns = [
-        "process",
-        "region",
-        "period",
-        "capacity",
-        "cost_system",
-        "cost_energy",
-        "cost_material",
-        "cost_waste",
-        "capex",
-        "max_build",
-        "lead_time",
-        "unit_size",
-        "reserve",
-        "min_activity",
-    ]
-    return frame[columns].reset_index(drop=True)
+    return frame[["process", "region", "period"]].assign(**process_numbers(frame)).reset_index(drop=True)
+
+
+# The number columns of the model's processes frame, in its order (``lead_time``, ``unit_size``
+# are numbers too, but a re-solve keeps them: they shape the program).
+PROCESS_NUMBERS = (
+    "capacity",
+    "cost_system",
+    "cost_energy",
+    "cost_material",
+    "cost_waste",
+    "capex",
+    "max_build",
+    "lead_time",
+    "unit_size",
+    "reserve",
+    "min_activity",
+)
+
+
+def process_numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The numbers of the model's processes frame from rows of the expanded processes table, each
+    with its process and region's ``reserve`` (a blank capacity, reserve: ``inf``; capex: 0)."""
+    numbers = {name: frame[name].to_numpy() for name in PROCESS_NUMBERS if name in frame}
+    numbers["max_build"] = build_limit(frame)
+    numbers["capacity"] = frame["capacity"].fillna(INF).to_numpy()
+    numbers["reserve"] = frame["reserve"].fillna(INF).to_numpy()
+    numbers["capex"] = frame["capex"].fillna(0.0).to_numpy()
+    numbers["min_activity"] = frame["min_activity"].fillna(0.0).to_numpy() if "min_activity" in frame else 0.0
+    return {name: numbers[name] for name in PROCESS_NUMBERS}
 
 
 def quota_frames(

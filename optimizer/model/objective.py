@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.model.elastic_demand import core_quantity, core_value, step_objective
+from optimizer.model.elastic_demand import FAMILY, OBJECTIVE_PART, core_quantity, core_value, step_objective
 from optimizer.model.index import ModelData
 from optimizer.model.lp import LPBuilder
 
@@ -32,51 +32,65 @@ def objective_parts(
     """Per-category objective coefficients, their sum, and the constant offset."""
     weight = data.weight
     parts = {name: np.zeros(lp.n_cols) for name in COST_CATEGORIES + ("revenue",)}
+    written: dict[str, set[str]] = {}  # family -> the categories with coefficients on its columns
+
+    def put(category: str, family, values) -> None:
+        parts[category][family.start : family.stop] = values
+        written.setdefault(family.name, set()).add(category)
 
     activity = lp.column("activity")
     w = weight[activity.index["t"].to_numpy()]
     for category in ("system", "energy", "material", "waste"):
-        parts[category][activity.start : activity.stop] = w * data.processes[f"cost_{category}"].to_numpy()
+        put(category, activity, w * data.processes[f"cost_{category}"].to_numpy())
 
     build = lp.column("build")
     if build.size:
         buildable = data.processes[data.processes["max_build"] > 0].reset_index(drop=True)
         charged = np.zeros(build.size)
         np.add.at(charged, availability["build"].to_numpy(), weight[availability["t"].to_numpy()])
-        parts["capex"][build.start : build.stop] = (
-            buildable["capex"].to_numpy() * build.index["unit"].to_numpy() * charged
-        )
+        put("capex", build, buildable["capex"].to_numpy() * build.index["unit"].to_numpy() * charged)
 
     trade = lp.column("trade")
     link, flows = trade.index, data.trade
     t = link["t"].to_numpy()
-    parts["trade"][trade.start : trade.stop] = weight[t] * flows["cost"].to_numpy()
+    w = weight[t]
+    put("trade", trade, w * flows["cost"].to_numpy())
     reference = np.nan_to_num(data.reference_price[link["c"].to_numpy(), t])
-    parts["tariff"][trade.start : trade.stop] = weight[t] * (
-        flows["tariff"].to_numpy() + flows["tariff_rate"].to_numpy() * reference
-    )
+    put("tariff", trade, w * (flows["tariff"].to_numpy() + flows["tariff_rate"].to_numpy() * reference))
 
     disposal = lp.column("disposal")
     d = disposal.index
-    parts["waste"][disposal.start : disposal.stop] = (
-        weight[d["t"].to_numpy()] * data.disposal_cost[d["c"].to_numpy(), d["t"].to_numpy()]
-    )
+    put("waste", disposal, weight[d["t"].to_numpy()] * data.disposal_cost[d["c"].to_numpy(), d["t"].to_numpy()])
 
     stock = lp.column("stock")
-    h = stock.index.merge(data.stocks[["r", "c", "holding_cost"]], on=["r", "c"], how="left")
-    parts["holding"][stock.start : stock.stop] = weight[h["t"].to_numpy()] * h["holding_cost"].to_numpy()
+    if stock.size:  # each column's stock: declared stocks are unique per region and commodity
+        declared = data.stocks["r"].to_numpy() * len(data.commodities) + data.stocks["c"].to_numpy()
+        order = np.argsort(declared, kind="stable")
+        own = stock.index["r"].to_numpy() * len(data.commodities) + stock.index["c"].to_numpy()
+        holding = data.stocks["holding_cost"].to_numpy()[order[np.searchsorted(declared, own, sorter=order)]]
+        put("holding", stock, weight[stock.index["t"].to_numpy()] * holding)
 
     delivery = lp.column("delivery")
     demand = data.demand
     w = weight[demand["t"].to_numpy()]
     offset = step_objective(data, lp, parts)
+    written[FAMILY] = {"revenue", OBJECTIVE_PART}
     if data.objective == "value":
-        parts["revenue"][delivery.start : delivery.stop] = -w * core_value(data)
+        put("revenue", delivery, -w * core_value(data))
     else:
         penalty = np.nan_to_num(demand["penalty"].to_numpy())
-        parts["penalty"][delivery.start : delivery.stop] = -w * penalty
+        put("penalty", delivery, -w * penalty)
         offset += float(np.sum(w * penalty * core_quantity(data)))
+    return parts, _total(lp, parts, written), offset
+
+
+def _total(lp: LPBuilder, parts: dict[str, np.ndarray], written: dict[str, set[str]]) -> np.ndarray:
+    """``Σ parts``, added family by family over only the categories written on its columns, in the
+    order of ``parts`` (every other category is +0.0 there: the same sums, bit for bit)."""
     total = np.zeros(lp.n_cols)
-    for part in parts.values():
-        total += part
-    return parts, total, offset
+    for name, categories in written.items():
+        family = lp.column(name)
+        for category, part in parts.items():
+            if category in categories:
+                total[family.start : family.stop] += part[family.start : family.stop]
+    return total

@@ -25,15 +25,16 @@ from optimizer.instance.expand import expand_table
 from optimizer.instance.validate import WILDCARD
 from optimizer.model import Model
 from optimizer.model.index import (
+    PROCESS_NUMBERS,
     ModelData,
     commodity_prices,
-    demand_frame,
-    process_frame,
+    demand_numbers,
+    process_numbers,
     quota_frames,
     stock_frame,
     trade_numbers,
 )
-from optimizer.model.renumber import demand_curves, process_structure, renumber, same
+from optimizer.model.renumber import demand_curves, renumber, same
 
 # Per table, the columns a scenario may change without changing the program's shape (subject to
 # ``same_shape``: a capacity that becomes blank, or a build limit that becomes 0, still changes it).
@@ -82,12 +83,15 @@ def refresh(model: Model, instance: Instance) -> Refreshed:
         reason = _table_change(name, old.tables[name], instance.tables[name])
         if reason:
             return Refreshed(None, reason, changed)
-    data = _new_data(old_data, instance, set(changed))
+    moved = {name: _moved_columns(name, old.tables[name], instance.tables[name]) for name in changed}
+    data = _new_data(old_data, instance, {name: columns for name, columns in moved.items() if columns})
     if isinstance(data, str):
         return Refreshed(None, data, changed)
-    if not _same_shape(old_data, data, set(changed)):
+    if not _same_shape(old_data, data, moved):
         return Refreshed(None, "the program's shape changes (a limit appears or vanishes, a build opens or closes)")
-    program = renumber(model.lp, data, model.availability)
+    fields = {item.name for item in dataclasses.fields(ModelData)} - {"instance"}
+    replaced = {name for name in fields if getattr(data, name) is not getattr(old_data, name)}
+    program = renumber(model.lp, data, model.availability, changed=replaced)
     built = Model(data=data, lp=program, build_seconds=time.perf_counter() - started, availability=model.availability)
     return Refreshed(built, "", changed)
 
@@ -121,26 +125,42 @@ def _table_change(name: str, old: pd.DataFrame, new: pd.DataFrame) -> str:
     return ""
 
 
-def _new_data(old: ModelData, instance: Instance, changed: set[str]) -> ModelData | str:
-    """``old`` with the numbers of ``instance``'s changed tables, or why their rows do not line up."""
+def _moved_columns(name: str, old: pd.DataFrame, new: pd.DataFrame) -> set[str]:
+    """The number columns of table ``name`` whose values differ (after :func:`_table_change` found
+    the rest equal); a table the model does not read has none."""
+    return {column for column in NUMBERS[name] or () if column in old and not old[column].equals(new[column])}
+
+
+def _new_data(old: ModelData, instance: Instance, changed: dict[str, set[str]]) -> ModelData | str:
+    """``old`` with the numbers of ``instance``'s changed tables (``changed``: table -> the number
+    columns that moved), or why their rows do not line up. Each frame gets only the columns that moved."""
     replace: dict = {"instance": instance}
     if "processes" in changed:
-        frame = process_frame(instance, old.process_names, old.regions, old.periods)
-        if not _same_codes(old.processes, frame, ("p", "r", "t")):
+        rows, reserve_rows = _process_rows(old.instance)
+        if len(rows) != len(old.processes):  # a process row that is not deployed (networks.md)
             return "the processes' rows do not line up with the model's"
-        replace["processes"] = old.processes.assign(**{c: frame[c].to_numpy() for c in NUMBERS["processes"]})
+        _process_rows(instance, known=(rows, reserve_rows))
+        table = instance.tables["processes"]
+        frame = table[[c for c in PROCESS_NUMBERS if c in table and c != "reserve"]].iloc[rows].reset_index(drop=True)
+        frame["reserve"] = np.where(reserve_rows >= 0, table["reserve"].to_numpy()[np.maximum(reserve_rows, 0)], np.nan)
+        numbers = process_numbers(frame)
+        replace["processes"] = old.processes.assign(**{c: numbers[c] for c in NUMBERS["processes"]})
     if "trade" in changed:
         rows = _trade_rows(old.instance)
         if len(rows) != len(old.trade):
             return "the trade links do not line up with the model's"
         _trade_rows(instance, known=rows)  # the same keys: the next scenario need not expand them again
         # the model's trade rows are the expanded table's, in its order (an inner merge with every link)
-        replace["trade"] = old.trade.assign(**trade_numbers(instance.tables["trade"].iloc[rows]))
+        numbers = instance.tables["trade"][sorted(changed["trade"])]
+        replace["trade"] = old.trade.assign(**trade_numbers(numbers.iloc[rows]))
     if "demand" in changed:
-        frame = demand_frame(instance, old.regions, old.commodities, old.periods)
-        if not _same_codes(old.demand, frame, ("r", "c", "t")):
+        rows = _demand_rows(old.instance)
+        quantity = instance.tables["demand"]["quantity"].to_numpy()[rows]
+        if not np.array_equal(old.instance.tables["demand"]["quantity"].to_numpy()[rows] > 0, quantity > 0):
             return "the positive demands change (a demand appears or drops to 0)"
-        replace["demand"] = frame
+        _demand_rows(instance, known=rows)
+        numbers = instance.tables["demand"][sorted(changed["demand"])].iloc[rows[quantity > 0]]
+        replace["demand"] = old.demand.assign(**demand_numbers(numbers, instance.unmet_penalty))
     if "stocks" in changed:
         replace["stocks"] = stock_frame(instance, old.regions, old.commodities)
     if "quotas" in changed:
@@ -152,17 +172,57 @@ def _new_data(old: ModelData, instance: Instance, changed: set[str]) -> ModelDat
     return dataclasses.replace(old, **replace)
 
 
-def _same_shape(old: ModelData, new: ModelData, changed: set[str]) -> bool:
+def _same_shape(old: ModelData, new: ModelData, changed: dict[str, set[str]]) -> bool:
     """:func:`~optimizer.model.renumber.same_shape` for what can still differ here: keys, losses,
-    recipes, curves' parameters and settings were compared already, so only the numbers that open or
-    close a build, a capacity row or a reserve, and the demand curves' steps, are left."""
-    if "processes" in changed and not same(process_structure(old), process_structure(new)):
-        return False
-    return "demand" not in changed or same(demand_curves(old), demand_curves(new))
+    recipes, lead times, unit sizes, curves' parameters and settings were compared already, so only
+    the numbers that open or close a build, a capacity row or a reserve, and the demand curves'
+    steps, are left."""
+    if changed.get("processes"):
+        before, after = old.processes, new.processes
+        for opens in (
+            lambda p: p["max_build"] > 0,
+            lambda p: np.isfinite(p["capacity"]),
+            lambda p: np.isfinite(p["reserve"]),
+        ):
+            if not np.array_equal(opens(before).to_numpy(), opens(after).to_numpy()):
+                return False
+    # a curve's flexible steps depend on its price and the penalty (its choke price), not its quantity
+    return not changed.get("demand", set()) & {"price", "penalty"} or same(demand_curves(old), demand_curves(new))
 
 
-def _same_codes(old: pd.DataFrame, new: pd.DataFrame, codes: tuple[str, ...]) -> bool:
-    return len(old) == len(new) and all(np.array_equal(old[c].to_numpy(), new[c].to_numpy()) for c in codes)
+def _demand_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndarray:
+    """For each row of the expanded demand table, the row of demand.csv it was taken from (the model's
+    demand rows are those of positive quantity, in this order); ``known`` as in :func:`_trade_rows`."""
+
+    def compute(inst: Instance) -> np.ndarray:
+        if known is not None:
+            return known
+        tables = dict(inst.tables)
+        tables["demand"] = tables["demand"].assign(_row=np.arange(len(tables["demand"])))
+        return expand_table(tables, "demand", inst.regions, inst.periods)["_row"].to_numpy()
+
+    return instance.derived(("demand",), "rows", compute)
+
+
+def _process_rows(instance: Instance, known: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of the expanded processes table (the model's processes frame, when every row is
+    deployed), the row of processes.csv it was taken from and the undated row of its process and
+    region that gives its ``reserve`` (-1: none). Like :func:`_trade_rows`: a table of the same keys
+    and periods expands to the same rows, ``known`` when the caller proved it."""
+
+    def compute(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+        if known is not None:
+            return known
+        table = inst.tables["processes"]
+        tables = dict(inst.tables)
+        tables["processes"] = table.assign(_row=np.arange(len(table)))
+        frame = expand_table(tables, "processes", inst.regions, inst.periods)
+        undated = table["period"].isna().to_numpy()
+        reserve = table.loc[undated, ["process", "region"]].assign(_reserve=np.flatnonzero(undated))
+        reserve_rows = frame[["process", "region"]].merge(reserve, on=["process", "region"], how="left")["_reserve"]
+        return frame["_row"].to_numpy(), reserve_rows.fillna(-1).to_numpy(dtype=np.int64)
+
+    return instance.derived(("processes",), "rows", compute)
 
 
 def _trade_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndarray:

@@ -47,8 +47,10 @@ class FamilySpec:
     ``name`` is the family's key in the program (``lp.columns`` / ``lp.rows``), ``component`` its
     Pyomo name, ``index`` the columns of its index frame that index it. ``build`` adds it;
     ``bounds`` (variables) or ``limits`` (constraints) recompute its numbers for a re-solve of the
-    same shape (None: they never change). ``limit`` marks what a user can relax, so the diagnosis
-    names it when it binds an infeasibility (a constraint's rows, a variable's finite upper bounds).
+    same shape (None: they never change) from the :class:`ModelData` fields named in ``reads``, so a
+    re-solve that changed other fields keeps them (``renumber(changed=...)``). ``limit`` marks what
+    a user can relax, so the diagnosis names it when it binds an infeasibility (a constraint's rows,
+    a variable's finite upper bounds).
     ``report`` puts its rows into ``constraints.csv``.
     """
 
@@ -62,6 +64,7 @@ class FamilySpec:
     limits: RowBounds | None = None
     limit: bool = False
     report: bool = False
+    reads: frozenset[str] = frozenset()
 
     @property
     def index_names(self) -> tuple[str, ...]:
@@ -86,10 +89,19 @@ def _columns(name: str, spec: Callable) -> tuple[Builder, ColumnBounds]:
     return build, bounds
 
 
-def _variable(name, component, index, spec, limit=False, fixed_bounds=False) -> FamilySpec:
+def _variable(name, component, index, spec, reads=(), limit=False) -> FamilySpec:
+    """A family of :mod:`variables`; without ``reads`` its bounds never change on a re-solve."""
     build, bounds = _columns(name, spec)
     return FamilySpec(
-        name, "variable", component, index, variables, build, None if fixed_bounds else bounds, limit=limit
+        name,
+        "variable",
+        component,
+        index,
+        variables,
+        build,
+        bounds if reads else None,
+        limit=limit,
+        reads=frozenset(reads),
     )
 
 
@@ -115,13 +127,17 @@ def _group(name: str, module, build: Builder) -> FamilySpec:
     return FamilySpec(name, "group", name, (), module, build)
 
 
+PROCESSES = frozenset({"processes"})  # what the families of processes.csv read
+# What the objective's coefficients read (objective.py): every family's costs, recomputed together.
+OBJECTIVE_READS = frozenset({"processes", "trade", "demand", "stocks", "reference_price", "disposal_cost"})
+
 FAMILIES: list[FamilySpec] = [
-    _variable("activity", "activity", ("p", "r", "t"), lambda d, a: variables.activity_columns(d, a), limit=True),
-    _variable("build", "built", ("p", "r", "t"), lambda d, a: variables.build_columns(d), limit=True),
-    _variable("trade", "trade", ("c", "o", "d", "t"), lambda d, a: variables.trade_columns(d), limit=True),
-    _variable("delivery", "delivered", ("r", "c", "t"), lambda d, a: variables.delivery_columns(d)),
-    _variable("disposal", "disposed", ("r", "c", "t"), lambda d, a: variables.disposal_columns(d), fixed_bounds=True),
-    _variable("stock", "stock", ("r", "c", "t"), lambda d, a: variables.stock_columns(d), limit=True),
+    _variable("activity", "activity", ("p", "r", "t"), lambda d, a: variables.activity_columns(d, a), PROCESSES, True),
+    _variable("build", "built", ("p", "r", "t"), lambda d, a: variables.build_columns(d), PROCESSES, True),
+    _variable("trade", "trade", ("c", "o", "d", "t"), lambda d, a: variables.trade_columns(d), ("trade",), True),
+    _variable("delivery", "delivered", ("r", "c", "t"), lambda d, a: variables.delivery_columns(d), ("demand",)),
+    _variable("disposal", "disposed", ("r", "c", "t"), lambda d, a: variables.disposal_columns(d)),
+    _variable("stock", "stock", ("r", "c", "t"), lambda d, a: variables.stock_columns(d), ("stocks",), True),
     FamilySpec(  # E1: before the balance, which gives the steps their -1
         elastic_demand.FAMILY,
         "variable",
@@ -130,6 +146,7 @@ FAMILIES: list[FamilySpec] = [
         elastic_demand,
         lambda data, lp, availability: elastic_demand.add_elastic_steps(data, lp),
         bounds=lambda data, availability: elastic_demand.step_columns(data)[1:3],
+        reads=frozenset({"demand"}),
     ),
     FamilySpec(
         "balance",
@@ -139,6 +156,7 @@ FAMILIES: list[FamilySpec] = [
         balance,
         lambda data, lp, availability: balance.add_balance(data, lp),
         limits=_balance_limits,
+        reads=frozenset({"stocks"}),
     ),
     FamilySpec(
         "capacity",
@@ -149,6 +167,7 @@ FAMILIES: list[FamilySpec] = [
         capacity.add_capacity,
         limits=_upper_only(lambda data, lp: capacity.capacity_limits(data, lp.columns["activity"].index)),
         limit=True,
+        reads=PROCESSES,
     ),
     FamilySpec(
         "reserve",
@@ -159,6 +178,7 @@ FAMILIES: list[FamilySpec] = [
         lambda data, lp, availability: capacity.add_reserves(data, lp),
         limits=_upper_only(lambda data, lp: capacity.reserve_limits(data)),
         limit=True,
+        reads=PROCESSES,
     ),
     FamilySpec(
         "quota",
@@ -169,6 +189,7 @@ FAMILIES: list[FamilySpec] = [
         lambda data, lp, availability: quotas.add_quotas(data, lp),
         limits=_upper_only(lambda data, lp: data.quotas["limit"].to_numpy()),
         limit=True,
+        reads=frozenset({"quotas"}),
     ),
     FamilySpec(
         "transit",
@@ -179,6 +200,7 @@ FAMILIES: list[FamilySpec] = [
         lambda data, lp, availability: transit.add_transit(data, lp),
         limits=_transit_limits,
         limit=True,
+        reads=frozenset({"stocks"}),
     ),
     _group("content", content, lambda data, lp, availability: content.add_content(data, lp)),
     _group(

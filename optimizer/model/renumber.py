@@ -10,6 +10,7 @@ node numbering, no sparse assembly.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -64,31 +65,35 @@ def demand_curves(data: ModelData) -> pd.DataFrame:
     return steps(data)[["demand", "j"]]
 
 
-def renumber(lp: LinearProgram, data: ModelData, availability: pd.DataFrame) -> LinearProgram:
+def renumber(
+    lp: LinearProgram, data: ModelData, availability: pd.DataFrame, changed: Iterable[str] | None = None
+) -> LinearProgram:
     """``lp`` with the bounds and costs of ``data`` (which must have the same shape).
 
-    Each registered family recomputes its own numbers (``bounds`` or ``limits`` in the registry).
+    Each registered family recomputes its own numbers (``bounds`` or ``limits`` in the registry);
+    with ``changed`` (the :class:`ModelData` fields that differ from those ``lp`` was numbered
+    from), only the families that read one of them, and the objective only if it reads one.
     """
-    from optimizer.model.registry import FAMILIES
+    from optimizer.model.registry import FAMILIES, OBJECTIVE_READS
+
+    changed = None if changed is None else frozenset(changed)
+
+    def stale(reads: frozenset[str]) -> bool:
+        return changed is None or not reads.isdisjoint(changed)
 
     lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
     row_lower, row_upper = lp.row_lower.copy(), lp.row_upper.copy()
     for spec in FAMILIES:
+        if not stale(spec.reads):
+            continue
         if spec.kind == "variable" and spec.bounds is not None and spec.name in lp.columns:
             family = lp.columns[spec.name]
             lower[family.start : family.stop], upper[family.start : family.stop] = spec.bounds(data, availability)
         elif spec.kind == "constraint" and spec.limits is not None and spec.name in lp.rows:
             family = lp.rows[spec.name]
             row_lower[family.start : family.stop], row_upper[family.start : family.stop] = spec.limits(data, lp)
-
-    parts, cost, offset = objective_parts(data, lp, availability)
-    return dataclasses.replace(
-        lp,
-        col_lower=lower,
-        col_upper=upper,
-        row_lower=row_lower,
-        row_upper=row_upper,
-        col_cost=cost,
-        offset=offset,
-        cost_parts=parts,
-    )
+    costs = {}
+    if stale(OBJECTIVE_READS):
+        parts, cost, offset = objective_parts(data, lp, availability)
+        costs = {"col_cost": cost, "offset": offset, "cost_parts": parts}
+    return dataclasses.replace(lp, col_lower=lower, col_upper=upper, row_lower=row_lower, row_upper=row_upper, **costs)

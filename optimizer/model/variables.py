@@ -49,12 +49,12 @@ def build_availability(data: ModelData) -> pd.DataFrame:
 
 def activity_columns(data: ModelData, availability: pd.DataFrame):
     procs = data.processes
-    expandable = (
-        procs[["p", "r", "t"]]
-        .merge(availability[["p", "r", "t"]].drop_duplicates().assign(_b=True), how="left", on=["p", "r", "t"])["_b"]
-        .fillna(False)
-        .to_numpy(dtype=bool)
-    )
+
+    def key(frame: pd.DataFrame) -> np.ndarray:  # one integer per (process, region, period)
+        p, r, t = (frame[c].to_numpy(dtype=np.int64) for c in ("p", "r", "t"))
+        return (p * len(data.regions) + r) * data.n_periods + t
+
+    expandable = np.isin(key(procs), key(availability))  # some build adds capacity to it in t
     capacity = procs["capacity"].to_numpy()
     upper = np.where(expandable, INF, capacity)
     index = procs[["p", "r", "t"]].assign(capacity_row=expandable & np.isfinite(capacity))

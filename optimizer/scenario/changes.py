@@ -84,7 +84,7 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
         scenario_files=instance.scenario_files + tuple(s.path for s in chain if s.path is not None),
         **origin,
     )
-    if origin or any(change.get("table") == "demand" for scenario in chain for change in scenario.changes):
+    if origin or any(_may_break_origin(change) for scenario in chain for change in scenario.changes):
         check_origin_settings(changed, last.file)
     # What a scenario left alone need not be expanded again (sweeps apply thousands of small changes).
     unchanged = {name for name, frame in tables.items() if frame is instance.tables[name]}
@@ -101,6 +101,15 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
             raise InputError([_blame_scenario(problem, chain) for problem in error.problems]) from None
         changed = changed.replace(warnings=tuple(warnings), _expanded=changed._expanded)
     return with_policies(changed, chain)
+
+
+def _may_break_origin(change: dict) -> bool:
+    """Whether a change can put a content rule (``max_tracked_share``) on a commodity without
+    rare earths: rows added to demand.csv, or the rule's column written (scaling quantities cannot)."""
+    if change.get("table") != "demand":
+        return False
+    written = change.get("set") or change.get("scale")
+    return not isinstance(written, dict) or "add" in change or "max_tracked_share" in written
 
 
 def _blame_scenario(problem: Problem, chain: list[Scenario]) -> Problem:
@@ -234,7 +243,8 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
                 frame.loc[match, column.name] = frame.loc[match, column.name] * factor
         _check_written(frame, match, table, column, fail, operation)
-    _check_unique(frame, table, fail, operation)
+    if "periods" in change or "period" in values:  # otherwise no key changed: the rows stay unique
+        _check_unique(frame, table, fail, operation)
     tables[table_name] = frame
 
 
