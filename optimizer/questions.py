@@ -106,7 +106,8 @@ def _routes_or_empty(
 
 def chokepoints(instance: str | Path | Instance, period: int | None = None, progress=None, exact: bool = False) -> dict:
     """N-1: every element carrying flow cut in turn on one live model; and the min cuts of the main demands.
-    Lumpy builds are relaxed unless ``exact`` (the base optimum is then the relaxation's too).
+    Lumpy builds are relaxed unless ``exact`` (the base optimum is then the relaxation's too); the
+    calibration floors are released in the base optimum and in every cut (``floors_released``).
 
     >>> found = chokepoints("toy")
     >>> last = found["ranking"].iloc[-1]
@@ -114,20 +115,26 @@ def chokepoints(instance: str | Path | Instance, period: int | None = None, prog
     ('NdPr_oxide SOUTH->EAST', 'optimal', 23960.0)
     """
     from optimizer.analysis.chokepoints import chokepoint_table, min_cuts, relaxed
+    from optimizer.model.cut import has_floors, release_floors
 
     if period is not None and (isinstance(period, bool) or not isinstance(period, int)):
         raise InputError(f"--period must be a year, not {period!r}")
     study = Study(instance)
-    optimum = study.solve(restrict=None if exact else relaxed)
+
+    def prepare(model):
+        return release_floors(model if exact else relaxed(model))
+
+    optimum = study.solve(restrict=prepare)
     if optimum.status != "optimal":
         raise InputError(f"the base of {optimum.instance.name} is {optimum.status}: chokepoints need an optimum")
     if period is not None and period not in optimum.instance.periods:
         raise InputError(f"--period {period} is not a period of {optimum.instance.name}")
     return {
         "optimum": optimum,
-        "ranking": chokepoint_table(study, optimum, period, progress, exact=exact),
+        "ranking": chokepoint_table(study, optimum, period, progress, prepare),
         "min_cuts": min_cuts(optimum, period),
-        "relaxed": not exact and optimum.summary["n_integer_variables"] > 0,
+        "relaxed": not exact and bool(study.model.lp.integer.any()),
+        "floors_released": has_floors(study.model),
     }
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import optimizer as reeopt
 from optimizer import api
-from tests.builders import copy_instance
+from tests.builders import chain_instance, copy_instance
 
 
 def test_a_dask_sweep_matches_the_sequential_run_sample_by_sample():
@@ -89,6 +89,28 @@ def test_removing_a_chokepoint_in_a_scenario_reproduces_its_cost_increase(tmp_pa
     cut = reeopt.solve(folder, "cut")
     assert cut.objective - found["optimum"].objective == pytest.approx(increase, rel=1e-9)
     assert ranking.loc["mining_heavy in SOUTH", "status"] == "infeasible"  # the only source of Dy
+
+
+def test_chokepoints_release_the_calibration_floors_a_failure_makes_impossible(tmp_path):
+    """The chain (builders.chain_instance) with A's refinery held to at least 40 t of ore (a calibration
+    floor) and a dearer mine in B (30/t) with its own refinery. By hand: the optimum mines 50 t in A
+    (500), refines them there (1,000) and ships 45 t of metal (225): 1,725, above the floor. Cut A's
+    mine: A's refinery has no ore (ore does not trade), so with the floor kept the cut is infeasible
+    and says nothing; released, B mines and refines 50 t: 1,500 + 1,000 = 2,500, an increase of 775."""
+    folder = chain_instance(
+        tmp_path / "floored",
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10},
+            {"process": "mine", "region": "B", "capacity": 100, "cost_system": 30},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20, "min_activity": 40},
+            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
+        ],
+    )
+    found = api.chokepoints(folder)
+    assert found["floors_released"] and found["optimum"].objective == pytest.approx(1725)
+    mine = found["ranking"].set_index("element").loc["mine in A"]
+    assert mine["status"] == "optimal" and mine["cost_increase"] == pytest.approx(775)
+    assert not api.chokepoints("toy")["floors_released"]
 
 
 def test_runs_record_their_inputs_and_diff_tells_them_apart(tmp_path, reeopt):

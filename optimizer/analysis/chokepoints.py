@@ -6,7 +6,10 @@ the region that has inputs) — is cut in turn (in one period, or in all), the m
 place, and the elements ranked by the increase in total cost and in unmet demand.
 
 A model with lumpy builds is screened on its LP relaxation (``exact=False``, the default): the
-ranking is what matters, and it costs one LP re-solve per element instead of one MIP.
+ranking is what matters, and it costs one LP re-solve per element instead of one MIP. Calibration
+floors (processes.csv ``min_activity``) are released in the optimum and in every cut: they hold a base
+year to what plants did, and a failed mine upstream of a floored separator would otherwise make every
+such cut infeasible, which says nothing about the chain.
 
 The networkx view: for each main demand, the smallest set of plants and links outside the demand's
 region that every tonne of its supply passes through (a minimum node cut between the sources and
@@ -95,17 +98,22 @@ def relaxed(model: Model) -> Model:
 
 
 def chokepoint_table(
-    study, optimum: Solution, period: int | None = None, progress: Progress | None = None, exact: bool = True
+    study,
+    optimum: Solution,
+    period: int | None = None,
+    progress: Progress | None = None,
+    prepare: Callable[[Model], Model] | None = None,
 ) -> pd.DataFrame:
     """Every flow-carrying element cut in turn, ranked: cuts that leave the model infeasible first, then
-    by cost increase (then unmet demand)."""
+    by cost increase (then unmet demand). ``prepare`` is what ``optimum`` was solved with (relaxation,
+    floors released), applied before each cut so that every cut is compared with the same program."""
     found = elements(optimum, period)
     rows = []
     for position, (kind, name, selector) in enumerate(found):
         if progress:
             progress(position, len(found))
         cut = cut_for(selector, period)
-        restrict = cut if exact else (lambda model, cut=cut: cut(relaxed(model)))
+        restrict = cut if prepare is None else (lambda model, cut=cut: cut(prepare(model)))
         cut = study.solve(accounts=False, restrict=restrict)
         rows.append(
             {

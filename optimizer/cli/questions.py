@@ -225,6 +225,11 @@ def chokepoints(
         print_table(out_console, found["ranking"].head(top), "Chokepoints: cost and unmet demand if it failed")
         if found["relaxed"]:
             out_console.print("Lumpy builds were relaxed to continuous for this screening (--exact to keep them).")
+        if found["floors_released"]:
+            out_console.print(
+                "Calibration floors (processes.csv min_activity) were released in the base and every cut: "
+                "a failure may make what plants did in the base year impossible."
+            )
         for row in found["min_cuts"].itertuples(index=False):
             out_console.print(f"All supply of {row.demand} passes through: {row.cut}", highlight=False)
         out_console.print(f"Results: {folder}")
