@@ -249,6 +249,7 @@ PROCESS_NUMBERS = (
     "reserve",
     "min_activity",
 )
+SHAPING_PROCESS_NUMBERS = ("lead_time", "unit_size")
 
 
 def process_numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:

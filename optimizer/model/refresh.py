@@ -26,6 +26,7 @@ from optimizer.instance.validate import WILDCARD
 from optimizer.model import Model
 from optimizer.model.index import (
     PROCESS_NUMBERS,
+    SHAPING_PROCESS_NUMBERS,
     ModelData,
     commodity_prices,
     demand_numbers,
@@ -39,17 +40,7 @@ from optimizer.model.renumber import demand_curves, renumber, same
 # Per table, the columns a scenario may change without changing the program's shape (subject to
 # ``same_shape``: a capacity that becomes blank, or a build limit that becomes 0, still changes it).
 NUMBERS = {
-    "processes": (
-        "capacity",
-        "cost_system",
-        "cost_energy",
-        "cost_material",
-        "cost_waste",
-        "capex",
-        "max_build",
-        "reserve",
-        "min_activity",
-    ),
+    "processes": tuple(name for name in PROCESS_NUMBERS if name not in SHAPING_PROCESS_NUMBERS),
     "trade": ("cost", "tariff", "tariff_rate", "capacity"),
     "demand": ("quantity", "price", "penalty"),
     "commodities": ("reference_price", "disposal_cost"),
