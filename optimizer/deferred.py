@@ -6,7 +6,8 @@ for a comparison of objectives), while building all of them names every flow of 
 read and kept from then on, so a table is built at most once and exactly as it would have been
 eagerly (the function sees the arrays of the solve it belongs to, which no later solve changes).
 Iterating, ``len``, ``in`` and ``keys`` do not build anything; ``items``, ``values`` and ``dict(...)``
-build every table. A pickled or deep-copied mapping is a plain ``dict`` of the built tables.
+build every table, and so does ``copy()``, which returns a plain ``dict``. A pickled or deep-copied
+mapping is a plain ``dict`` of the built tables.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ class DeferredTables(MutableMapping):
         if name not in self._built:
             if name not in self._builders:
                 raise KeyError(name)
-            self._built[name] = self._builders.pop(name)()
+            # the builder goes only once its table exists: an interrupted first read can be retried
+            self._built[name] = self._builders[name]()
+            del self._builders[name]
         return self._built[name]
 
     def __setitem__(self, name: str, table: pd.DataFrame) -> None:
@@ -54,6 +57,10 @@ class DeferredTables(MutableMapping):
 
     def __contains__(self, name: object) -> bool:
         return name in self._built or name in self._builders
+
+    def copy(self) -> dict[str, pd.DataFrame]:
+        """A plain ``dict`` of every table (built now), as ``dict.copy`` would give."""
+        return dict(self)
 
     def built(self) -> list[str]:
         """The names of the tables built so far."""

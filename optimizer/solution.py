@@ -17,6 +17,7 @@ money, i.e. the raw dual divided by ``disc[t] * len[t]``):
 from __future__ import annotations
 
 import weakref
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,7 @@ class Solution:
 
     instance: Instance
     summary: dict
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: MutableMapping[str, pd.DataFrame] = field(default_factory=dict)
     diagnosis: Diagnosis | None = None
 
     @property

@@ -80,3 +80,23 @@ def test_make_solution_summary_needs_no_table():
     weight = study.model.data.weight[study.model.data.demand["t"].to_numpy()]
     revenue = float((weight * study.model.data.demand["price"].to_numpy() * delivered["delivered"]).sum())
     assert solution.summary["revenue"] == pytest.approx(revenue, rel=1e-12)
+
+
+def test_an_interrupted_first_read_can_be_retried_and_the_mapping_stays_consistent():
+    """A builder that fails once (the user stops a slow first read) keeps its table: it is named,
+    counted and found as before, and the next read builds it (from review4's reproduction)."""
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return pd.DataFrame({"x": [1]})
+
+    tables = DeferredTables({"activity": flaky})
+    with pytest.raises(KeyboardInterrupt):
+        tables["activity"]
+    assert list(tables) == ["activity"] and "activity" in tables and tables.built() == []
+    assert tables["activity"]["x"].tolist() == [1] and len(calls) == 2
+    copied = tables.copy()
+    assert type(copied) is dict and copied["activity"] is tables["activity"]

@@ -173,9 +173,7 @@ def test_the_heavy_free_backstop_is_idle_in_base_and_caps_dy_and_tb_when_myanmar
     assert world_base["activity"].query("process == 'magnet_ndfeb_heavy_free'")["activity"].max() < 1e-6
     outage = reeopt.solve("world", "myanmar_outage")
     activity = outage["activity"].query("region == 'CN'").set_index(["process", "period"])["activity"]
-    price = (
-        outage["balance"].query("region == 'CN'").set_index(["commodity", "period"])["marginal_value"]
-    )
+    price = outage["balance"].query("region == 'CN'").set_index(["commodity", "period"])["marginal_value"]
     caps = {"magnet_ndfeb_tb": ("Tb_metal", 0.015851), "magnet_ndfeb_dy": ("Dy_metal", 0.050722)}
     binding = 0
     for period in sorted(outage["balance"]["period"].unique()):
