@@ -25,15 +25,14 @@ def coefficient_report(model: Model) -> dict:
     """Smallest and largest magnitude of matrix, costs, bounds and right-hand sides, with warnings."""
     lp = model.lp
     matrix = lp.matrix  # CSC: entry k sits in row indices[k] (no COO copy of a large matrix)
-    magnitudes = {
-        "matrix": lambda: np.abs(matrix.data),
-        "costs": lambda: np.abs(lp.col_cost),
-        "bounds": lambda: np.abs(np.r_[lp.col_lower, lp.col_upper]),
-        "rhs": lambda: np.abs(np.r_[lp.row_lower, lp.row_upper]),
+    extremes = {
+        "matrix": _matrix_extremes(matrix),
+        "costs": _extremes(np.abs(lp.col_cost)),
+        "bounds": _extremes(np.abs(np.r_[lp.col_lower, lp.col_upper])),
+        "rhs": _extremes(np.abs(np.r_[lp.row_lower, lp.row_upper])),
     }
     report, warnings = {}, []
-    for name, magnitude in magnitudes.items():
-        found = _matrix_extremes(matrix) if name == "matrix" else _extremes(magnitude())
+    for name, found in extremes.items():
         if found is None:
             continue
         (low, small), (high, large) = found

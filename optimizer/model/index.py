@@ -88,8 +88,6 @@ def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> M
     commodities = pd.Index(commodity_table.loc[commodity_table["period"].isna(), "commodity"], name="commodity")
     process_names = pd.Index(t["process_io"]["process"].drop_duplicates(), name="process")
 
-    code = _code
-
     def period_code(values: pd.Series) -> np.ndarray:
         return _period_code(periods, values)
 
@@ -99,15 +97,15 @@ def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> M
     reference_price, disposal_cost = commodity_prices(instance, commodities, periods)
 
     processes = _processes(instance).merge(deployed(graph)[["process", "region"]], on=["process", "region"])
-    processes.insert(0, "p", code(process_names, processes.pop("process")))
-    processes.insert(1, "r", code(regions, processes.pop("region")))
+    processes.insert(0, "p", _code(process_names, processes.pop("process")))
+    processes.insert(1, "r", _code(regions, processes.pop("region")))
     processes.insert(2, "t", period_code(processes.pop("period")))
 
     io = t["process_io"]
     recipe = pd.DataFrame(
         {
-            "p": code(process_names, io["process"]),
-            "c": code(commodities, io["commodity"]),
+            "p": _code(process_names, io["process"]),
+            "c": _code(commodities, io["commodity"]),
             "coefficient": np.where(io["direction"] == "out", 1.0, -1.0) * io["coefficient"].to_numpy(),
         }
     )
@@ -115,9 +113,9 @@ def build_index(chain: nx.DiGraph | Instance, objective: str | None = None) -> M
     trade = instance.expanded("trade").merge(trade_links(graph), on=["commodity", "origin", "destination"])
     trade = pd.DataFrame(
         {
-            "c": code(commodities, trade["commodity"]),
-            "o": code(regions, trade["origin"]),
-            "d": code(regions, trade["destination"]),
+            "c": _code(commodities, trade["commodity"]),
+            "o": _code(regions, trade["origin"]),
+            "d": _code(regions, trade["destination"]),
             "t": period_code(trade["period"]),
             **trade_numbers(trade),
         }

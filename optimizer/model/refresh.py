@@ -35,7 +35,7 @@ from optimizer.model.index import (
     stock_frame,
     trade_numbers,
 )
-from optimizer.model.renumber import demand_curves, renumber, same
+from optimizer.model.renumber import demand_curves, process_structure, renumber, same
 
 # Per table, the columns a scenario may change without changing the program's shape (subject to
 # ``same_shape``: a capacity that becomes blank, or a build limit that becomes 0, still changes it).
@@ -165,18 +165,10 @@ def _new_data(old: ModelData, instance: Instance, changed: dict[str, set[str]]) 
 
 def _same_shape(old: ModelData, new: ModelData, changed: dict[str, set[str]]) -> bool:
     """:func:`~optimizer.model.renumber.same_shape` for what can still differ here: keys, losses,
-    recipes, lead times, unit sizes, curves' parameters and settings were compared already, so only
-    the numbers that open or close a build, a capacity row or a reserve, and the demand curves'
-    steps, are left."""
-    if changed.get("processes"):
-        before, after = old.processes, new.processes
-        for opens in (
-            lambda p: p["max_build"] > 0,
-            lambda p: np.isfinite(p["capacity"]),
-            lambda p: np.isfinite(p["reserve"]),
-        ):
-            if not np.array_equal(opens(before).to_numpy(), opens(after).to_numpy()):
-                return False
+    recipes, curves' parameters and settings were compared already, so only the processes' numbers
+    that open or close a build, a capacity row or a reserve, and the demand curves' steps, are left."""
+    if changed.get("processes") and not same(process_structure(old), process_structure(new)):
+        return False
     # a curve's flexible steps depend on its price and the penalty (its choke price), not its quantity
     return not changed.get("demand", set()) & {"price", "penalty"} or same(demand_curves(old), demand_curves(new))
 
@@ -188,9 +180,7 @@ def _demand_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndar
     def compute(inst: Instance) -> np.ndarray:
         if known is not None:
             return known
-        tables = dict(inst.tables)
-        tables["demand"] = tables["demand"].assign(_row=np.arange(len(tables["demand"])))
-        return expand_table(tables, "demand", inst.regions, inst.periods)["_row"].to_numpy()
+        return _expanded_with_rows(inst, "demand")["_row"].to_numpy()
 
     return instance.derived(("demand",), "rows", compute)
 
@@ -205,9 +195,7 @@ def _process_rows(instance: Instance, known: tuple | None = None) -> tuple[np.nd
         if known is not None:
             return known
         table = inst.tables["processes"]
-        tables = dict(inst.tables)
-        tables["processes"] = table.assign(_row=np.arange(len(table)))
-        frame = expand_table(tables, "processes", inst.regions, inst.periods)
+        frame = _expanded_with_rows(inst, "processes")
         undated = table["period"].isna().to_numpy()
         reserve = table.loc[undated, ["process", "region"]].assign(_reserve=np.flatnonzero(undated))
         reserve_rows = frame[["process", "region"]].merge(reserve, on=["process", "region"], how="left")["_reserve"]
@@ -236,6 +224,11 @@ def _trade_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndarr
 
 def expanded_trade_rows(instance: Instance) -> np.ndarray:
     """:func:`_trade_rows` in general: the expansion of trade.csv with each row's position carried along."""
+    return _expanded_with_rows(instance, "trade")["_row"].to_numpy()
+
+
+def _expanded_with_rows(instance: Instance, name: str) -> pd.DataFrame:
+    """The expansion of table ``name`` with a column ``_row``: the row of the file each row came from."""
     tables = dict(instance.tables)
-    tables["trade"] = tables["trade"].assign(_row=np.arange(len(tables["trade"])))
-    return expand_table(tables, "trade", instance.regions, instance.periods)["_row"].to_numpy()
+    tables[name] = tables[name].assign(_row=np.arange(len(tables[name])))
+    return expand_table(tables, name, instance.regions, instance.periods)
