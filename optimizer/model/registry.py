@@ -89,7 +89,7 @@ def _columns(name: str, spec: Callable) -> tuple[Builder, ColumnBounds]:
     return build, bounds
 
 
-def _variable(name, component, index, spec, reads=(), limit=False) -> FamilySpec:
+def _variable(name, component, index, spec, reads=(), *, limit=False) -> FamilySpec:
     """A family of :mod:`variables`; without ``reads`` its bounds never change on a re-solve."""
     build, bounds = _columns(name, spec)
     return FamilySpec(
@@ -132,12 +132,14 @@ PROCESSES = frozenset({"processes"})  # what the families of processes.csv read
 OBJECTIVE_READS = frozenset({"processes", "trade", "demand", "stocks", "reference_price", "disposal_cost"})
 
 FAMILIES: list[FamilySpec] = [
-    _variable("activity", "activity", ("p", "r", "t"), lambda d, a: variables.activity_columns(d, a), PROCESSES, True),
-    _variable("build", "built", ("p", "r", "t"), lambda d, a: variables.build_columns(d), PROCESSES, True),
-    _variable("trade", "trade", ("c", "o", "d", "t"), lambda d, a: variables.trade_columns(d), ("trade",), True),
+    _variable(
+        "activity", "activity", ("p", "r", "t"), lambda d, a: variables.activity_columns(d, a), PROCESSES, limit=True
+    ),
+    _variable("build", "built", ("p", "r", "t"), lambda d, a: variables.build_columns(d), PROCESSES, limit=True),
+    _variable("trade", "trade", ("c", "o", "d", "t"), lambda d, a: variables.trade_columns(d), ("trade",), limit=True),
     _variable("delivery", "delivered", ("r", "c", "t"), lambda d, a: variables.delivery_columns(d), ("demand",)),
     _variable("disposal", "disposed", ("r", "c", "t"), lambda d, a: variables.disposal_columns(d)),
-    _variable("stock", "stock", ("r", "c", "t"), lambda d, a: variables.stock_columns(d), ("stocks",), True),
+    _variable("stock", "stock", ("r", "c", "t"), lambda d, a: variables.stock_columns(d), ("stocks",), limit=True),
     FamilySpec(  # E1: before the balance, which gives the steps their -1
         elastic_demand.FAMILY,
         "variable",
