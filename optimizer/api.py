@@ -180,6 +180,7 @@ def backcast(
     *,
     periods: list[int] | None = None,
     progress: Progress | None = None,
+    engine: str = "pyomo",
 ) -> tuple[Solution, pd.DataFrame]:
     """Solve, then set the solution beside the instance's observed.csv: (solution, backcast table).
 
@@ -192,9 +193,9 @@ def backcast(
 
     loaded = load(instance, scenario)
     observed = observations(
-        loaded, "the instance has no observations to backcast", "activity, trade, delivered or price"
+        loaded, "the instance has no observations to backcast", "activity, trade, delivered, price or export_price"
     )
-    solution = solve(loaded, progress=progress)
+    solution = solve(loaded, progress=progress, engine=engine)
     if solution.status != "optimal" or not solution.tables:
         return solution, pd.DataFrame()
     return solution, backcast_table(solution, observed, periods)

@@ -12,6 +12,9 @@ money, i.e. the raw dual divided by ``disc[t] * len[t]``):
 * ``capacity_dual``: the saving (or extra value) from one more unit of capacity, ``>= 0``:
   ``-row_dual / weight`` for a capacity row, ``max(0, -reduced cost) / weight`` for a capacity
   that is the activity's bound.
+* ``rent`` (quotas): the saving (or extra value) from one more tonne of an export quota, ``>= 0``,
+  ``-row_dual / weight``: what a licence to export one more tonne is worth, the gap between the
+  price abroad (net of shipping) and at home that the quota holds open.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from optimizer.model import COST_CATEGORIES, Model, elastic_demand
 from optimizer.model.elastic_demand import is_elastic
 from optimizer.model.index import ModelData
 from optimizer.model.transit import made_value
+from optimizer.output.columns import RESULT_COLUMNS
 from optimizer.solver import SolverResult, solver_version
 
 if TYPE_CHECKING:
@@ -86,6 +90,7 @@ def make_solution(model: Model, result: SolverResult, extra_rows: list | None = 
             "builds": lambda: _builds(data, model, x),
             "costs": lambda: cost_ledger(model, x),
             "constraints": lambda: constraint_table(model, result, extra_rows or []),
+            "quotas": lambda: _quotas(data, model, result),
         }
     )
     solution.tables = tables
@@ -133,7 +138,7 @@ def _activity(data: ModelData, model: Model, result: SolverResult) -> pd.DataFra
         available_builds = result.x[family.ids][position] - result.row_activity[rows.ids]
         capacity[position] = capacity[position] + available_builds
     frame = pd.DataFrame(labels(data, index))
-    frame["activity"] = result.x[family.ids]
+    frame["activity"] = clean(result.x[family.ids])  # no -0 or -1e-13 tonnes from the solver
     frame["capacity"] = np.where(np.isfinite(capacity), capacity, np.nan)
     frame["capacity_dual"] = clean(dual / weight)
     return frame
@@ -231,6 +236,22 @@ def _balance(data: ModelData, model: Model, result: SolverResult) -> pd.DataFram
         frame["marginal_value_made"] = clean(made_value(data, lp, result.row_dual) / data.weight[t])
     flows = frame[list(parts)].abs().to_numpy().max(axis=1)
     return frame[flows > ZERO].reset_index(drop=True)
+
+
+def _quotas(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame:
+    """One row per quota and period: the tonnes it let through, its limit and its rent."""
+    quotas, rows = data.quotas, model.lp.rows["quota"]
+    if quotas.empty:  # typed like a full table, so code that reads it needs no special case
+        numbers = {"period": np.int64, "shipped": float, "limit": float, "rent": float}
+        return pd.DataFrame({name: pd.Series(dtype=numbers.get(name, object)) for name in RESULT_COLUMNS["quotas"]})
+    # quota_frames numbers the quotas in the order of the expanded table, so its origins line up
+    origin = model.instance.expanded("quotas")["origin"].to_numpy()
+    t = quotas["t"].to_numpy()
+    frame = pd.DataFrame({"quota": quotas["name"].to_numpy(), "origin": origin, "period": data.periods[t]})
+    frame["shipped"] = clean(result.row_activity[rows.ids])
+    frame["limit"] = quotas["limit"].to_numpy(dtype=float)
+    frame["rent"] = clean(-result.row_dual[rows.ids] / data.weight[t])
+    return frame
 
 
 def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:

@@ -167,3 +167,71 @@ def test_an_observed_zero_is_met_by_a_model_zero_only(tmp_path):
     rows = table.set_index("source")
     assert rows.loc["idle", "within"] and pd.isna(rows.loc["idle", "deviation"])
     assert not rows.loc["busy", "within"] and rows.loc["busy", "model"] == pytest.approx(100)
+
+
+def licensed_exports(folder, *, limit, observed=None):
+    """A mines ore at 100 $/t, B at 300 $/t (each up to 100 t); B needs 10 t; ore ships A→B at
+    20 $/t under an export quota of ``limit`` t a year."""
+    mines = [{"process": "mine", "region": region, "capacity": 100, "cost_system": cost} for region, cost in
+             (("A", 100), ("B", 300))]  # fmt: skip
+    return write_instance(
+        folder,
+        regions=["A", "B"],
+        commodities=[{"commodity": "ore", "stage": "ore", "unit": "t REO"}],
+        process_io=[{"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1}],
+        processes=mines,
+        demand=[{"region": "B", "commodity": "ore", "quantity": 10}],
+        trade=[{"commodity": "ore", "origin": "A", "destination": "B", "cost": 20}],
+        quotas=[{"quota": "licence", "origin": "A", "commodities": "ore", "limit": limit}],
+        observed=observed,
+        objective="cost",
+        discount_rate=0,
+    )
+
+
+@pytest.mark.parametrize("engine", ["pyomo", "arrays"])
+def test_an_export_price_under_a_binding_quota_is_the_price_at_home_plus_the_licence_rent(tmp_path, engine):
+    """Quota 6 t: A ships 6 t (6·(100 + 20) = 720) and B mines the other 4 t (1,200): cost 1,920.
+    The next tonne B needs comes from its own mine, so B's marginal value is 300; A's is its mining
+    cost, 100 (A mines 6 < 100 t). One more tonne of licence replaces a tonne of B's ore by A's:
+    300 − 20 − 100 = 180 saved (quota 7: 7·120 + 3·300 = 1,740 = 1,920 − 180), the rent. Ore sold
+    for export at A fetches B's price net of shipping, 280 = 100 + 180: an observed FOB price of 280
+    is met by ``export_price`` and missed by ``price`` (100 / 280 − 1 = −64 %). With a quota of 20 t
+    A serves all 10 t, the licence is worth nothing and the export price is A's own, 100."""
+    observed = [
+        {"kind": kind, "region": "A", "commodity": "ore", "period": 2025, "value": 280, "x_source": kind}
+        for kind in ("export_price", "price")
+    ]
+    solution, table = reeopt.backcast(licensed_exports(tmp_path / "six", limit=6, observed=observed), engine=engine)
+    assert solution.objective == pytest.approx(1920)
+    quota = solution["quotas"].iloc[0]
+    assert (quota["quota"], quota["origin"], quota["period"]) == ("licence", "A", 2025)
+    assert quota["shipped"] == pytest.approx(6) and quota["limit"] == 6 and quota["rent"] == pytest.approx(180)
+    looser = reeopt.solve(licensed_exports(tmp_path / "seven", limit=7), engine=engine)
+    assert solution.objective - looser.objective == pytest.approx(quota["rent"])
+    rows = table.set_index("source")
+    assert rows.loc["export_price", "model"] == pytest.approx(280) and rows.loc["export_price", "within"]
+    assert rows.loc["export_price", "item"] == "ore A (export)"
+    assert rows.loc["price", "deviation"] == pytest.approx(100 / 280 - 1) and not rows.loc["price", "within"]
+
+    slack, table = reeopt.backcast(licensed_exports(tmp_path / "twenty", limit=20, observed=observed), engine=engine)
+    assert slack["quotas"]["rent"].iloc[0] == 0 and slack["quotas"]["shipped"].iloc[0] == pytest.approx(10)
+    assert table.set_index("source").loc["export_price", "model"] == pytest.approx(100)
+
+
+def test_quotas_csv_is_in_every_results_folder_and_the_summary_names_the_binding_ones(tmp_path, reeopt):
+    """The 6-t licence above: one row, rent 180, printed by ``solve`` and drawn by the report (which
+    reads the folder back); toy has no quotas: header only."""
+    run = reeopt("solve", licensed_exports(tmp_path / "six", limit=6), "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    written = pd.read_csv(tmp_path / "out" / "quotas.csv")
+    assert written.columns.tolist() == ["quota", "origin", "period", "shipped", "limit", "rent"]
+    assert written["rent"].tolist() == pytest.approx([180])
+    assert "Export quotas that bind" in run.out and "licence (A) 2025, rent 180\n" in run.out
+    reading = figures_for(tmp_path / "out")["quota_rents"].layout.meta["reading"]
+    assert (
+        reading
+        == "1 of 1 export quotas bind in some period; the dearest licence is licence (A) in 2025, 180 USD per t."
+    )
+    toy = optimizer.write(optimizer.solve("toy"), tmp_path / "toy")
+    assert (toy / "quotas.csv").read_text().strip() == "quota,origin,period,shipped,limit,rent"

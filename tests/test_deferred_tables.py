@@ -11,7 +11,7 @@ from optimizer.deferred import DeferredTables
 from optimizer.solution import Solution, make_solution
 from optimizer.study import Study
 
-TABLES = ["activity", "trade", "delivered", "balance", "builds", "costs", "constraints"]
+TABLES = ["activity", "trade", "delivered", "balance", "builds", "costs", "constraints", "quotas"]
 
 
 def test_each_table_is_built_once_on_first_read_in_its_order():

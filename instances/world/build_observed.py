@@ -42,7 +42,10 @@ QUOTA = "MIIT quota 2024 (H1 x2) split by feed, Fastmarkets/Project Blue (B); US
 MCS_2025 = {
     "US": MCS + "; 2025 floor at 95% (MP kept mining and stockpiled concentrate after April 2025: MP statement, B)"
 }
-PRICE = "USGS MCS 2026 salient statistics, Argus/Asian Metal FOB China annual mean (A)"
+# USGS's oxide prices are free on board China (MCS 2026 Yttrium fn 6, "Free on board China. Source:
+# Argus"): export prices, so the backcast sets them beside the marginal value in China plus the rent
+# of the export licences the oxide ships under (none bind in 2024; SOURCES.md §14, change 6)
+PRICE = "USGS MCS 2026 salient statistics, Argus/Asian Metal FOB China annual mean (A); an export price"
 
 # NdPr oxide per t of mixed feed in the separation recipes (process_io.csv)
 NDPR_PER_FEED = {"mountain_pass": 0.151126, "mount_weld": 0.221233, "monazite": 0.247343}
@@ -65,7 +68,7 @@ def _trade(commodity: str, origin: str, year: int, value: float, role: str, sour
 
 
 def _price(commodity: str, year: int, usd_per_kg: float, role: str) -> dict:
-    return {"kind": "price", "region": "CN", "commodity": commodity, "period": year,
+    return {"kind": "export_price", "region": "CN", "commodity": commodity, "period": year,
             "value": usd_per_kg * 1000, "x_role": role, "x_source": PRICE}  # fmt: skip
 
 

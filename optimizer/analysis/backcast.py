@@ -11,7 +11,16 @@ plants         ``activity`` of any other process            that process's activ
 imports        ``trade`` (commodity, origin, destination)   tonnes shipped on that link
 deliveries     ``delivered`` (region, commodity)            tonnes delivered to final demand
 prices         ``price`` (region, commodity), per t         marginal value of the commodity there
+prices         ``export_price`` (region, commodity), per t  marginal value there plus the rent of
+               (a price quoted on export, e.g. FOB)         the export quotas on the links it
+                                                            ships on (quotas.csv)
 =============  ==========================================  ======================================
+
+An export price under a binding export quota exceeds the price at home by the quota's rent: a
+tonne licensed for export fetches what it is worth abroad net of shipping, not what it is worth at
+home. The rent of a link is the sum of the rents of the quotas that cover it; where the commodity
+ships to several destinations the rents are weighted by the tonnes shipped, and where it ships
+nowhere the cheapest link counts (no rent when some destination is not covered by any quota).
 
 ``deviation`` is ``model / observed - 1``; a row is ``within`` when ``|deviation| <= tolerance``
 (an observed zero has no deviation and is within only when the model's figure is zero too).
@@ -46,7 +55,7 @@ def backcast_table(solution: Solution, observed: pd.DataFrame, periods: list[int
     if periods is not None:
         observed = observed[observed["period"].isin(periods)]
     observed = observed[observed["period"].isin(solution.instance.periods)]
-    parts = [_production(solution, observed), *_matched(solution, observed)]
+    parts = [_production(solution, observed), *_matched(solution, observed), _export_prices(solution, observed)]
     table = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     if table.empty:
         return pd.DataFrame(columns=BACKCAST_COLUMNS)
@@ -138,3 +147,55 @@ def _matched(solution: Solution, observed: pd.DataFrame) -> list[pd.DataFrame]:
         parts.append(_rows(merged, group, merged.apply(lambda row, label=item: label.format_map(row), axis=1),
                            merged[column]))  # fmt: skip
     return parts
+
+
+def _export_prices(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
+    rows = observed[observed["kind"] == "export_price"]
+    if rows.empty:
+        return pd.DataFrame()
+    keys = ["commodity", "origin", "period"]
+    rent = _link_rents(solution)
+    exports = solution["trade"][[*keys, "destination", "shipped"]]
+    exports = exports.merge(rent, on=[*keys, "destination"], how="left").fillna({"rent": 0.0})
+    shipped = exports[exports["shipped"] > 0]
+    weighted = (
+        shipped.assign(paid=shipped["rent"] * shipped["shipped"])
+        .groupby(keys)[["paid", "shipped"]]
+        .sum()
+        .eval("paid / shipped")
+        .rename("rent")
+    )
+    cheapest = _cheapest_link(rent, solution.instance.regions)
+    merged = rows.merge(solution["balance"][["region", "commodity", "period", "marginal_value"]],
+                        on=["region", "commodity", "period"], how="left")  # fmt: skip
+    at = pd.MultiIndex.from_frame(merged[["commodity", "region", "period"]], names=keys)
+    licence = weighted.reindex(at).fillna(cheapest.reindex(at)).fillna(0.0).to_numpy()
+    items = merged["commodity"] + " " + merged["region"] + " (export)"
+    return _rows(merged, "prices", items, merged["marginal_value"] + licence)
+
+
+def _link_rents(solution: Solution) -> pd.DataFrame:
+    """The rent of every (commodity, origin, destination, period) link some quota covers: the sum of
+    the rents of the quotas covering it (quotas.csv)."""
+    rents = solution["quotas"][["quota", "origin", "period", "rent"]]
+    if rents.empty:
+        return pd.DataFrame(columns=["commodity", "origin", "destination", "period", "rent"])
+    quotas = solution.instance.expanded("quotas")[["quota", "origin", "period", "commodities", "destinations"]]
+    regions = solution.instance.regions
+    quotas = quotas.assign(
+        destinations=[
+            d or tuple(r for r in regions if r != o)
+            for o, d in zip(quotas["origin"], quotas["destinations"], strict=True)
+        ]
+    )
+    covered = quotas.explode("commodities").explode("destinations")
+    covered = covered.rename(columns={"commodities": "commodity", "destinations": "destination"})
+    covered = covered.merge(rents, on=["quota", "origin", "period"])
+    return covered.groupby(["commodity", "origin", "destination", "period"], as_index=False)["rent"].sum()
+
+
+def _cheapest_link(rent: pd.DataFrame, regions: list[str]) -> pd.Series:
+    """Per (commodity, origin, period): the least rent over its links, where every other region is covered."""
+    grouped = rent.groupby(["commodity", "origin", "period"])
+    every_destination = grouped["destination"].nunique() == len(regions) - 1
+    return grouped["rent"].min()[every_destination]

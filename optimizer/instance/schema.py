@@ -21,7 +21,7 @@ STAGES = (
 )
 ELEMENT_GROUPS = ("light", "heavy")
 DIRECTIONS = ("in", "out")
-OBSERVED_KINDS = ("activity", "trade", "delivered", "price")
+OBSERVED_KINDS = ("activity", "trade", "delivered", "price", "export_price")
 INF = math.inf
 # Above this a number is a unit mistake, not data (HiGHS treats 1e20 as infinity and rejects matrix
 # entries from 1e15 on); blank means unlimited where a column allows it.
@@ -252,6 +252,9 @@ OBSERVED_KEYS = {
     "delivered": ("region", "commodity"),
     # a market price (per t, the instance's currency) set beside the marginal value; accounting ignores it
     "price": ("region", "commodity"),
+    # a price quoted on export from the region (FOB): beside the marginal value there plus the rent of
+    # the export quotas on the links it ships on (a licensed tonne abroad fetches the licence's value)
+    "export_price": ("region", "commodity"),
 }
 
 TABLES: dict[str, Table] = {

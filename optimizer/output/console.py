@@ -120,6 +120,7 @@ def print_summary(console: Console, solution: Solution, folder) -> None:
         console.print("Builds are lumpy (a MIP): marginal values come from the LP with builds fixed.")
     _costs(console, summary, instance.currency)
     _marginal_values(console, solution)
+    _binding_quotas(console, solution)
     for line in headline_lines(summary, instance.currency):
         console.print(line)
     if summary.get("unmet_demand"):
@@ -161,6 +162,25 @@ def _marginal_values(console: Console, solution: Solution, count: int = 8) -> No
         table.add_row(row.region, row.commodity, f"{row.marginal_value:,.2f}" + (f" *{flag}" if flag else ""))
     console.print(table)
     _price_flags(console, solution.summary)
+
+
+def _binding_quotas(console: Console, solution: Solution) -> None:
+    """The export quotas that bind, when and what a licence for one more tonne is worth (quotas.csv)."""
+    quotas = solution.tables.get("quotas")
+    binding = quotas[quotas["rent"] > 0] if quotas is not None else pd.DataFrame()
+    if binding.empty:
+        return
+    parts = []
+    for (name, origin), rows in binding.groupby(["quota", "origin"], sort=False):
+        first, last = rows["period"].min(), rows["period"].max()
+        years = f"{first}" if first == last else f"{first}–{last} ({len(rows)} periods)"
+        low, high = f"{rows['rent'].min():,.0f}", f"{rows['rent'].max():,.0f}"
+        parts.append(f"{name} ({origin}) {years}, rent {low}" + ("" if low == high else f"–{high}"))
+    console.print(
+        f"[bold]Export quotas that bind[/bold] (rent: a licence for one more tonne, {solution.instance.currency}"
+        " per t; quotas.csv): " + "; ".join(parts),
+        highlight=False,
+    )
 
 
 def _price_flags(console: Console, summary: dict, shown: int = 5) -> None:

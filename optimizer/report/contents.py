@@ -35,6 +35,7 @@ from optimizer.report.marginal import (
     capacity_duals_figure,
     marginal_value_lines_figure,
     marginal_value_map_figure,
+    quota_rents_figure,
 )
 from optimizer.report.routes import routes_facts, routes_figure, routes_tables
 from optimizer.report.sankey import material_flow_figure
@@ -72,6 +73,8 @@ def folder_figures(folder: ResultsFolder, period: int | None = None) -> dict[str
         return {}
     period = folder.pick_period(period)
     backcast = {} if folder.table("backcast").empty else {"backcast": backcast_figure(folder)}
+    quotas = folder.table("quotas")
+    rents = {} if quotas.empty or not (quotas["rent"] > 0).any() else {"quota_rents": quota_rents_figure(folder)}
     return {
         "material_flow": material_flow_figure(folder, period),
         "sourcing": sourcing_figure(folder, period),
@@ -82,6 +85,7 @@ def folder_figures(folder: ResultsFolder, period: int | None = None) -> dict[str
         "marginal_values_over_time": marginal_value_lines_figure(folder),
         "capacity_duals": capacity_duals_figure(folder, period),
         "builds": builds_figure(folder),
+        **rents,
         **backcast,
     }
 

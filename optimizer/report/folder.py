@@ -48,6 +48,7 @@ TEXT_COLUMNS = {
     "role",
     "source",
     "within",
+    "quota",
 }
 
 

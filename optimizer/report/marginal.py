@@ -203,6 +203,42 @@ def capacity_duals_figure(folder: ResultsFolder, period: int | None = None) -> g
     return finish(figure, title, reading, height=140 + 28 * len(top))
 
 
+def quota_rents_figure(folder: ResultsFolder) -> go.Figure:
+    """What a licence for one more tonne of each export quota is worth, period by period (quotas.csv):
+    the gap the quota holds open between the price abroad, net of shipping, and at home."""
+    currency = folder.currency
+    title = f"Export quota rents ({currency} per t of licence, each period's money)"
+    quotas = folder.table("quotas")
+    binding = quotas[quotas["rent"] > 0] if not quotas.empty else quotas
+    if binding.empty:
+        return empty(title, "No export quota binds: a licence for one more tonne would be worth nothing.")
+    declared = quotas["quota"].nunique()
+    quotas = quotas[quotas["quota"].isin(set(binding["quota"]))]  # a quota that never binds adds a flat zero
+    colours = colour_map(sorted(quotas["quota"].unique()))
+    figure = go.Figure()
+    for (name, origin), line in quotas.groupby(["quota", "origin"]):
+        figure.add_scatter(
+            x=line["period"],
+            y=line["rent"],
+            name=f"{name} ({origin})",
+            mode="lines+markers",
+            line_color=colours[name],
+            customdata=np.stack([line["shipped"], line["limit"]], axis=1),
+            hovertemplate=(
+                f"{name}, %{{x}}: %{{y:,.0f}} {currency}/t<br>%{{customdata[0]:,.0f}} of %{{customdata[1]:,.0f}} t"
+                "<extra></extra>"
+            ),
+        )
+    figure.update_yaxes(title_text=f"{currency}/t", rangemode="tozero")
+    figure.update_xaxes(tickformat="d")
+    top = binding.loc[binding["rent"].idxmax()]
+    reading = (
+        f"{binding['quota'].nunique()} of {declared} export quotas bind in some period; the dearest licence is "
+        f"{top['quota']} ({top['origin']}) in {top['period']}, {top['rent']:,.0f} {currency} per t."
+    )
+    return finish(figure, title, reading, height=420)
+
+
 def builds_figure(folder: ResultsFolder) -> go.Figure:
     """New capacity commissioned in each period, by process and region (builds.csv), in t/yr."""
     title = "New capacity built (t per year of capacity)"

@@ -82,6 +82,7 @@ def assert_same_solution(arrays, pyomo_) -> None:
         assert np.allclose(arrays[table][column], pyomo_[table][column], rtol=1e-9, atol=1e-7)
     assert np.allclose(arrays["balance"]["marginal_value"], pyomo_["balance"]["marginal_value"], rtol=1e-9, atol=1e-6)
     assert np.allclose(arrays["activity"]["capacity_dual"], pyomo_["activity"]["capacity_dual"], rtol=1e-9, atol=1e-6)
+    assert np.allclose(arrays["quotas"]["rent"], pyomo_["quotas"]["rent"], rtol=1e-9, atol=1e-6)
     assert pyomo_.summary["run"]["engine"] == "pyomo" and arrays.summary["run"]["engine"] == "arrays"
 
 
