@@ -235,3 +235,57 @@ def test_quotas_csv_is_in_every_results_folder_and_the_summary_names_the_binding
     )
     toy = optimizer.write(optimizer.solve("toy"), tmp_path / "toy")
     assert (toy / "quotas.csv").read_text().strip() == "quota,origin,period,shipped,limit,rent"
+
+
+def test_an_export_price_without_any_quota_is_the_price_at_home(tmp_path):
+    """No quotas.csv at all: no licence, so the export price of ore at A is A's marginal value, its
+    mining cost 100 (A serves B's 10 t: 10 · 120 = 1,200). It raised a TypeError before (the empty
+    rent table's column was text, and the tonne-weighted rent divided text by tonnes)."""
+    folder = licensed_exports(tmp_path / "free", limit=6, observed=[
+        {"kind": "export_price", "region": "A", "commodity": "ore", "period": 2025, "value": 100, "x_source": "fob"}
+    ])  # fmt: skip
+    (folder / "quotas.csv").unlink()
+    solution, table = reeopt.backcast(folder)
+    assert solution.objective == pytest.approx(1200) and solution["quotas"].empty
+    assert table.set_index("source").loc["fob", "model"] == pytest.approx(100)
+
+
+@pytest.mark.parametrize("destinations", ["B", ""])
+def test_a_commodity_shipped_nowhere_is_priced_with_the_licence_its_only_link_needs(tmp_path, destinations):
+    """``licensed_exports`` plus a gem that A mines at 50 $/t for its own 5 t, tradeable A→B at 20 $/t
+    (B wants none) and licensed with the ore (one quota over ore and gem, 6 t). The ore fills the
+    licence as before: rent 180 (300 − 20 − 100). The gem ships nowhere; every link it could ship on
+    (A→B: C, a third region, has no trade link) needs that licence, so a tonne of gem for export at A
+    costs its price at home, 50, plus a licence, 180: 230, whether the quota names B or leaves its
+    destinations blank. Naming B gave 50 before: the rent of the cheapest link counted only when the
+    quota covered every other region, links or none."""
+    observed = [{"kind": "export_price", "region": "A", "commodity": "gem", "period": 2025, "value": 230,
+                 "x_source": "fob"}]  # fmt: skip
+    folder = licensed_exports(tmp_path / "gem", limit=6, observed=observed)
+    pd.DataFrame({"region": ["A", "B", "C"]}).to_csv(folder / "regions.csv", index=False)
+    pd.DataFrame([{"commodity": c, "stage": "ore", "unit": "t REO"} for c in ("ore", "gem")]).to_csv(
+        folder / "commodities.csv", index=False
+    )
+    pd.DataFrame(
+        [
+            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "gem_mine", "commodity": "gem", "direction": "out", "coefficient": 1},
+        ]
+    ).to_csv(folder / "process_io.csv", index=False)
+    processes = pd.read_csv(folder / "processes.csv")
+    gem = {"process": "gem_mine", "region": "A", "capacity": 100, "cost_system": 50}
+    pd.concat([processes, pd.DataFrame([gem])]).to_csv(folder / "processes.csv", index=False)
+    pd.DataFrame(
+        [{"region": "B", "commodity": "ore", "quantity": 10}, {"region": "A", "commodity": "gem", "quantity": 5}]
+    ).to_csv(folder / "demand.csv", index=False)
+    pd.DataFrame([{"commodity": c, "origin": "A", "destination": "B", "cost": 20} for c in ("ore", "gem")]).to_csv(
+        folder / "trade.csv", index=False
+    )
+    pd.DataFrame(
+        [{"quota": "licence", "origin": "A", "commodities": "ore;gem", "destinations": destinations, "limit": 6}]
+    ).to_csv(folder / "quotas.csv", index=False)
+    solution, table = reeopt.backcast(folder)
+    assert solution.objective == pytest.approx(1920 + 5 * 50)
+    assert solution["quotas"]["rent"].tolist() == pytest.approx([180])
+    assert solution["trade"].query("commodity == 'gem'")["shipped"].sum() == pytest.approx(0)
+    assert table.set_index("source").loc["fob", "model"] == pytest.approx(230)
