@@ -225,7 +225,7 @@ def test_quotas_csv_is_in_every_results_folder_and_the_summary_names_the_binding
     run = reeopt("solve", licensed_exports(tmp_path / "six", limit=6), "--out", tmp_path / "out")
     assert run.code == 0, run.err
     written = pd.read_csv(tmp_path / "out" / "quotas.csv")
-    assert written.columns.tolist() == ["quota", "origin", "period", "shipped", "limit", "rent"]
+    assert written.columns.tolist() == ["quota", "origin", "period", "shipped", "limit", "rent", "rent_flag"]
     assert written["rent"].tolist() == pytest.approx([180])
     assert "Export quotas that bind" in run.out and "licence (A) 2025, rent 180\n" in run.out
     reading = figures_for(tmp_path / "out")["quota_rents"].layout.meta["reading"]
@@ -234,7 +234,7 @@ def test_quotas_csv_is_in_every_results_folder_and_the_summary_names_the_binding
         == "1 of 1 export quotas bind in some period; the dearest licence is licence (A) in 2025, 180 USD per t."
     )
     toy = optimizer.write(optimizer.solve("toy"), tmp_path / "toy")
-    assert (toy / "quotas.csv").read_text().strip() == "quota,origin,period,shipped,limit,rent"
+    assert (toy / "quotas.csv").read_text().strip() == "quota,origin,period,shipped,limit,rent,rent_flag"
 
 
 def test_an_export_price_without_any_quota_is_the_price_at_home(tmp_path):
@@ -289,3 +289,28 @@ def test_a_commodity_shipped_nowhere_is_priced_with_the_licence_its_only_link_ne
     assert solution["quotas"]["rent"].tolist() == pytest.approx([180])
     assert solution["trade"].query("commodity == 'gem'")["shipped"].sum() == pytest.approx(0)
     assert table.set_index("source").loc["fob", "model"] == pytest.approx(230)
+
+
+@pytest.mark.parametrize("engine", ["pyomo", "arrays"])
+def test_a_rent_at_a_degenerate_vertex_is_flagged_not_unique(tmp_path, engine):
+    """``licensed_exports`` with a licence of exactly B's 10 t: A ships all 10 t and B's mine stands
+    idle at a degenerate vertex. One more tonne of licence is worth nothing (B needs no more), one
+    less costs B a tonne mined at 300 instead of 120: the objective falls by 0 going up and rises by
+    180 going down (by hand: 1,200; 1,200 at 11 t; 9 · 120 + 300 = 1,380 at 9 t), so any rent in
+    [0, 180] is a valid dual and the one reported is one end: ``rent_flag`` says ``not_unique``. With a
+    6-t licence the rent, 180, is the derivative both ways (B's mine is active): no flag."""
+    solutions = {limit: reeopt.solve(licensed_exports(tmp_path / str(limit), limit=limit), engine=engine)
+                 for limit in (6, 9, 10, 11)}  # fmt: skip
+    assert [solutions[limit].objective for limit in (9, 10, 11)] == pytest.approx([1380, 1200, 1200])
+    tight, slack = solutions[10]["quotas"].iloc[0], solutions[6]["quotas"].iloc[0]
+    assert 0 <= tight["rent"] <= 180 and tight["rent_flag"] == "not_unique"
+    assert slack["rent"] == pytest.approx(180) and slack["rent_flag"] == ""
+
+
+def test_solve_marks_a_rent_that_is_not_unique(tmp_path, reeopt):
+    """The 10-t licence of the test above: HiGHS reports the upper end of [0, 180], 180, and the
+    console line says it is not unique; the 6-t licence's line carries no mark (the summary test)."""
+    run = reeopt("solve", licensed_exports(tmp_path / "ten", limit=10), "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    assert pd.read_csv(tmp_path / "out" / "quotas.csv")["rent_flag"].tolist() == ["not_unique"]
+    assert "licence (A) 2025, rent 180 (not unique)\n" in run.out
