@@ -257,16 +257,20 @@ def _quotas(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame
 
 
 def _rent_flags(result: SolverResult, ids: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """``not_unique`` where the basis is degenerate at a quota's limit (HiGHS ranging, as for a
-    marginal value's ``price_flag``: the limit cannot move one way without a basis change), so a
-    tonne more and a tonne less of licence are worth different amounts; blank otherwise, and blank
-    everywhere without the basis's evidence (a sweep)."""
+    """``not_unique`` where a quota is at its limit and the basis is degenerate there (HiGHS ranging,
+    as for a marginal value's ``price_flag``: the limit cannot move one way without a basis change),
+    so a tonne more and a tonne less of licence are worth different amounts; blank otherwise, and
+    blank everywhere without the basis's evidence (a sweep). A quota with room left has rent 0 in
+    every optimal dual (complementary slackness); HiGHS ranges its row around its activity, not its
+    limit, so only rows at the limit are read."""
     flags = np.full(ids.size, "", dtype=object)
     evidence = result.evidence
     if evidence is None or not ids.size:
         return flags
     slack = 1e-7 * np.maximum(1.0, np.abs(limit))
-    flags[(evidence.row_up[ids] <= limit + slack) | (evidence.row_dn[ids] >= limit - slack)] = "not_unique"
+    at_limit = result.row_activity[ids] >= limit - slack
+    stuck = (evidence.row_up[ids] <= limit + slack) | (evidence.row_dn[ids] >= limit - slack)
+    flags[at_limit & stuck] = "not_unique"
     return flags
 
 

@@ -298,13 +298,17 @@ def test_a_rent_at_a_degenerate_vertex_is_flagged_not_unique(tmp_path, engine):
     less costs B a tonne mined at 300 instead of 120: the objective falls by 0 going up and rises by
     180 going down (by hand: 1,200; 1,200 at 11 t; 9 · 120 + 300 = 1,380 at 9 t), so any rent in
     [0, 180] is a valid dual and the one reported is one end: ``rent_flag`` says ``not_unique``. With a
-    6-t licence the rent, 180, is the derivative both ways (B's mine is active): no flag."""
+    6-t licence the rent, 180, is the derivative both ways (B's mine is active): no flag; nor with a
+    20-t licence that A's 10 t leave slack (rent 0 in every optimal dual: complementary slackness),
+    whose row HiGHS ranges around its activity, not its limit."""
     solutions = {limit: reeopt.solve(licensed_exports(tmp_path / str(limit), limit=limit), engine=engine)
-                 for limit in (6, 9, 10, 11)}  # fmt: skip
+                 for limit in (6, 9, 10, 11, 20)}  # fmt: skip
     assert [solutions[limit].objective for limit in (9, 10, 11)] == pytest.approx([1380, 1200, 1200])
-    tight, slack = solutions[10]["quotas"].iloc[0], solutions[6]["quotas"].iloc[0]
+    tight, active = solutions[10]["quotas"].iloc[0], solutions[6]["quotas"].iloc[0]
     assert 0 <= tight["rent"] <= 180 and tight["rent_flag"] == "not_unique"
-    assert slack["rent"] == pytest.approx(180) and slack["rent_flag"] == ""
+    assert active["rent"] == pytest.approx(180) and active["rent_flag"] == ""
+    loose = solutions[20]["quotas"].iloc[0]
+    assert loose["shipped"] == pytest.approx(10) and loose["rent"] == 0 and loose["rent_flag"] == ""
 
 
 def test_solve_marks_a_rent_that_is_not_unique(tmp_path, reeopt):
