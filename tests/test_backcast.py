@@ -318,3 +318,22 @@ def test_solve_marks_a_rent_that_is_not_unique(tmp_path, reeopt):
     assert run.code == 0, run.err
     assert pd.read_csv(tmp_path / "out" / "quotas.csv")["rent_flag"].tolist() == ["not_unique"]
     assert "licence (A) 2025, rent 180 (not unique)\n" in run.out
+
+
+def test_diff_shows_a_change_of_quota_rent(tmp_path, reeopt):
+    """The 6-t licence (rent 180) against a 20-t one that A's 10 t leave slack (rent 0): ``reeopt
+    diff`` lists the rent's change, −180, beside the shipments'; against a folder without quotas.csv
+    (written before it existed) it says nothing about quotas."""
+    for name, limit in (("six", 6), ("twenty", 20)):
+        assert (
+            reeopt("solve", licensed_exports(tmp_path / name, limit=limit), "--out", tmp_path / f"{name}_out").code == 0
+        )
+    shown = reeopt("diff", tmp_path / "six_out", tmp_path / "twenty_out")
+    assert shown.code == 0, shown.err
+    assert (
+        "Largest changes in quotas.csv" in shown.out
+        and "-180.00" in shown.out.split("Largest changes in quotas.csv")[1]
+    )
+    (tmp_path / "twenty_out" / "quotas.csv").unlink()
+    shown = reeopt("diff", tmp_path / "six_out", tmp_path / "twenty_out")
+    assert shown.code == 0 and "Largest changes in quotas.csv" not in shown.out
