@@ -337,3 +337,31 @@ def test_diff_shows_a_change_of_quota_rent(tmp_path, reeopt):
     (tmp_path / "twenty_out" / "quotas.csv").unlink()
     shown = reeopt("diff", tmp_path / "six_out", tmp_path / "twenty_out")
     assert shown.code == 0 and "Largest changes in quotas.csv" not in shown.out
+
+
+def test_under_transit_forbidden_an_export_price_starts_from_what_a_tonne_made_there_fetches(tmp_path):
+    """``licensed_exports`` (6-t licence, rent 180) with ``transit: forbidden``: A exports all it
+    makes, so its transit row binds and its ``marginal_value`` is one end of an interval (flagged
+    ``not_unique``): which end the solver returns changes with unrelated data (in the world, Lynas
+    Malaysia's Tb in 2033 came back 0 beside a ``marginal_value_made`` of about 1.03 M$/t). What a
+    tonne made at A fetches, ``marginal_value_made``, is its mining cost 100, unique, and the export
+    price is 100 + 180 = 280 whichever end ``marginal_value`` shows: here set to 0 in the table
+    (the other end it may take), the backcast still says 280. It said 180 before."""
+    from optimizer.analysis.backcast import backcast_table
+
+    observed = [{"kind": "export_price", "region": "A", "commodity": "ore", "period": 2025, "value": 280,
+                 "x_source": "fob"}]  # fmt: skip
+    folder = licensed_exports(tmp_path / "forbidden", limit=6, observed=observed)
+    settings = (folder / "instance.yaml").read_text()
+    (folder / "instance.yaml").write_text(settings + "transit: forbidden\n")
+    solution, table = reeopt.backcast(folder)
+    balance = solution["balance"].set_index("region")
+    assert (
+        balance.loc["A", "marginal_value_made"] == pytest.approx(100) and balance.loc["A", "price_flag"] == "not_unique"
+    )
+    assert table["model"].tolist() == pytest.approx([280])
+    solution.tables["balance"] = solution["balance"].assign(
+        marginal_value=lambda frame: frame["marginal_value"].where(frame["region"] != "A", 0.0)
+    )
+    again = backcast_table(solution, reeopt.load(folder).table("observed"))
+    assert again["model"].tolist() == pytest.approx([280])

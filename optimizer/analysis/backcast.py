@@ -11,8 +11,9 @@ plants         ``activity`` of any other process            that process's activ
 imports        ``trade`` (commodity, origin, destination)   tonnes shipped on that link
 deliveries     ``delivered`` (region, commodity)            tonnes delivered to final demand
 prices         ``price`` (region, commodity), per t         marginal value of the commodity there
-prices         ``export_price`` (region, commodity), per t  marginal value there plus the rent of
-               (a price quoted on export, e.g. FOB)         the export quotas on the links it
+prices         ``export_price`` (region, commodity), per t  marginal value there (made there, under
+               (a price quoted on export, e.g. FOB)         ``transit: forbidden``) plus the rent of
+                                                            the export quotas on the links it
                                                             ships on (quotas.csv)
 =============  ==========================================  ======================================
 
@@ -167,7 +168,11 @@ def _export_prices(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
         .rename("rent")
     )
     cheapest = _cheapest_link(rent, solution.instance.expanded("trade"))
-    merged = rows.merge(solution["balance"][["region", "commodity", "period", "marginal_value"]],
+    # under transit: forbidden an exporter's marginal_value can be either end of an interval (Lynas
+    # Malaysia's Tb in 2033: 0); what a tonne made there fetches, marginal_value_made, is unique
+    balance = solution["balance"]
+    value = "marginal_value_made" if "marginal_value_made" in balance else "marginal_value"
+    merged = rows.merge(balance[["region", "commodity", "period", value]].rename(columns={value: "marginal_value"}),
                         on=["region", "commodity", "period"], how="left")  # fmt: skip
     at = pd.MultiIndex.from_frame(merged[["commodity", "region", "period"]], names=keys)
     licence = weighted.reindex(at).fillna(cheapest.reindex(at)).fillna(0.0).to_numpy()
