@@ -365,3 +365,58 @@ def test_under_transit_forbidden_an_export_price_starts_from_what_a_tonne_made_t
     )
     again = backcast_table(solution, reeopt.load(folder).table("observed"))
     assert again["model"].tolist() == pytest.approx([280])
+
+
+def licensed_periods(folder, *, limits):
+    """``licensed_exports`` over 2025 (5 years) and 2030 (7 years) at 5 % a year, with the value
+    objective (B pays 1,000 $/t for its 10 t) and B's mine a lumpy build (units of 5 t/yr at 7 $/t/yr
+    capex; none stands): a MIP whose duals come from the LP with the build fixed. The licence has a row
+    per period: ``limits`` t in 2025 and 2030."""
+    periods = [2025, 2030]
+    return write_instance(
+        folder,
+        regions=["A", "B"],
+        commodities=[{"commodity": "ore", "stage": "ore", "unit": "t REO"}],
+        process_io=[{"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1}],
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 100},
+            {
+                "process": "mine",
+                "region": "B",
+                "capacity": 0,
+                "cost_system": 300,
+                "capex": 7,
+                "unit_size": 5,
+                "max_build": 100,
+            },
+        ],  # fmt: skip
+        demand=[{"region": "B", "commodity": "ore", "quantity": 10, "price": 1000, "period": p} for p in periods],
+        trade=[{"commodity": "ore", "origin": "A", "destination": "B", "cost": 20}],
+        quotas=[
+            {"quota": "licence", "origin": "A", "commodities": "ore", "limit": limit, "period": p}
+            for p, limit in zip(periods, limits, strict=True)
+        ],  # fmt: skip
+        objective="value",
+        discount_rate=0.05,
+        periods=periods,
+        period_lengths={2025: 5, 2030: 7},
+    )
+
+
+@pytest.mark.parametrize("engine", ["pyomo", "arrays"])
+def test_the_rent_is_the_objective_gained_per_tonne_of_licence_in_each_periods_money(tmp_path, engine):
+    """``licensed_periods`` with 6 t in both periods: A ships 6, B builds one unit and mines 4 (the
+    build fixed, B's mine has room, so the next tonne is B's at 300). One more tonne of licence in a
+    period replaces a tonne of B's ore by A's, 300 − 20 − 100 = 180 a year, and the value objective
+    grows by 180 · disc · len: 180 · 5 in 2025, 180 · 1.05⁻⁵ · 7 in 2030 (the one unit still stands).
+    The rent, per tonne in the period's own money, is that gain over disc · len: 180 in both."""
+    base = reeopt.solve(licensed_periods(tmp_path / "base", limits=[6, 6]), engine=engine)
+    assert base.summary["duals"] == "fixed_integer_lp"
+    rents = base["quotas"].set_index("period")["rent"]
+    assert rents.tolist() == pytest.approx([180, 180])
+    for position, (period, weight) in enumerate(((2025, 5.0), (2030, 1.05**-5 * 7))):
+        limits = [6, 6]
+        limits[position] = 7
+        looser = reeopt.solve(licensed_periods(tmp_path / str(period), limits=limits), engine=engine)
+        assert looser.objective - base.objective == pytest.approx(180 * weight, rel=1e-9)
+        assert (looser.objective - base.objective) / weight == pytest.approx(rents[period], rel=1e-9)
