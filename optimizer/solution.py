@@ -14,7 +14,8 @@ money, i.e. the raw dual divided by ``disc[t] * len[t]``):
   that is the activity's bound.
 * ``rent`` (quotas): the saving (or extra value) from one more tonne of an export quota, ``>= 0``,
   ``-row_dual / weight``: what a licence to export one more tonne is worth, the gap between the
-  price abroad (net of shipping) and at home that the quota holds open.
+  price abroad (net of shipping) and at home that the quota holds open; ``rent_flag``
+  ``not_unique`` where it is one end of an interval (a degenerate basis at the limit).
 """
 
 from __future__ import annotations
@@ -242,7 +243,7 @@ def _quotas(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame
     """One row per quota and period: the tonnes it let through, its limit and its rent."""
     quotas, rows = data.quotas, model.lp.rows["quota"]
     if quotas.empty:  # typed like a full table, so code that reads it needs no special case
-        numbers = {"period": np.int64, "shipped": float, "limit": float, "rent": float}
+        numbers = {"period": np.int64, "shipped": float, "limit": float, "rent": float}  # rent_flag: text
         return pd.DataFrame({name: pd.Series(dtype=numbers.get(name, object)) for name in RESULT_COLUMNS["quotas"]})
     # quota_frames numbers the quotas in the order of the expanded table, so its origins line up
     origin = model.instance.expanded("quotas")["origin"].to_numpy()
@@ -251,7 +252,26 @@ def _quotas(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame
     frame["shipped"] = clean(result.row_activity[rows.ids])
     frame["limit"] = quotas["limit"].to_numpy(dtype=float)
     frame["rent"] = clean(-result.row_dual[rows.ids] / data.weight[t])
+    frame["rent_flag"] = _rent_flags(result, rows.ids, quotas["limit"].to_numpy(dtype=float))
     return frame
+
+
+def _rent_flags(result: SolverResult, ids: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """``not_unique`` where a quota is at its limit and the basis is degenerate there (HiGHS ranging,
+    as for a marginal value's ``price_flag``: the limit cannot move one way without a basis change),
+    so a tonne more and a tonne less of licence are worth different amounts; blank otherwise, and
+    blank everywhere without the basis's evidence (a sweep). A quota with room left has rent 0 in
+    every optimal dual (complementary slackness); HiGHS ranges its row around its activity, not its
+    limit, so only rows at the limit are read."""
+    flags = np.full(ids.size, "", dtype=object)
+    evidence = result.evidence
+    if evidence is None or not ids.size:
+        return flags
+    slack = 1e-7 * np.maximum(1.0, np.abs(limit))
+    at_limit = result.row_activity[ids] >= limit - slack
+    stuck = (evidence.row_up[ids] <= limit + slack) | (evidence.row_dn[ids] >= limit - slack)
+    flags[at_limit & stuck] = "not_unique"
+    return flags
 
 
 def _builds(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:

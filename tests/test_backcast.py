@@ -225,7 +225,7 @@ def test_quotas_csv_is_in_every_results_folder_and_the_summary_names_the_binding
     run = reeopt("solve", licensed_exports(tmp_path / "six", limit=6), "--out", tmp_path / "out")
     assert run.code == 0, run.err
     written = pd.read_csv(tmp_path / "out" / "quotas.csv")
-    assert written.columns.tolist() == ["quota", "origin", "period", "shipped", "limit", "rent"]
+    assert written.columns.tolist() == ["quota", "origin", "period", "shipped", "limit", "rent", "rent_flag"]
     assert written["rent"].tolist() == pytest.approx([180])
     assert "Export quotas that bind" in run.out and "licence (A) 2025, rent 180\n" in run.out
     reading = figures_for(tmp_path / "out")["quota_rents"].layout.meta["reading"]
@@ -234,4 +234,189 @@ def test_quotas_csv_is_in_every_results_folder_and_the_summary_names_the_binding
         == "1 of 1 export quotas bind in some period; the dearest licence is licence (A) in 2025, 180 USD per t."
     )
     toy = optimizer.write(optimizer.solve("toy"), tmp_path / "toy")
-    assert (toy / "quotas.csv").read_text().strip() == "quota,origin,period,shipped,limit,rent"
+    assert (toy / "quotas.csv").read_text().strip() == "quota,origin,period,shipped,limit,rent,rent_flag"
+
+
+def test_an_export_price_without_any_quota_is_the_price_at_home(tmp_path):
+    """No quotas.csv at all: no licence, so the export price of ore at A is A's marginal value, its
+    mining cost 100 (A serves B's 10 t: 10 · 120 = 1,200). It raised a TypeError before (the empty
+    rent table's column was text, and the tonne-weighted rent divided text by tonnes)."""
+    folder = licensed_exports(tmp_path / "free", limit=6, observed=[
+        {"kind": "export_price", "region": "A", "commodity": "ore", "period": 2025, "value": 100, "x_source": "fob"}
+    ])  # fmt: skip
+    (folder / "quotas.csv").unlink()
+    solution, table = reeopt.backcast(folder)
+    assert solution.objective == pytest.approx(1200) and solution["quotas"].empty
+    assert table.set_index("source").loc["fob", "model"] == pytest.approx(100)
+
+
+@pytest.mark.parametrize("destinations", ["B", ""])
+def test_a_commodity_shipped_nowhere_is_priced_with_the_licence_its_only_link_needs(tmp_path, destinations):
+    """``licensed_exports`` plus a gem that A mines at 50 $/t for its own 5 t, tradeable A→B at 20 $/t
+    (B wants none) and licensed with the ore (one quota over ore and gem, 6 t). The ore fills the
+    licence as before: rent 180 (300 − 20 − 100). The gem ships nowhere; every link it could ship on
+    (A→B: C, a third region, has no trade link) needs that licence, so a tonne of gem for export at A
+    costs its price at home, 50, plus a licence, 180: 230, whether the quota names B or leaves its
+    destinations blank. Naming B gave 50 before: the rent of the cheapest link counted only when the
+    quota covered every other region, links or none."""
+    observed = [{"kind": "export_price", "region": "A", "commodity": "gem", "period": 2025, "value": 230,
+                 "x_source": "fob"}]  # fmt: skip
+    folder = licensed_exports(tmp_path / "gem", limit=6, observed=observed)
+    pd.DataFrame({"region": ["A", "B", "C"]}).to_csv(folder / "regions.csv", index=False)
+    pd.DataFrame([{"commodity": c, "stage": "ore", "unit": "t REO"} for c in ("ore", "gem")]).to_csv(
+        folder / "commodities.csv", index=False
+    )
+    pd.DataFrame(
+        [
+            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "gem_mine", "commodity": "gem", "direction": "out", "coefficient": 1},
+        ]
+    ).to_csv(folder / "process_io.csv", index=False)
+    processes = pd.read_csv(folder / "processes.csv")
+    gem = {"process": "gem_mine", "region": "A", "capacity": 100, "cost_system": 50}
+    pd.concat([processes, pd.DataFrame([gem])]).to_csv(folder / "processes.csv", index=False)
+    pd.DataFrame(
+        [{"region": "B", "commodity": "ore", "quantity": 10}, {"region": "A", "commodity": "gem", "quantity": 5}]
+    ).to_csv(folder / "demand.csv", index=False)
+    pd.DataFrame([{"commodity": c, "origin": "A", "destination": "B", "cost": 20} for c in ("ore", "gem")]).to_csv(
+        folder / "trade.csv", index=False
+    )
+    pd.DataFrame(
+        [{"quota": "licence", "origin": "A", "commodities": "ore;gem", "destinations": destinations, "limit": 6}]
+    ).to_csv(folder / "quotas.csv", index=False)
+    solution, table = reeopt.backcast(folder)
+    assert solution.objective == pytest.approx(1920 + 5 * 50)
+    assert solution["quotas"]["rent"].tolist() == pytest.approx([180])
+    assert solution["trade"].query("commodity == 'gem'")["shipped"].sum() == pytest.approx(0)
+    assert table.set_index("source").loc["fob", "model"] == pytest.approx(230)
+
+
+@pytest.mark.parametrize("engine", ["pyomo", "arrays"])
+def test_a_rent_at_a_degenerate_vertex_is_flagged_not_unique(tmp_path, engine):
+    """``licensed_exports`` with a licence of exactly B's 10 t: A ships all 10 t and B's mine stands
+    idle at a degenerate vertex. One more tonne of licence is worth nothing (B needs no more), one
+    less costs B a tonne mined at 300 instead of 120: the objective falls by 0 going up and rises by
+    180 going down (by hand: 1,200; 1,200 at 11 t; 9 · 120 + 300 = 1,380 at 9 t), so any rent in
+    [0, 180] is a valid dual and the one reported is one end: ``rent_flag`` says ``not_unique``. With a
+    6-t licence the rent, 180, is the derivative both ways (B's mine is active): no flag; nor with a
+    20-t licence that A's 10 t leave slack (rent 0 in every optimal dual: complementary slackness),
+    whose row HiGHS ranges around its activity, not its limit."""
+    solutions = {limit: reeopt.solve(licensed_exports(tmp_path / str(limit), limit=limit), engine=engine)
+                 for limit in (6, 9, 10, 11, 20)}  # fmt: skip
+    assert [solutions[limit].objective for limit in (9, 10, 11)] == pytest.approx([1380, 1200, 1200])
+    tight, active = solutions[10]["quotas"].iloc[0], solutions[6]["quotas"].iloc[0]
+    assert 0 <= tight["rent"] <= 180 and tight["rent_flag"] == "not_unique"
+    assert active["rent"] == pytest.approx(180) and active["rent_flag"] == ""
+    loose = solutions[20]["quotas"].iloc[0]
+    assert loose["shipped"] == pytest.approx(10) and loose["rent"] == 0 and loose["rent_flag"] == ""
+
+
+def test_solve_marks_a_rent_that_is_not_unique(tmp_path, reeopt):
+    """The 10-t licence of the test above: HiGHS reports the upper end of [0, 180], 180, and the
+    console line says it is not unique; the 6-t licence's line carries no mark (the summary test)."""
+    run = reeopt("solve", licensed_exports(tmp_path / "ten", limit=10), "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    assert pd.read_csv(tmp_path / "out" / "quotas.csv")["rent_flag"].tolist() == ["not_unique"]
+    assert "licence (A) 2025, rent 180 (not unique)\n" in run.out
+
+
+def test_diff_shows_a_change_of_quota_rent(tmp_path, reeopt):
+    """The 6-t licence (rent 180) against a 20-t one that A's 10 t leave slack (rent 0): ``reeopt
+    diff`` lists the rent's change, −180, beside the shipments'; against a folder without quotas.csv
+    (written before it existed) it says nothing about quotas."""
+    for name, limit in (("six", 6), ("twenty", 20)):
+        assert (
+            reeopt("solve", licensed_exports(tmp_path / name, limit=limit), "--out", tmp_path / f"{name}_out").code == 0
+        )
+    shown = reeopt("diff", tmp_path / "six_out", tmp_path / "twenty_out")
+    assert shown.code == 0, shown.err
+    assert (
+        "Largest changes in quotas.csv" in shown.out
+        and "-180.00" in shown.out.split("Largest changes in quotas.csv")[1]
+    )
+    (tmp_path / "twenty_out" / "quotas.csv").unlink()
+    shown = reeopt("diff", tmp_path / "six_out", tmp_path / "twenty_out")
+    assert shown.code == 0 and "Largest changes in quotas.csv" not in shown.out
+
+
+def test_under_transit_forbidden_an_export_price_starts_from_what_a_tonne_made_there_fetches(tmp_path):
+    """``licensed_exports`` (6-t licence, rent 180) with ``transit: forbidden``: A exports all it
+    makes, so its transit row binds and its ``marginal_value`` is one end of an interval (flagged
+    ``not_unique``): which end the solver returns changes with unrelated data (in the world, Lynas
+    Malaysia's Tb in 2033 came back 0 beside a ``marginal_value_made`` of about 1.03 M$/t). What a
+    tonne made at A fetches, ``marginal_value_made``, is its mining cost 100, unique, and the export
+    price is 100 + 180 = 280 whichever end ``marginal_value`` shows: here set to 0 in the table
+    (the other end it may take), the backcast still says 280. It said 180 before."""
+    from optimizer.analysis.backcast import backcast_table
+
+    observed = [{"kind": "export_price", "region": "A", "commodity": "ore", "period": 2025, "value": 280,
+                 "x_source": "fob"}]  # fmt: skip
+    folder = licensed_exports(tmp_path / "forbidden", limit=6, observed=observed)
+    settings = (folder / "instance.yaml").read_text()
+    (folder / "instance.yaml").write_text(settings + "transit: forbidden\n")
+    solution, table = reeopt.backcast(folder)
+    balance = solution["balance"].set_index("region")
+    assert (
+        balance.loc["A", "marginal_value_made"] == pytest.approx(100) and balance.loc["A", "price_flag"] == "not_unique"
+    )
+    assert table["model"].tolist() == pytest.approx([280])
+    solution.tables["balance"] = solution["balance"].assign(
+        marginal_value=lambda frame: frame["marginal_value"].where(frame["region"] != "A", 0.0)
+    )
+    again = backcast_table(solution, reeopt.load(folder).table("observed"))
+    assert again["model"].tolist() == pytest.approx([280])
+
+
+def licensed_periods(folder, *, limits):
+    """``licensed_exports`` over 2025 (5 years) and 2030 (7 years) at 5 % a year, with the value
+    objective (B pays 1,000 $/t for its 10 t) and B's mine a lumpy build (units of 5 t/yr at 7 $/t/yr
+    capex; none stands): a MIP whose duals come from the LP with the build fixed. The licence has a row
+    per period: ``limits`` t in 2025 and 2030."""
+    periods = [2025, 2030]
+    return write_instance(
+        folder,
+        regions=["A", "B"],
+        commodities=[{"commodity": "ore", "stage": "ore", "unit": "t REO"}],
+        process_io=[{"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1}],
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 100},
+            {
+                "process": "mine",
+                "region": "B",
+                "capacity": 0,
+                "cost_system": 300,
+                "capex": 7,
+                "unit_size": 5,
+                "max_build": 100,
+            },
+        ],  # fmt: skip
+        demand=[{"region": "B", "commodity": "ore", "quantity": 10, "price": 1000, "period": p} for p in periods],
+        trade=[{"commodity": "ore", "origin": "A", "destination": "B", "cost": 20}],
+        quotas=[
+            {"quota": "licence", "origin": "A", "commodities": "ore", "limit": limit, "period": p}
+            for p, limit in zip(periods, limits, strict=True)
+        ],  # fmt: skip
+        objective="value",
+        discount_rate=0.05,
+        periods=periods,
+        period_lengths={2025: 5, 2030: 7},
+    )
+
+
+@pytest.mark.parametrize("engine", ["pyomo", "arrays"])
+def test_the_rent_is_the_objective_gained_per_tonne_of_licence_in_each_periods_money(tmp_path, engine):
+    """``licensed_periods`` with 6 t in both periods: A ships 6, B builds one unit and mines 4 (the
+    build fixed, B's mine has room, so the next tonne is B's at 300). One more tonne of licence in a
+    period replaces a tonne of B's ore by A's, 300 − 20 − 100 = 180 a year, and the value objective
+    grows by 180 · disc · len: 180 · 5 in 2025, 180 · 1.05⁻⁵ · 7 in 2030 (the one unit still stands).
+    The rent, per tonne in the period's own money, is that gain over disc · len: 180 in both."""
+    base = reeopt.solve(licensed_periods(tmp_path / "base", limits=[6, 6]), engine=engine)
+    assert base.summary["duals"] == "fixed_integer_lp"
+    rents = base["quotas"].set_index("period")["rent"]
+    assert rents.tolist() == pytest.approx([180, 180])
+    for position, (period, weight) in enumerate(((2025, 5.0), (2030, 1.05**-5 * 7))):
+        limits = [6, 6]
+        limits[position] = 7
+        looser = reeopt.solve(licensed_periods(tmp_path / str(period), limits=limits), engine=engine)
+        assert looser.objective - base.objective == pytest.approx(180 * weight, rel=1e-9)
+        assert (looser.objective - base.objective) / weight == pytest.approx(rents[period], rel=1e-9)

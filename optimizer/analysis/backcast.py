@@ -11,8 +11,9 @@ plants         ``activity`` of any other process            that process's activ
 imports        ``trade`` (commodity, origin, destination)   tonnes shipped on that link
 deliveries     ``delivered`` (region, commodity)            tonnes delivered to final demand
 prices         ``price`` (region, commodity), per t         marginal value of the commodity there
-prices         ``export_price`` (region, commodity), per t  marginal value there plus the rent of
-               (a price quoted on export, e.g. FOB)         the export quotas on the links it
+prices         ``export_price`` (region, commodity), per t  marginal value there (made there, under
+               (a price quoted on export, e.g. FOB)         ``transit: forbidden``) plus the rent of
+                                                            the export quotas on the links it
                                                             ships on (quotas.csv)
 =============  ==========================================  ======================================
 
@@ -20,7 +21,8 @@ An export price under a binding export quota exceeds the price at home by the qu
 tonne licensed for export fetches what it is worth abroad net of shipping, not what it is worth at
 home. The rent of a link is the sum of the rents of the quotas that cover it; where the commodity
 ships to several destinations the rents are weighted by the tonnes shipped, and where it ships
-nowhere the cheapest link counts (no rent when some destination is not covered by any quota).
+nowhere the cheapest link it could ship on counts (trade.csv's links from the region, but those of
+capacity 0: no rent when one of them is covered by no quota).
 
 ``deviation`` is ``model / observed - 1``; a row is ``within`` when ``|deviation| <= tolerance``
 (an observed zero has no deviation and is within only when the model's figure is zero too).
@@ -165,8 +167,12 @@ def _export_prices(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
         .eval("paid / shipped")
         .rename("rent")
     )
-    cheapest = _cheapest_link(rent, solution.instance.regions)
-    merged = rows.merge(solution["balance"][["region", "commodity", "period", "marginal_value"]],
+    cheapest = _cheapest_link(rent, solution.instance.expanded("trade"))
+    # under transit: forbidden an exporter's marginal_value can be either end of an interval (Lynas
+    # Malaysia's Tb in 2033: 0); what a tonne made there fetches, marginal_value_made, is unique
+    balance = solution["balance"]
+    value = "marginal_value_made" if "marginal_value_made" in balance else "marginal_value"
+    merged = rows.merge(balance[["region", "commodity", "period", value]].rename(columns={value: "marginal_value"}),
                         on=["region", "commodity", "period"], how="left")  # fmt: skip
     at = pd.MultiIndex.from_frame(merged[["commodity", "region", "period"]], names=keys)
     licence = weighted.reindex(at).fillna(cheapest.reindex(at)).fillna(0.0).to_numpy()
@@ -178,8 +184,9 @@ def _link_rents(solution: Solution) -> pd.DataFrame:
     """The rent of every (commodity, origin, destination, period) link some quota covers: the sum of
     the rents of the quotas covering it (quotas.csv)."""
     rents = solution["quotas"][["quota", "origin", "period", "rent"]]
-    if rents.empty:
-        return pd.DataFrame(columns=["commodity", "origin", "destination", "period", "rent"])
+    if rents.empty:  # typed, so that rents merged from it stay numbers
+        columns = {"commodity": object, "origin": object, "destination": object, "period": np.int64, "rent": float}
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
     quotas = solution.instance.expanded("quotas")[["quota", "origin", "period", "commodities", "destinations"]]
     regions = solution.instance.regions
     quotas = quotas.assign(
@@ -194,8 +201,9 @@ def _link_rents(solution: Solution) -> pd.DataFrame:
     return covered.groupby(["commodity", "origin", "destination", "period"], as_index=False)["rent"].sum()
 
 
-def _cheapest_link(rent: pd.DataFrame, regions: list[str]) -> pd.Series:
-    """Per (commodity, origin, period): the least rent over its links, where every other region is covered."""
-    grouped = rent.groupby(["commodity", "origin", "period"])
-    every_destination = grouped["destination"].nunique() == len(regions) - 1
-    return grouped["rent"].min()[every_destination]
+def _cheapest_link(rent: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Per (commodity, origin, period): the least rent over the links the commodity could ship on
+    (the expanded trade table's ``links``, but those of capacity 0); a link no quota covers has no rent."""
+    links = links.loc[links["capacity"].fillna(np.inf) > 0, ["commodity", "origin", "destination", "period"]]
+    links = links.merge(rent, on=["commodity", "origin", "destination", "period"], how="left")
+    return links.fillna({"rent": 0.0}).groupby(["commodity", "origin", "period"])["rent"].min()

@@ -20,12 +20,13 @@ RESULT_KEYS = {
     "activity": (["process", "region", "period"], "activity"),
     "trade": (["commodity", "origin", "destination", "period"], "shipped"),
     "balance": (["region", "commodity", "period"], "marginal_value"),
+    "quotas": (["quota", "origin", "period"], "rent"),  # absent from folders written before quotas.csv
 }
 
 
 def diff_runs(first: Path, second: Path, top: int = 10) -> dict:
     """``inputs`` (files whose hash differs, and row differences per table), ``summary`` (numbers that
-    changed) and ``results`` (the largest changes of activity, shipments and marginal values)."""
+    changed) and ``results`` (the largest changes of activity, shipments, marginal values and quota rents)."""
     a, b = _summary(first), _summary(second)
     files_a, files_b = a.get("run", {}).get("files", {}), b.get("run", {}).get("files", {})
     changed_files = sorted(name for name in set(files_a) | set(files_b) if files_a.get(name) != files_b.get(name))

@@ -42,7 +42,7 @@ RESULT_COLUMNS: dict[str, list[str]] = {
     "mfca": ["stage", "region", "period", "category", "to_products", "to_losses"],
     "value_added": ["stage", "region", "period", "basis", "input_value", "output_value", "value_added"],
     # an extension: one row per export quota and period (its rent: solution.py's sign conventions)
-    "quotas": ["quota", "origin", "period", "shipped", "limit", "rent"],
+    "quotas": ["quota", "origin", "period", "shipped", "limit", "rent", "rent_flag"],
 }
 # backcast.csv, which ``reeopt backcast`` writes beside a solve's tables (not in every results folder)
 BACKCAST_COLUMNS = [

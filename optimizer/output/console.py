@@ -175,7 +175,9 @@ def _binding_quotas(console: Console, solution: Solution) -> None:
         first, last = rows["period"].min(), rows["period"].max()
         years = f"{first}" if first == last else f"{first}–{last} ({len(rows)} periods)"
         low, high = f"{rows['rent'].min():,.0f}", f"{rows['rent'].max():,.0f}"
-        parts.append(f"{name} ({origin}) {years}, rent {low}" + ("" if low == high else f"–{high}"))
+        # a rent at a degenerate vertex is one end of an interval (quotas.csv rent_flag)
+        shaky = "" if "rent_flag" not in rows or not (rows["rent_flag"] == "not_unique").any() else " (not unique)"
+        parts.append(f"{name} ({origin}) {years}, rent {low}" + ("" if low == high else f"–{high}") + shaky)
     console.print(
         f"[bold]Export quotas that bind[/bold] (rent: a licence for one more tonne, {solution.instance.currency}"
         " per t; quotas.csv): " + "; ".join(parts),

@@ -49,6 +49,7 @@ TEXT_COLUMNS = {
     "source",
     "within",
     "quota",
+    "rent_flag",
 }
 
 
