@@ -420,3 +420,19 @@ def test_the_rent_is_the_objective_gained_per_tonne_of_licence_in_each_periods_m
         looser = reeopt.solve(licensed_periods(tmp_path / str(period), limits=limits), engine=engine)
         assert looser.objective - base.objective == pytest.approx(180 * weight, rel=1e-9)
         assert (looser.objective - base.objective) / weight == pytest.approx(rents[period], rel=1e-9)
+
+
+def test_backcast_flags_an_export_price_built_on_a_rent_that_is_not_unique(tmp_path, reeopt):
+    """The 10-t licence above (rent any of [0, 180]): an observed FOB price of A's ore is set beside
+    A's price plus one end of that interval, so the backcast row says ``rent_not_unique`` and the
+    printout marks it; the 6-t licence's row (rent 180 both ways) carries no flag."""
+    observed = [{"kind": "export_price", "region": "A", "commodity": "ore", "period": 2025, "value": 280}]
+    folder = licensed_exports(tmp_path / "ten", limit=10, observed=observed)
+    run = reeopt("backcast", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.err
+    table = pd.read_csv(tmp_path / "out" / "backcast.csv", keep_default_na=False)
+    assert table["flag"].tolist() == ["rent_not_unique"]
+    assert "yes*" in run.out or "NO*" in run.out
+    assert "* the model's figure is no market price" in run.out and "ore A (export) 2025: rent_not_unique" in run.out
+    _, table = optimizer.backcast(licensed_exports(tmp_path / "six", limit=6, observed=observed))
+    assert table["flag"].tolist() == [""]

@@ -30,7 +30,9 @@ The tolerance of a row is its ``x_tolerance`` cell (a fraction), else the group'
 ``role`` is the row's ``x_role`` cell: ``calibration`` marks an observation the data were chosen to
 reproduce (a floor or cap on that year's activity, a demand curve's reference point), so meeting it
 proves nothing; ``validation`` marks one the model was not tuned to. Only validation rows test the
-model. ``source`` is the row's ``x_source`` cell.
+model. ``source`` is the row's ``x_source`` cell. ``flag`` names what makes a price row's model figure no
+market price (balance.csv ``price_flag``: penalty, outside_band, disposal, not_unique) and, for an
+export price, ``rent_not_unique`` where a quota's rent it adds is one of several optimal ones.
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def _notes(observed: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _rows(frame: pd.DataFrame, group: str, item: pd.Series, model: pd.Series) -> pd.DataFrame:
+def _rows(frame: pd.DataFrame, group: str, item: pd.Series, model: pd.Series, flag=None) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "group": group,
@@ -94,6 +96,7 @@ def _rows(frame: pd.DataFrame, group: str, item: pd.Series, model: pd.Series) ->
             "model": model.to_numpy(dtype=float),
             "tolerance": frame["x_tolerance"].to_numpy(dtype=float),
             "source": frame["x_source"].to_numpy(),
+            "flag": "" if flag is None else np.asarray(flag, dtype=object),
         }
     )
 
@@ -143,11 +146,12 @@ def _matched(solution: Solution, observed: pd.DataFrame) -> list[pd.DataFrame]:
             rows = rows[~rows["process"].str.startswith("mining_")]
         if rows.empty:
             continue
-        merged = rows.merge(solution[table][[*keys, column]], on=keys, how="left")
+        flagged = kind == "price" and "price_flag" in solution[table]
+        merged = rows.merge(solution[table][[*keys, column, *(["price_flag"] if flagged else [])]], on=keys, how="left")
         if missing is not None:
             merged[column] = merged[column].fillna(missing)
         parts.append(_rows(merged, group, merged.apply(lambda row, label=item: label.format_map(row), axis=1),
-                           merged[column]))  # fmt: skip
+                           merged[column], merged["price_flag"].fillna("") if flagged else None))  # fmt: skip
     return parts
 
 
@@ -171,13 +175,37 @@ def _export_prices(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
     # under transit: forbidden an exporter's marginal_value can be either end of an interval (Lynas
     # Malaysia's Tb in 2033: 0); what a tonne made there fetches, marginal_value_made, is unique
     balance = solution["balance"]
-    value = "marginal_value_made" if "marginal_value_made" in balance else "marginal_value"
-    merged = rows.merge(balance[["region", "commodity", "period", value]].rename(columns={value: "marginal_value"}),
+    made = "marginal_value_made" in balance
+    value, flag = ("marginal_value_made", "price_flag_made") if made else ("marginal_value", "price_flag")
+    columns = [value, *([flag] if flag in balance else [])]
+    merged = rows.merge(balance[["region", "commodity", "period", *columns]],
                         on=["region", "commodity", "period"], how="left")  # fmt: skip
+    merged = merged.rename(columns={value: "marginal_value", flag: "price_flag"})
     at = pd.MultiIndex.from_frame(merged[["commodity", "region", "period"]], names=keys)
     licence = weighted.reindex(at).fillna(cheapest.reindex(at)).fillna(0.0).to_numpy()
     items = merged["commodity"] + " " + merged["region"] + " (export)"
-    return _rows(merged, "prices", items, merged["marginal_value"] + licence)
+    unsure = _unsure_rents(solution).reindex(at, fill_value=False).to_numpy()
+    price_flag = merged["price_flag"].fillna("") if "price_flag" in merged else pd.Series("", index=merged.index)
+    flags = [
+        " ".join(part for part in (f, "rent_not_unique" if u else "") if part)
+        for f, u in zip(price_flag, unsure, strict=True)
+    ]
+    return _rows(merged, "prices", items, merged["marginal_value"] + licence, flags)
+
+
+def _unsure_rents(solution: Solution) -> pd.Series:
+    """Per (commodity, origin, period): whether a quota covering the commodity from there has a rent
+    that is not unique (quotas.csv ``rent_flag``), so the export price built on it is not either."""
+    quotas = solution["quotas"]
+    if quotas.empty or "rent_flag" not in quotas:
+        return pd.Series(dtype=bool)
+    unsure = quotas.loc[quotas["rent_flag"].fillna("") == "not_unique", ["quota", "origin", "period"]]
+    covered = solution.instance.expanded("quotas")[["quota", "origin", "period", "commodities"]]
+    covered = covered.merge(unsure, on=["quota", "origin", "period"]).explode("commodities")
+    index = pd.MultiIndex.from_frame(
+        covered[["commodities", "origin", "period"]], names=["commodity", "origin", "period"]
+    )
+    return pd.Series(True, index=index.unique())
 
 
 def _link_rents(solution: Solution) -> pd.DataFrame:

@@ -74,6 +74,7 @@ def _print(table) -> None:
             within = "(input)" if row.within else "missed (input)"
         else:
             within = "yes" if row.within else "NO"
+        within += "*" if getattr(row, "flag", "") else ""
         view.add_row(
             row.item,
             *([] if one_year else [str(row.period)]),
@@ -87,6 +88,14 @@ def _print(table) -> None:
     out_console.print(view)
     for number, source in enumerate(sources, start=1):
         out_console.print(f"[{number}] {source}", highlight=False, markup=False)
+    flagged = table[table["flag"].fillna("") != ""] if "flag" in table else table.iloc[:0]
+    if not flagged.empty:
+        listed = "; ".join(f"{row.item} {row.period}: {row.flag}" for row in flagged.itertuples())
+        out_console.print(
+            f"* the model's figure is no market price (balance.csv price_flag, quotas.csv rent_flag): {listed}",
+            highlight=False,
+            markup=False,
+        )
     validation = table[table["role"] == "validation"]
     out_console.print(
         f"validation rows within tolerance: {int(validation['within'].sum())} of {len(validation)}; "

@@ -56,4 +56,5 @@ BACKCAST_COLUMNS = [
     "tolerance",
     "within",
     "source",
+    "flag",
 ]

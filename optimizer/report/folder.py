@@ -50,6 +50,7 @@ TEXT_COLUMNS = {
     "within",
     "quota",
     "rent_flag",
+    "flag",
 }
 
 
