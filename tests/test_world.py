@@ -25,10 +25,31 @@ def every_scenario():
     ]
 
 
+@pytest.fixture(scope="module")
+def validated():
+    """``reeopt validate INSTANCE -s A -s B ...`` over every scenario of an instance, run once per
+    instance: the hints judge each scenario's changes against one base optimum, which one command
+    solves once for all its ``--scenario`` (one command per scenario solved world's base twelve times)."""
+    runs = {}
+
+    def run(instance: str):
+        if instance not in runs:
+            scenarios = [name for folder, name in every_scenario() if folder == instance]
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("COLUMNS", "200")  # one line per scenario's "valid:" in the output
+                arguments = [option for name in scenarios for option in ("--scenario", name)]
+                runs[instance] = run_process("validate", instance, *arguments, timeout=600)
+        return runs[instance]
+
+    return run
+
+
 @pytest.mark.parametrize(("instance", "scenario"), every_scenario())
-def test_every_scenario_file_validates(reeopt, instance, scenario):
-    run = reeopt("validate", instance, "--scenario", scenario)
+def test_every_scenario_file_validates(validated, instance, scenario):
+    run = validated(instance)
     assert run.code == 0, run.err
+    assert "Traceback" not in run.err
+    assert f"valid: {instance} / {scenario}: " in run.out, run.out
     assert reeopt_description(instance, scenario), "each scenario is documented in one line"
 
 
