@@ -10,7 +10,7 @@ import pytest
 
 import optimizer as reeopt
 from tests.builders import INSTANCES
-from tests.conftest import run_process
+from tests.conftest import once_per_run, run_process, run_process_once
 
 PROCESSING = ("oxide", "metal", "functional_material")
 ALLIES = ("JP", "US", "EU", "KR")
@@ -26,7 +26,7 @@ def every_scenario():
 
 
 @pytest.fixture(scope="module")
-def validated():
+def validated(tmp_path_factory):
     """``reeopt validate INSTANCE -s A -s B ...`` over every scenario of an instance, run once per
     instance: the hints judge each scenario's changes against one base optimum, which one command
     solves once for all its ``--scenario`` (one command per scenario solved world's base twelve times)."""
@@ -38,7 +38,9 @@ def validated():
             with pytest.MonkeyPatch.context() as patch:
                 patch.setenv("COLUMNS", "200")  # one line per scenario's "valid:" in the output
                 arguments = [option for name in scenarios for option in ("--scenario", name)]
-                runs[instance] = run_process("validate", instance, *arguments, timeout=600)
+                runs[instance] = run_process_once(
+                    tmp_path_factory, f"validate-{instance}", "validate", instance, *arguments, timeout=600
+                )
         return runs[instance]
 
     return run
@@ -59,23 +61,15 @@ def reeopt_description(instance: str, scenario: str) -> str:
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
-    out = tmp_path_factory.mktemp("compare")
-    run = run_process(
-        "compare",
-        "world",
-        "-s",
-        "base",
-        "-s",
-        "cn_export_controls",
-        "-s",
-        "cn_export_controls_oct2025",
-        "--out",
-        out,
-        "--quiet",
-        timeout=600,
-    )
-    assert run.code == 0, run.err
-    return out
+    """``reeopt compare world`` of three scenarios, its results folder written once per test run."""
+
+    def write(folder: Path) -> None:
+        scenarios = ("base", "cn_export_controls", "cn_export_controls_oct2025")
+        arguments = [option for name in scenarios for option in ("-s", name)]
+        run = run_process("compare", "world", *arguments, "--out", folder / "compare", "--quiet", timeout=600)
+        assert run.code == 0, run.err
+
+    return once_per_run(tmp_path_factory, "compare-world", write) / "compare"
 
 
 def test_export_controls_never_lower_the_cost(compared):
