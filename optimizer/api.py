@@ -128,10 +128,14 @@ def compare(
     return solutions, table
 
 
-def ineffective_changes(instance: str | Path | Instance, scenario: str | Path) -> list[str]:
+def ineffective_changes(
+    instance: str | Path | Instance, scenario: str | Path, *, base_optimum: Callable[[], Solution] | None = None
+) -> list[str]:
     """The changes of ``scenario`` (and of what it extends) that alter nothing in the base optimum, as
     hints: a tariff on a link that carries nothing, a cap that does not bind, a value already so.
-    Solves the base once (:mod:`optimizer.analysis.ineffective`).
+    Solves the base once (:mod:`optimizer.analysis.ineffective`), or asks ``base_optimum`` for it (a
+    function, called only when there are changes to judge: ``validate`` with several ``--scenario``
+    passes one that solves the base once for all of them).
 
     >>> ineffective_changes("toy", "north_export_ban")
     []
@@ -145,8 +149,13 @@ def ineffective_changes(instance: str | Path | Instance, scenario: str | Path) -
         return []
     combined = "+" in str(scenario) and scenario_path(base, scenario) is None
     chain = combined_chain(base, str(scenario))[:-1] if combined else extension_chain(base, scenario)
-    optimum = Study(base).solve(accounts=False)
+    optimum = base_optimum() if base_optimum is not None else solve_base_for_hints(base)
     return find(base, chain, optimum)
+
+
+def solve_base_for_hints(instance: str | Path | Instance) -> Solution:
+    """The base optimum that :func:`ineffective_changes` judges changes against (no accounts)."""
+    return Study(load(instance)).solve(accounts=False)
 
 
 def _agreement(solutions: list[Solution], per_scenario: int) -> list[bool]:

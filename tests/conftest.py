@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -65,3 +71,36 @@ def run_process(*args: str, cwd=None, timeout: float = 120) -> Run:
         [sys.executable, "-m", "optimizer", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout
     )
     return Run(code=done.returncode, out=done.stdout, err=done.stderr)
+
+
+def once_per_run(tmp_path_factory, name: str, write: Callable[[Path], None]) -> Path:
+    """A folder that ``write(folder)`` fills once per test run, for fixtures whose tests only read it.
+
+    pytest-xdist computes a module-scoped fixture in every worker that runs one of the module's tests,
+    and ``--dist worksteal`` splits a module between the two workers when one of them runs dry: the
+    fixture's solves then ran twice. Here the first worker to ask writes the folder (under a lock, in
+    the run's own temporary directory that all its workers share) and any other reads it."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory; each worker's basetemp is a folder in it
+    folder, done = base / f"once-{name}", base / f"once-{name}.done"
+    with open(base / f"once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():  # a worker whose write failed left no mark: the next one retries
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir()
+                write(folder)
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
+
+
+def run_process_once(tmp_path_factory, name: str, *args: str, timeout: float = 120) -> Run:
+    """:func:`run_process` of ``args`` once per test run (see :func:`once_per_run`), its output kept."""
+
+    def write(folder: Path) -> None:
+        (folder / "run.json").write_text(json.dumps(asdict(run_process(*args, timeout=timeout))))
+
+    return Run(**json.loads((once_per_run(tmp_path_factory, name, write) / "run.json").read_text()))

@@ -94,3 +94,6 @@ def test_the_tour_notebook_runs(monkeypatch):
     assert re.search(r"periods with unmet demand under controls: \[(\d{4}(, )?)+\]", text), text
     assert re.search(r"Dy2O3 in JP, cn_export_controls: horizon mean [\d,]+ USD/t, 2030 [\d,]+ USD/t", text), text
     assert "Avoiding CN raises the total cost by" in text
+    # the routes of Dy metal into JP once China is cut out (the table the last cell prints) name no CN
+    avoiding = re.findall(r"^\s*avoiding CN\s+\d+\s+(\S+)\s", text, flags=re.M)
+    assert avoiding and not [regions for regions in avoiding if "CN" in regions.split(";")], text

@@ -72,6 +72,34 @@ def test_routes_cli_writes_price_and_clean_runs(tmp_path, reeopt):
     assert set(table["run"]) == {"optimum", "clean_of_CN"}
 
 
+def test_routes_avoiding_a_region_contain_none_of_its_nodes(tmp_path, reeopt):
+    """``reeopt routes --avoid CN`` on the instance of tests/test_content.py with an unmet penalty of
+    1,000/t and 5 t of oxide in stock in CN, the cheapest source. The optimum feeds every magnet from
+    CN: its mine's 25 t and the stock (1,535 of tests/test_content.py less the 5 t of AU ore refined in
+    CN it replaces, 5 x (40 + 1 + 5) = 230: 1,305), US magnets at 46/t. By hand, with CN cut out the
+    only route left is AU ore, US refining, US magnets, 40 + 1 + 20 + 30 = 91/t for the 10 t, and JP
+    (magnets from CN's oxide only) goes short of its 20 t: 910 + 20,000 = 20,910, 19,605 more. A cut
+    that leaves CN's processes or its links (either end) open routes through CN again, from its mine
+    or its stock, and fails here. (World's own avoid-CN routes, Dy metal into JP, are the tour
+    notebook's third answer: tests/test_docs.py checks that they name no CN.)"""
+    stock = [{"region": "CN", "commodity": "oxide", "initial": 5, "max_level": 5}]
+    folder = content_instance(tmp_path / "i", tracked=None, unmet_penalty=1000, stocks=stock)
+    out = tmp_path / "r"
+    run = reeopt("routes", folder, "--commodity", "magnet", "--region", "US", "--avoid", "CN", "--out", out)
+    assert run.code == 0, run.err
+    printed = " ".join(run.out.split())
+    assert "Avoiding CN raises the total discounted cost of the whole chain over all periods by 19.61 k" in printed
+    assert "unmet demand 20 t (was 0 t)" in printed
+    routes = pd.read_csv(out / "routes.csv")
+    assert set(routes["run"]) == {"optimum", "avoiding_CN"}
+    assert routes.loc[routes["run"] == "optimum", "regions"].str.contains("CN").all()  # CN is worth avoiding
+    avoiding = routes[routes["run"] == "avoiding_CN"]
+    assert avoiding["regions"].tolist() == ["AU;US"]
+    assert not avoiding["route"].str.contains("@CN").any()
+    assert avoiding["cost_per_tonne"].item() == pytest.approx(91) and avoiding["tonnes"].item() == pytest.approx(10)
+    assert list(routes.columns[:5]) == ["rank", "route", "regions", "tonnes", "cost_per_tonne"]
+
+
 def test_avoid_still_cuts_the_region_out():
     found = reeopt.api.routes("toy", "ndfeb_magnet", "EAST", avoid=("SOUTH",))
     assert found["avoiding"].empty and "clean" not in found

@@ -152,6 +152,23 @@ changes:
     assert "change 3 (trade)" in hints[1] and "changes no value" in hints[1]
 
 
+def test_validate_of_several_scenarios_solves_the_base_once(chain, reeopt, monkeypatch):
+    """By hand the chain's base mines 50 t of ore: a cap of 60 on the mine does not bind (a hint), one
+    of 40 does (none). One command with both scenarios solves the base once (it was once per
+    scenario), and prints for each what it prints alone."""
+    scenario(chain, "noop", "changes:\n  - table: processes\n    where: {process: mine}\n    set: {capacity: 60}\n")
+    scenario(chain, "cap", "changes:\n  - table: processes\n    where: {process: mine}\n    set: {capacity: 40}\n")
+    alone = {name: reeopt("validate", chain, "-s", name).out for name in ("noop", "cap")}
+    solves = []
+    real = optimizer.api.solve_base_for_hints
+    monkeypatch.setattr(optimizer.api, "solve_base_for_hints", lambda instance: solves.append(1) or real(instance))
+    run = reeopt("validate", chain, "-s", "noop", "-s", "cap")
+    assert run.code == 0, run.err
+    assert len(solves) == 1
+    assert run.out == alone["noop"] + alone["cap"]
+    assert "does not bind" in alone["noop"] and "hint" not in alone["cap"]
+
+
 def test_validate_names_a_tariff_on_a_flow_that_is_zero(tmp_path):
     """toy: no CeO2 is shipped (each region disposes of its own surplus), so a tariff on CeO2 alters
     nothing; a tariff on NORTH's NdPr oxide exports, which carry 75 t, does."""

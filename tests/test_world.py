@@ -10,7 +10,7 @@ import pytest
 
 import optimizer as reeopt
 from tests.builders import INSTANCES
-from tests.conftest import run_process
+from tests.conftest import once_per_run, run_process, run_process_once
 
 PROCESSING = ("oxide", "metal", "functional_material")
 ALLIES = ("JP", "US", "EU", "KR")
@@ -25,10 +25,33 @@ def every_scenario():
     ]
 
 
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory):
+    """``reeopt validate INSTANCE -s A -s B ...`` over every scenario of an instance, run once per
+    instance: the hints judge each scenario's changes against one base optimum, which one command
+    solves once for all its ``--scenario`` (one command per scenario solved world's base twelve times)."""
+    runs = {}
+
+    def run(instance: str):
+        if instance not in runs:
+            scenarios = [name for folder, name in every_scenario() if folder == instance]
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("COLUMNS", "200")  # one line per scenario's "valid:" in the output
+                arguments = [option for name in scenarios for option in ("--scenario", name)]
+                runs[instance] = run_process_once(
+                    tmp_path_factory, f"validate-{instance}", "validate", instance, *arguments, timeout=600
+                )
+        return runs[instance]
+
+    return run
+
+
 @pytest.mark.parametrize(("instance", "scenario"), every_scenario())
-def test_every_scenario_file_validates(reeopt, instance, scenario):
-    run = reeopt("validate", instance, "--scenario", scenario)
+def test_every_scenario_file_validates(validated, instance, scenario):
+    run = validated(instance)
     assert run.code == 0, run.err
+    assert "Traceback" not in run.err
+    assert f"valid: {instance} / {scenario}: " in run.out, run.out
     assert reeopt_description(instance, scenario), "each scenario is documented in one line"
 
 
@@ -38,23 +61,15 @@ def reeopt_description(instance: str, scenario: str) -> str:
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
-    out = tmp_path_factory.mktemp("compare")
-    run = run_process(
-        "compare",
-        "world",
-        "-s",
-        "base",
-        "-s",
-        "cn_export_controls",
-        "-s",
-        "cn_export_controls_oct2025",
-        "--out",
-        out,
-        "--quiet",
-        timeout=600,
-    )
-    assert run.code == 0, run.err
-    return out
+    """``reeopt compare world`` of three scenarios, its results folder written once per test run."""
+
+    def write(folder: Path) -> None:
+        scenarios = ("base", "cn_export_controls", "cn_export_controls_oct2025")
+        arguments = [option for name in scenarios for option in ("-s", name)]
+        run = run_process("compare", "world", *arguments, "--out", folder / "compare", "--quiet", timeout=600)
+        assert run.code == 0, run.err
+
+    return once_per_run(tmp_path_factory, "compare-world", write) / "compare"
 
 
 def test_export_controls_never_lower_the_cost(compared):
@@ -84,31 +99,21 @@ def test_processing_is_built_in_allied_regions_when_controls_bind_and_not_otherw
     assert processing_builds(compared / "cn_export_controls") > 1000
 
 
-def test_routes_avoiding_china_contain_no_chinese_node(tmp_path, reeopt):
-    run = reeopt(
-        "routes", "world", "--commodity", "Dy_metal", "--region", "JP", "--avoid", "CN", "--out", tmp_path, "--quiet"
-    )
-    assert run.code == 0, run.err
-    routes = pd.read_csv(tmp_path / "routes.csv")
-    avoiding = routes[routes["run"] == "avoiding_CN"]
-    assert not avoiding.empty
-    assert not avoiding["route"].str.contains("@CN").any()
-    assert not avoiding["regions"].str.split(";").apply(lambda regions: "CN" in regions).any()
-    assert list(routes.columns[:5]) == ["rank", "route", "regions", "tonnes", "cost_per_tonne"]
-
-
-def test_routes_are_ranked_cheapest_first_and_tonnes_do_not_exceed_supply():
-    found = reeopt.api.routes("world", "ndfeb_magnet", "EU", k=50)
-    routes = found["optimum"]
-    assert routes["cost_per_tonne"].is_monotonic_increasing
-    delivered = found["optimum_solution"]["balance"].query("region == 'EU' and commodity == 'ndfeb_magnet'")
-    supply = delivered.iloc[-1]["produced"] + delivered.iloc[-1]["imports"]
-    assert routes["tonnes"].sum() <= supply * (1 + 1e-9)
-
-
 @pytest.fixture(scope="module")
 def world_base():
     return reeopt.solve("world")
+
+
+def test_routes_are_ranked_cheapest_first_and_tonnes_do_not_exceed_supply(world_base):
+    """``api.routes`` without ``avoid`` is this, the routes of the base optimum (read on the fixture's
+    solve rather than a second one of the same program)."""
+    from optimizer.analysis.routes import supply_routes
+
+    routes = supply_routes(world_base, "ndfeb_magnet", "EU", k=50)
+    assert routes["cost_per_tonne"].is_monotonic_increasing
+    delivered = world_base["balance"].query("region == 'EU' and commodity == 'ndfeb_magnet'")
+    supply = delivered.iloc[-1]["produced"] + delivered.iloc[-1]["imports"]
+    assert routes["tonnes"].sum() <= supply * (1 + 1e-9)
 
 
 def test_base_prices_of_magnet_and_heavy_oxides_in_china_are_near_the_2024_market(world_base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -114,6 +115,7 @@ def validate(
     quiet: QuietOpt = False,
 ) -> None:
     """Check the data and the network without solving (with --scenario, one base solve for the hints)."""
+    base_optimum = functools.cache(lambda: api.solve_base_for_hints(instance))  # one solve for every --scenario
     for name in scenario or [None]:
         loaded = api.load(instance, name)
         graph = build_network(loaded)
@@ -128,7 +130,7 @@ def validate(
             for warning in list(loaded.warnings) + report.messages():
                 out_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
             if not no_hints and name is not None:
-                for hint in api.ineffective_changes(instance, name):
+                for hint in api.ineffective_changes(instance, name, base_optimum=base_optimum):
                     out_console.print(f"[cyan]hint:[/cyan] {hint}", highlight=False)
     raise typer.Exit(EXIT_OK)
 
