@@ -11,6 +11,8 @@ import gc
 import os
 import sys
 
+import pandas as pd
+
 from optimizer.cli import backcast, hedge, questions, run, uncertainty  # noqa: F401 - importing registers the commands
 from optimizer.cli.app import app, configure_help, err_console, exit_code
 from optimizer.errors import EXIT_ERROR, EXIT_INPUT, InputError
@@ -20,6 +22,15 @@ __all__ = ["app", "exit_code", "main", "program"]
 
 def main() -> None:
     configure_help()
+    # A command owns its run: pandas' NumPy-backed strings make the same tables and files as its
+    # Arrow-backed default, ~20 % faster on the many small frames of a solve (no conversion each time
+    # an index is looked up; benchmarks/README.md, fifth round); callers in the same process (tests,
+    # notebooks) get their setting back when the command returns.
+    with pd.option_context("mode.string_storage", "python"):
+        _run()
+
+
+def _run() -> None:
     try:
         app()  # click handles usage errors itself (exit 2) and turns typer.Exit into the exit code
     except InputError as error:
