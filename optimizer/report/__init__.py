@@ -9,7 +9,7 @@ solver. What a folder is, it tells by the files it holds (``analyses.folder_kind
 Modules: ``folder`` (reading a results folder), ``analyses`` (telling an analysis folder by its files,
 and reading it), ``chain`` (stages of commodities and processes), ``flows`` (the links of the
 material-flow diagram), ``sankey``, ``figures`` (sourcing, costs, MFCA, value added), ``marginal``
-(marginal values, capacity duals, builds), ``comparison`` (several folders), ``sweep``,
+(marginal values, capacity duals, builds, quota rents), ``comparison`` (several folders), ``sweep``,
 ``sensitivity``, ``alternatives`` and ``chokepoints`` (the analyses' figures), ``contents`` (which
 figures, in which order), ``page`` (the HTML), ``style`` (look and number wording).
 

@@ -1,4 +1,5 @@
-"""Figures of one results folder about what things are worth: marginal values, capacity duals, builds.
+"""Figures of one results folder about what things are worth: marginal values, capacity duals, builds,
+export quotas' rents (quotas.csv: what a licence for one more tonne is worth).
 
 Marginal values (balance.csv) are per tonne in the period's own money: what one more tonne demanded at
 that node would cost (cost objective). Capacity duals (activity.csv) are what one more t/yr of
