@@ -12,7 +12,7 @@ from rich.table import Table
 from optimizer import api
 from optimizer.cli.app import InstanceArg, QuietOpt, ScenarioOpt, app, err_console, exit_code, out_console
 from optimizer.errors import InputError
-from optimizer.output.console import progress
+from optimizer.output.progress import progress
 from optimizer.output.results import check_replaceable, default_out
 
 

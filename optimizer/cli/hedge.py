@@ -12,7 +12,8 @@ from optimizer import api
 from optimizer.cli.app import InstanceArg, QuietOpt, app, err_console, out_console
 from optimizer.errors import EXIT_OK
 from optimizer.hedge import parse_cvar, parse_weighted
-from optimizer.output.console import money, print_table, progress
+from optimizer.output.console import money, print_table
+from optimizer.output.progress import progress
 from optimizer.output.results import check_replaceable, default_out
 
 

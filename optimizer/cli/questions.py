@@ -23,14 +23,8 @@ from optimizer.cli.app import (
     out_console,
 )
 from optimizer.errors import EXIT_OK
-from optimizer.output.console import (
-    print_comparison,
-    print_diff,
-    print_routes,
-    print_table,
-    progress,
-    run_progress,
-)
+from optimizer.output.console import print_comparison, print_diff, print_routes, print_table
+from optimizer.output.progress import progress, run_progress
 from optimizer.output.results import (
     default_out,
     folder_name,

@@ -21,12 +21,8 @@ from optimizer.cli.app import (
 )
 from optimizer.errors import EXIT_OK, InputError
 from optimizer.network import build_network, check_network
-from optimizer.output.console import (
-    print_counterfactual,
-    print_study_comparison,
-    print_summary,
-    progress,
-)
+from optimizer.output.console import print_counterfactual, print_study_comparison, print_summary
+from optimizer.output.progress import progress
 from optimizer.output.results import (
     check_replaceable,
     default_out,

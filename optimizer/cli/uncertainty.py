@@ -21,11 +21,8 @@ from optimizer.cli.app import (
     out_console,
 )
 from optimizer.errors import EXIT_OK
-from optimizer.output.console import (
-    print_sweep,
-    print_table,
-    run_progress,
-)
+from optimizer.output.console import print_sweep, print_table
+from optimizer.output.progress import run_progress
 from optimizer.output.results import (
     default_out,
     write_folder,

@@ -1,9 +1,7 @@
-"""What the terminal shows: rich tables of a solution's summary, and progress while it runs."""
+"""What the terminal shows: rich tables of a solution's summary, comparisons, routes, diffs and sweeps
+(progress while a command runs is ``output/progress.py``)."""
 
 from __future__ import annotations
-
-import contextlib
-from collections.abc import Iterator
 
 import pandas as pd
 from rich.console import Console
@@ -13,77 +11,6 @@ from optimizer.analysis.compare import FLAG_PREFIX
 from optimizer.analysis.headlines import headline_lines
 from optimizer.analysis.price_flags import FLAGS, LEGEND
 from optimizer.solution import Solution
-
-STAGE_WORDS = {
-    "load": "Reading and checking the instance",
-    "check": "Checking the network",
-    "build": "Building the model",
-    "solve": "Solving with HiGHS",
-    "diagnose": "Diagnosing",
-    "write": "Writing results",
-    "account": "Tracing sources and accounts",
-}
-
-
-@contextlib.contextmanager
-def progress(console: Console, quiet: bool) -> Iterator:
-    """A spinner naming the current stage (on stderr); a no-op when quiet."""
-    if quiet:
-        yield lambda stage: None
-        return
-    with console.status("Starting") as status:
-        yield lambda stage: status.update(STAGE_WORDS.get(stage, stage) + " ...")
-
-
-class _Bar:
-    """What a many-run command reports: the current stage (``stage``) and runs done (``runs``)."""
-
-    def __init__(self, bar=None, task=None):
-        self.bar, self.task = bar, task
-
-    def stage(self, stage: str) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, status=STAGE_WORDS.get(stage, stage))
-
-    def runs(self, done: int, total: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, total=total)
-
-    def __call__(self, stage: str) -> None:  # usable where a stage callback is expected
-        self.stage(stage)
-
-
-@contextlib.contextmanager
-def run_progress(console: Console, quiet: bool, description: str, total: int | None = None) -> Iterator[_Bar]:
-    """A progress bar (on stderr) with runs done, elapsed and remaining time, for commands of many
-    solves (compare, sweep, sensitivity, alternatives, chokepoints); a no-op when quiet."""
-    if quiet:
-        yield _Bar()
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=24),
-        MofNCompleteColumn(),
-        TextColumn("elapsed"),
-        TimeElapsedColumn(),
-        TextColumn("remaining"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[status]}"),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(description, total=total, status="")
-        handle = _Bar(bar, task)
-        yield handle
-        bar.update(task, completed=bar.tasks[0].total or 0, status="done")
 
 
 def money(value: float | None, currency: str = "") -> str:
@@ -176,7 +103,7 @@ def _binding_quotas(console: Console, solution: Solution) -> None:
         years = f"{first}" if first == last else f"{first}–{last} ({len(rows)} periods)"
         low, high = f"{rows['rent'].min():,.0f}", f"{rows['rent'].max():,.0f}"
         # a rent at a degenerate vertex is one end of an interval (quotas.csv rent_flag)
-        shaky = "" if "rent_flag" not in rows or not (rows["rent_flag"] == "not_unique").any() else " (not unique)"
+        shaky = " (not unique)" if (rows["rent_flag"] == "not_unique").any() else ""
         parts.append(f"{name} ({origin}) {years}, rent {low}" + ("" if low == high else f"–{high}") + shaky)
     console.print(
         f"[bold]Export quotas that bind[/bold] (rent: a licence for one more tonne, {solution.instance.currency}"
