@@ -40,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimizer.model.index import quota_coverage
 from optimizer.output.columns import BACKCAST_COLUMNS
 from optimizer.solution import Solution
 
@@ -196,37 +197,32 @@ def _export_prices(solution: Solution, observed: pd.DataFrame) -> pd.DataFrame:
 def _unsure_rents(solution: Solution) -> pd.Series:
     """Per (commodity, origin, period): whether a quota covering the commodity from there has a rent
     that is not unique (quotas.csv ``rent_flag``), so the export price built on it is not either."""
-    quotas = solution["quotas"]
-    if quotas.empty or "rent_flag" not in quotas:
+    covered = _covered_links(solution)
+    if covered.empty:
         return pd.Series(dtype=bool)
-    unsure = quotas.loc[quotas["rent_flag"].fillna("") == "not_unique", ["quota", "origin", "period"]]
-    covered = solution.instance.expanded("quotas")[["quota", "origin", "period", "commodities"]]
-    covered = covered.merge(unsure, on=["quota", "origin", "period"]).explode("commodities")
-    index = pd.MultiIndex.from_frame(
-        covered[["commodities", "origin", "period"]], names=["commodity", "origin", "period"]
-    )
-    return pd.Series(True, index=index.unique())
+    unsure = covered.loc[covered["rent_flag"].fillna("") == "not_unique", ["commodity", "origin", "period"]]
+    return pd.Series(True, index=pd.MultiIndex.from_frame(unsure).unique())
 
 
 def _link_rents(solution: Solution) -> pd.DataFrame:
     """The rent of every (commodity, origin, destination, period) link some quota covers: the sum of
     the rents of the quotas covering it (quotas.csv)."""
-    rents = solution["quotas"][["quota", "origin", "period", "rent"]]
-    if rents.empty:  # typed, so that rents merged from it stay numbers
+    covered = _covered_links(solution)
+    if covered.empty:  # typed, so that rents merged from it stay numbers
         columns = {"commodity": object, "origin": object, "destination": object, "period": np.int64, "rent": float}
         return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in columns.items()})
-    quotas = solution.instance.expanded("quotas")[["quota", "origin", "period", "commodities", "destinations"]]
-    regions = solution.instance.regions
-    quotas = quotas.assign(
-        destinations=[
-            d or tuple(r for r in regions if r != o)
-            for o, d in zip(quotas["origin"], quotas["destinations"], strict=True)
-        ]
-    )
-    covered = quotas.explode("commodities").explode("destinations")
-    covered = covered.rename(columns={"commodities": "commodity", "destinations": "destination"})
-    covered = covered.merge(rents, on=["quota", "origin", "period"])
     return covered.groupby(["commodity", "origin", "destination", "period"], as_index=False)["rent"].sum()
+
+
+def _covered_links(solution: Solution) -> pd.DataFrame:
+    """Every link each quota row covers (the model's own coverage, ``quota_coverage``), with the row's
+    rent and flag: quotas.csv's rows are the expanded quotas table's, in its order."""
+    quotas = solution["quotas"]
+    if quotas.empty:
+        return pd.DataFrame()
+    covered = quota_coverage(solution.instance.expanded("quotas"), solution.instance.regions)
+    rows = quotas.drop(columns=["quota", "origin"]).reset_index(drop=True)
+    return covered.join(rows, on="quota")
 
 
 def _cheapest_link(rent: pd.DataFrame, links: pd.DataFrame) -> pd.Series:

@@ -280,12 +280,27 @@ def quota_frames(
             "limit": frame["limit"].to_numpy(),
         }
     )
-    links = []
-    for quota, row in enumerate(frame.itertuples()):
-        origin = regions.get_loc(row.origin)
-        destinations = row.destinations or tuple(r for r in regions if r != row.origin)
-        for commodity in row.commodities:
-            for destination in destinations:
-                links.append((quota, commodities.get_loc(commodity), origin, regions.get_loc(destination)))
-    quota_links = pd.DataFrame(links, columns=["quota", "c", "o", "d"], dtype=np.int64)
+    covered = quota_coverage(frame, list(regions))
+    quota_links = pd.DataFrame(
+        {
+            "quota": covered["quota"].to_numpy(dtype=np.int64),
+            "c": commodities.get_indexer(covered["commodity"]),
+            "o": regions.get_indexer(covered["origin"]),
+            "d": regions.get_indexer(covered["destination"]),
+        }
+    )
     return quotas, quota_links
+
+
+def quota_coverage(expanded: pd.DataFrame, regions: list[str]) -> pd.DataFrame:
+    """The (commodity, origin, destination) links each row of the expanded quotas table covers, in the
+    instance's names: ``quota`` is the row's position, blank destinations mean every other region."""
+    frame = expanded.reset_index(drop=True)
+    destinations = [
+        d or tuple(r for r in regions if r != o) for o, d in zip(frame["origin"], frame["destinations"], strict=True)
+    ]
+    covered = pd.DataFrame(
+        {"quota": np.arange(len(frame)), "origin": frame["origin"].to_numpy(dtype=object),
+         "commodity": frame["commodities"].to_numpy(), "destination": pd.Series(destinations, dtype=object).to_numpy()}
+    )  # fmt: skip
+    return covered.explode("commodity").explode("destination").reset_index(drop=True)
