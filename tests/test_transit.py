@@ -221,6 +221,61 @@ def test_an_exporter_of_all_it_makes_is_priced_at_its_netback(tmp_path):
     assert perturbed(model, {balance: 1.0, transit: -1.0}) == pytest.approx(266 + 49)  # one less made
 
 
+def test_a_tonne_made_where_nothing_is_made_is_one_end_of_an_interval(tmp_path):
+    """B makes oxide at 1/t, A at 5, C at 10; A and C need 10 t each; B→A costs 1, B→C 3, A→C 0.5;
+    transit forbidden. B makes all 20 t and ships them direct: 10 × 2 + 10 × 4 = 60 (through A would
+    be 1 + 1 + 0.5 = 2.5/t to C, but A may not re-export; A's own make, 5 + 0.5, is dearer than 4).
+    A makes and exports nothing, so its transit row ``exports − made ≤ 0`` binds at 0 = 0. By hand:
+
+    * one more tonne made at A (balance and allowance +1): it goes to C in place of a B tonne,
+      saving 4 − 0.5 = 3.5;
+    * one tonne less made at A (allowance −1): A must make a tonne it has no export for, at 5;
+    * so λ − μ at A lies in [3.5, 5]: HiGHS reports one end, and ``price_flag_made`` says
+      ``not_unique``. B (it exports what it makes at 1, in the basis) and C (no transit row) are
+      priced; A's ``marginal_value`` (2, what one more tonne landed there is worth) is unique.
+    """
+    folder = tmp_path / "i"
+    write_instance(
+        folder,
+        regions=["B", "A", "C"],
+        commodities=[{"commodity": "oxide", "stage": "oxide"}],
+        process_io=[{"process": "make", "commodity": "oxide", "direction": "out", "coefficient": 1}],
+        processes=[
+            {"process": "make", "region": "B", "capacity": "", "cost_system": 1},
+            {"process": "make", "region": "A", "capacity": "", "cost_system": 5},
+            {"process": "make", "region": "C", "capacity": "", "cost_system": 10},
+        ],
+        trade=[
+            {"commodity": "oxide", "origin": "B", "destination": "A", "cost": 1, "tariff": 0},
+            {"commodity": "oxide", "origin": "B", "destination": "C", "cost": 3, "tariff": 0},
+            {"commodity": "oxide", "origin": "A", "destination": "C", "cost": 0.5, "tariff": 0},
+        ],
+        demand=[
+            {"region": "A", "commodity": "oxide", "quantity": 10},
+            {"region": "C", "commodity": "oxide", "quantity": 10},
+        ],
+        transit="forbidden",
+    )
+    instance = reeopt.load(folder)
+    for engine in ("arrays", "pyomo"):
+        balance = reeopt.solve(instance, engine=engine)["balance"].set_index("region")
+        assert balance.loc["A", "marginal_value"] == pytest.approx(2)
+        assert balance.loc["A", "price_flag"] == ""
+        assert 3.5 - 1e-6 <= balance.loc["A", "marginal_value_made"] <= 5 + 1e-6
+        assert balance.loc["A", "price_flag_made"] == "not_unique"
+        assert balance.loc["B", "marginal_value_made"] == pytest.approx(1)
+        assert balance.loc["B", "price_flag_made"] == ""
+        assert balance.loc["C", "price_flag_made"] == ""
+    model = build_model(instance)
+    rows = model.lp.rows["balance"]
+    a = rows.start + int(np.flatnonzero(rows.index["r"] == instance.regions.index("A"))[0])
+    transit = model.lp.rows["transit"]
+    a_transit = transit.start + int(np.flatnonzero(transit.index["r"] == instance.regions.index("A"))[0])
+    assert perturbed(model, {}) == pytest.approx(60)
+    assert perturbed(model, {a: -1.0, a_transit: 1.0}) == pytest.approx(60 - 3.5)  # one more made
+    assert perturbed(model, {a: 1.0, a_transit: -1.0}) == pytest.approx(60 + 5)  # one less made
+
+
 def test_a_tonne_made_by_a_tracked_exporter_is_worth_its_cost_when_the_clean_share_binds(tmp_path):
     """E2 with E3: MY's content is tracked and JP takes at most half its 10 t tracked. MY sends 5 t
     (11/t landed), JP makes 5 (50/t): 5 × 11 + 5 × 50 = 305. MY makes 5 < 6 t, so its making is in

@@ -37,7 +37,7 @@ import pandas as pd
 
 from optimizer.labels import labels
 from optimizer.model import Model, elastic_demand
-from optimizer.model.transit import transit_binds
+from optimizer.model.transit import transit_binds, transit_row_ids
 from optimizer.solution import Solution
 from optimizer.solver import SolverResult
 
@@ -189,22 +189,36 @@ def _basis_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.
 
 
 def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.Series:
-    """Flags of ``marginal_value_made`` (E2): the node's own flag, except at a node whose transit row
-    binds and that exports. There :math:`\\lambda` is one end of an interval (``not_unique`` or
-    ``disposal`` at its lower end, :math:`-\\text{disposal cost}`), but :math:`\\lambda - \\mu`
-    equals, through every export column in the basis, the destination's marginal value net of the
-    link's cost and loss: it is as unique as the destination's, whose flag it takes (the first in
-    ``FLAGS`` among its destinations')."""
+    r"""Flags of ``marginal_value_made`` (E2): the node's own flag, except at a node whose transit row
+    binds.
+
+    * If it exports, :math:`\lambda` is one end of an interval (``not_unique`` or ``disposal`` at its
+      lower end, :math:`-\text{disposal cost}`), but :math:`\lambda - \mu` equals, through every
+      export column in the basis, the destination's marginal value net of the link's cost and loss:
+      it is as unique as the destination's, whose flag it takes (the first in ``FLAGS`` among its
+      destinations').
+    * If it exports nothing, it made (and drew) nothing for export: one more tonne made there would
+      be sold at home or abroad, one tonne less would have to be made at the node's own cost, and
+      :math:`\mu` (so :math:`\lambda - \mu`) is one end of that interval wherever HiGHS ranging says
+      the transit row's right-hand side cannot move without a basis change: ``not_unique``, unless
+      the node's own flag comes first.
+    """
     data, lp = model.data, model.lp
     flags = nodes["price_flag"].copy()
     binds = transit_binds(data, lp, result.row_activity)
+    if not binds.any():
+        return flags
     trade = lp.columns["trade"]
     link = trade.index[result.x[trade.ids] > TOLERANCE]
-    if not binds.any() or link.empty:
-        return flags
     position = pd.Series(nodes.index, index=nodes["code"])
     origin = position.reindex(data.node_code(link["o"], link["c"], link["t"])).to_numpy()
     destination = position.reindex(data.node_code(link["d"], link["c"], link["t"])).to_numpy()
+
+    if result.evidence is not None:
+        exports = np.zeros(len(nodes), dtype=bool)
+        exports[origin] = True
+        flags[binds & ~exports & _transit_stuck(model, result) & (flags == "").to_numpy()] = "not_unique"
+
     rank = {flag: place for place, flag in enumerate(FLAGS)}
     exporting = binds[origin]
     inherited = pd.DataFrame(
@@ -214,3 +228,16 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
     first = inherited.sort_values("rank").drop_duplicates("origin").set_index("origin")["flag"]
     flags.iloc[first.index.to_numpy()] = first.to_numpy()
     return flags
+
+
+def _transit_stuck(model: Model, result: SolverResult) -> np.ndarray:
+    """Per balance row, whether its node's transit row is degenerate in the basis (HiGHS ranging:
+    its right-hand side cannot move one way without a basis change)."""
+    ids = transit_row_ids(model.data, model.lp)
+    has_row = ids >= 0
+    rhs = model.lp.row_upper[ids[has_row]]
+    slack = TOLERANCE * np.maximum(1.0, np.abs(rhs))
+    up, down = result.evidence.row_up[ids[has_row]], result.evidence.row_dn[ids[has_row]]
+    stuck = np.zeros(ids.size, dtype=bool)
+    stuck[has_row] = (up <= rhs + slack) | (down >= rhs - slack)
+    return stuck

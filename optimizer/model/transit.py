@@ -100,30 +100,32 @@ def made_value(data: ModelData, lp: LinearProgram, row_dual: np.ndarray) -> np.n
     their difference is: the export netback, what a domain expert calls the price there. Divide by
     ``disc[t]·len[t]`` for money per tonne.
     """
-    balance = lp.rows["balance"]
-    value = np.asarray(row_dual, dtype=float)[balance.ids].copy()
-    rows = lp.rows.get("transit")
-    if rows is None or rows.size == 0:
-        return value
-    at = _transit_row_of(data, balance.index, rows.index)
-    has_row = at >= 0
-    value[has_row] -= np.asarray(row_dual, dtype=float)[rows.start + at[has_row]]
+    row_dual = np.asarray(row_dual, dtype=float)
+    value = row_dual[lp.rows["balance"].ids].copy()
+    ids = transit_row_ids(data, lp)
+    has_row = ids >= 0
+    value[has_row] -= row_dual[ids[has_row]]
     return value
 
 
 def transit_binds(data: ModelData, lp: LinearProgram, row_activity: np.ndarray, tolerance: float = 1e-7) -> np.ndarray:
     """Per balance row, whether its node has a transit row at its bound (exports = what it made or drew)."""
+    ids = transit_row_ids(data, lp)
+    binds = np.zeros(ids.size, dtype=bool)
+    has_row = ids >= 0
+    upper = lp.row_upper[ids[has_row]]
+    binds[has_row] = np.asarray(row_activity)[ids[has_row]] >= upper - tolerance * np.maximum(1.0, np.abs(upper))
+    return binds
+
+
+def transit_row_ids(data: ModelData, lp: LinearProgram) -> np.ndarray:
+    """Per balance row, the row id of its node's transit row, −1 where it has none."""
     balance = lp.rows["balance"]
-    binds = np.zeros(balance.size, dtype=bool)
     rows = lp.rows.get("transit")
     if rows is None or rows.size == 0:
-        return binds
+        return np.full(balance.size, -1, dtype=np.int64)
     at = _transit_row_of(data, balance.index, rows.index)
-    has_row = at >= 0
-    ids = rows.start + at[has_row]
-    upper = lp.row_upper[ids]
-    binds[has_row] = np.asarray(row_activity)[ids] >= upper - tolerance * np.maximum(1.0, np.abs(upper))
-    return binds
+    return np.where(at >= 0, rows.start + at, -1)
 
 
 def _transit_row_of(data: ModelData, balance_index: pd.DataFrame, transit_index: pd.DataFrame) -> np.ndarray:
