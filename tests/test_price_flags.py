@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from optimizer.api import solve
@@ -159,3 +160,64 @@ def test_compare_marks_flagged_values(tmp_path, reeopt):
     assert "* not a market price" in run.out and "penalty: set by the unmet-demand penalty" in run.out
     table = (out / "comparison.csv").read_text()
     assert "flag_mv_ndfeb_magnet_EAST" in table.splitlines()[0]
+
+
+def _optimum(lp, shifts: dict[int, float]) -> float | None:
+    """The optimum with the bounds of rows moved (row id → shift), None if it is not optimal."""
+    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+    for row, shift in shifts.items():
+        lower[row] += shift
+        upper[row] += shift
+    result = HighsSolver(dataclasses.replace(lp, row_lower=lower, row_upper=upper)).solve()
+    return result.objective if result.status == "optimal" else None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
+    """A blank flag says the marginal value is a price: one more tonne and one tonne less at the node
+    are worth the same. So at every unflagged node of a random LP (every feature of the model; under
+    ``transit: forbidden`` for odd seeds) the optimum moved by a tonne more demanded and a tonne more
+    offered there must change by the marginal value (× the period's weight), and where transit is
+    forbidden a tonne more and less *made* (balance and allowance together) by ``marginal_value_made``
+    wherever ``price_flag_made`` is blank. Nodes nobody derived by hand: the test for a flag that lets a
+    one-sided dual through."""
+    from optimizer.labels import labels
+    from optimizer.model.transit import transit_row_ids
+    from tests.random_instances import random_instance
+
+    folder = random_instance(tmp_path / "i", seed, lumpy=False)
+    if seed % 2:
+        with (folder / "instance.yaml").open("a") as handle:
+            handle.write("transit: forbidden\n")
+    instance = load_instance(folder)
+    solution = solve(instance, engine="arrays")
+    balance = solution["balance"].set_index(["region", "commodity", "period"])
+    model = build_model(instance)
+    lp, rows = model.lp, model.lp.rows["balance"]
+    names = labels(model.data, rows.index)
+    keys = list(zip(names["region"], names["commodity"], model.data.periods[rows.index["t"]], strict=True))
+    weight = model.data.weight[rows.index["t"].to_numpy()]
+    transit = transit_row_ids(model.data, lp) if seed % 2 else np.full(rows.size, -1)
+    base = _optimum(lp, {})
+    assert base == pytest.approx(solution.objective)
+    delta, checked = 1e-3, 0
+    for position, key in enumerate(keys):
+        if key not in balance.index:
+            continue
+        node, row = balance.loc[key], rows.start + position
+        perturbations = [("marginal_value", "price_flag", {row: delta}, {row: -delta})]
+        if transit[position] >= 0:
+            made, less = {row: -delta, transit[position]: delta}, {row: delta, transit[position]: -delta}
+            perturbations.append(("marginal_value_made", "price_flag_made", less, made))
+        for value, flag, more_needed, more_had in perturbations:
+            if node[flag] != "":
+                continue
+            up, down = _optimum(lp, more_needed), _optimum(lp, more_had)
+            assert up is not None and down is not None, (key, value)
+            scale = delta * weight[position]
+            right, left = (up - base) / scale, (base - down) / scale
+            tolerance = 1e-4 * max(1.0, abs(node[value]))
+            assert right == pytest.approx(node[value], abs=tolerance), (key, value, left, right)
+            assert left == pytest.approx(node[value], abs=tolerance), (key, value, left, right)
+            checked += 1
+    assert checked > 0
