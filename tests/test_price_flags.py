@@ -221,3 +221,30 @@ def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
             assert left == pytest.approx(node[value], abs=tolerance), (key, value, left, right)
             checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 7, 13, 14, 16])  # the draws with a quota
+def test_an_unflagged_quota_rent_is_both_finite_differences(tmp_path, seed):
+    """Likewise for ``quotas.csv``: where ``rent_flag`` is blank, a tonne more and a tonne less of
+    licence (the quota's limit ± δ) change the optimum by the rent × the period's weight, on random
+    LPs with an export quota."""
+    from tests.random_instances import random_instance
+
+    instance = load_instance(random_instance(tmp_path / "i", seed, lumpy=False))
+    solution = solve(instance, engine="arrays")
+    model = build_model(instance)
+    lp, rows = model.lp, model.lp.rows["quota"]
+    quotas = solution["quotas"]
+    assert len(quotas) == rows.size > 0
+    weight = model.data.weight[model.data.quotas["t"].to_numpy()]
+    base, delta = _optimum(lp, {}), 1e-3
+    for position, quota in enumerate(quotas.itertuples()):
+        if quota.rent_flag != "":
+            continue
+        row = int(rows.ids[position])
+        more, less = _optimum(lp, {row: delta}), _optimum(lp, {row: -delta})
+        assert more is not None and less is not None
+        scale = delta * weight[position]
+        tolerance = 1e-4 * max(1.0, abs(quota.rent))
+        assert (base - more) / scale == pytest.approx(quota.rent, abs=tolerance), quota
+        assert (less - base) / scale == pytest.approx(quota.rent, abs=tolerance), quota
