@@ -32,7 +32,9 @@ def routes(
 ) -> dict:
     """The cheapest supply routes of ``commodity`` into ``region``; with ``avoid``, also the routes and
     the cost once those regions are cut out. Demand in avoided regions is left out of both runs, so
-    the cost increase is that of avoiding them, not of their own shortfall.
+    the cost increase is that of avoiding them, not of their own shortfall; and both runs release the
+    calibration floors (``floors_released``), which a cut may make impossible (a base-year magnet plant
+    abroad that ran on the avoided region's Dy).
 
     With ``clean_of``, nothing is cut out: the regions become the tracked set of content classes
     (FORMULATION.md E3) and the delivery of ``commodity`` in ``region`` in the period must be clean
@@ -62,16 +64,32 @@ def routes(
         demand = base.table("demand")
         base = base.replace(tables={**base.tables, "demand": demand[~demand["region"].isin(avoid)]})
     study = Study(base)
-    optimum = study.solve()
+    # cutting a region out is a counterfactual: the calibration floors (what plants did in the base
+    # year, often on the region's own material) are released in both runs, as chokepoints does
+    release = _release_floors if avoid else None
+    optimum = study.solve(restrict=release)
     result = {"optimum_solution": optimum, "optimum": _routes_or_empty(optimum, commodity, region, period, k)}
+    result["floors_released"] = bool(avoid) and _has_floors(study)
     if avoid:
-        avoiding = study.solve(avoid=tuple(avoid))
+        avoiding = study.solve(avoid=tuple(avoid), restrict=release)
         result.update(avoiding_solution=avoiding, avoiding=_routes_or_empty(avoiding, commodity, region, period, k))
     if clean_of:
         year = period if period is not None else base.periods[-1]
         clean = Study(clean_delivery(base, commodity, region, year, tuple(clean_of))).solve()
         result.update(clean_solution=clean, clean=_routes_or_empty(clean, commodity, region, year, k, clean=True))
     return result
+
+
+def _release_floors(model):
+    from optimizer.model.cut import release_floors
+
+    return release_floors(model)
+
+
+def _has_floors(study: Study) -> bool:
+    from optimizer.model.cut import has_floors
+
+    return has_floors(study.model)
 
 
 def clean_delivery(instance: Instance, commodity: str, region: str, year: int, tracked: tuple[str, ...]) -> Instance:

@@ -24,6 +24,7 @@ import pytest
 
 import optimizer as reeopt
 from optimizer.errors import InputError
+from tests.builders import write_instance
 from tests.test_content import content_instance
 
 
@@ -126,3 +127,41 @@ def test_clean_of_needs_a_delivery():
 def test_clean_of_cli_exit_code_2_without_traceback(reeopt):
     run = reeopt("routes", "toy", "--commodity", "ndfeb_magnet", "--region", "EAST", "--clean-of", "EAST")
     assert run.code == 2 and "Traceback" not in run.err
+
+
+def test_avoiding_a_region_releases_the_floors_it_would_make_impossible(tmp_path):
+    """A mines ore at 10/t, C at 40/t; B and C refine a t of ore into a t of metal at 20/t; ore ships
+    A→B and A→C at 1/t, metal B→C at 1/t; C needs 10 t of metal; B's refinery has a floor of 5 t (a
+    base-year plant that ran on A's ore). With the floor the optimum is 5 × (10 + 1 + 20 + 1) + 5 ×
+    (10 + 1 + 20) = 315, without it 10 × 31 = 310. Cut A out and B has no ore: the floor is impossible,
+    so both runs release it (as chokepoints do) and C mines and refines its own, 10 × 60 = 600: avoiding
+    A costs 600 − 310 = 290, a figure about supply, not about a floor."""
+    folder = write_instance(
+        tmp_path / "i",
+        regions=["A", "B", "C"],
+        commodities=[{"commodity": "ore", "stage": "concentrate"}, {"commodity": "metal", "stage": "metal"}],
+        process_io=[
+            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "refine", "commodity": "ore", "direction": "in", "coefficient": 1},
+            {"process": "refine", "commodity": "metal", "direction": "out", "coefficient": 1},
+        ],
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10},
+            {"process": "mine", "region": "C", "capacity": 100, "cost_system": 40},
+            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20, "min_activity": 5},
+            {"process": "refine", "region": "C", "capacity": "", "cost_system": 20},
+        ],
+        trade=[
+            {"commodity": "ore", "origin": "A", "destination": "B", "cost": 1},
+            {"commodity": "ore", "origin": "A", "destination": "C", "cost": 1},
+            {"commodity": "metal", "origin": "B", "destination": "C", "cost": 1},
+        ],
+        demand=[{"region": "C", "commodity": "metal", "quantity": 10}],
+    )
+    assert reeopt.solve(folder).objective == pytest.approx(315)
+    found = reeopt.api.routes(folder, "metal", "C", avoid=("A",))
+    assert found["floors_released"] is True
+    assert found["optimum_solution"].objective == pytest.approx(310)
+    assert found["avoiding_solution"].status == "optimal"
+    assert found["avoiding_solution"].objective == pytest.approx(600)
+    assert found["avoiding"]["regions"].tolist() == ["C"]

@@ -154,6 +154,7 @@ def _routes_record(found: dict, commodity: str, region: str, period: int | None,
         avoiding = found["avoiding_solution"]
         record["status_avoiding"] = avoiding.status
         record["unmet_demand_avoiding"] = avoiding.summary.get("unmet_demand")
+        record["floors_released"] = found["floors_released"]
         if avoiding.objective is not None and optimum.objective is not None:
             record["cost_increase"] = avoiding.objective - optimum.objective
     return record

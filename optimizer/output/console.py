@@ -316,6 +316,11 @@ def print_routes(
         console.print(
             f"Average cost per t of {commodity} into {region} along its routes: {before:,.0f} -> {after:,.0f}"
         )
+    if found.get("floors_released"):
+        console.print(
+            "Calibration floors (processes.csv min_activity) were released in both runs: cutting a region "
+            "out may make what plants did in the base year impossible."
+        )
 
 
 def print_diff(console: Console, found: dict, first, second) -> None:
