@@ -43,9 +43,12 @@ MCS_2025 = {
     "US": MCS + "; 2025 floor at 95% (MP kept mining and stockpiled concentrate after April 2025: MP statement, B)"
 }
 # USGS's oxide prices are free on board China (MCS 2026 Yttrium fn 6, "Free on board China. Source:
-# Argus"): export prices, so the backcast sets them beside the marginal value in China plus the rent
-# of the export licences the oxide ships under (none bind in 2024; SOURCES.md §14, change 6)
-PRICE = "USGS MCS 2026 salient statistics, Argus/Asian Metal FOB China annual mean (A); an export price"
+# Argus"), and in 2025 FOB China tracked the price inside China (VAT-inclusive quotes at ~7.2 CNY/$:
+# Tb 6,739 CNY/kg, ~940 $/kg, against FOB 1,010; Dy ~1,600 CNY/kg, ~225 $/kg, against 239) while the
+# export licences' scarcity showed in the price outside China (Rotterdam Dy 700-1,100 $/kg): the
+# backcast sets them beside the marginal value in China (SOURCES.md §14, change 8, which undoes
+# change 6's reading)
+PRICE = "USGS MCS 2026 salient statistics, Argus/Asian Metal FOB China annual mean (A); read as the price in China"
 
 # NdPr oxide per t of mixed feed in the separation recipes (process_io.csv)
 NDPR_PER_FEED = {"mountain_pass": 0.151126, "mount_weld": 0.221233, "monazite": 0.247343}
@@ -68,7 +71,7 @@ def _trade(commodity: str, origin: str, year: int, value: float, role: str, sour
 
 
 def _price(commodity: str, year: int, usd_per_kg: float, role: str) -> dict:
-    return {"kind": "export_price", "region": "CN", "commodity": commodity, "period": year,
+    return {"kind": "price", "region": "CN", "commodity": commodity, "period": year,
             "value": usd_per_kg * 1000, "x_role": role, "x_source": PRICE}  # fmt: skip
 
 
@@ -114,6 +117,19 @@ def observations() -> list[dict]:
     rows.append(_plant("mount_weld", "MY", 2025, 6558, "validation", lynas + "; 2025 = FY25 (C)", 0.20))
     ef = "Energy Fuels White Mesa: 25-35 t NdPr in its 2024 campaign (Metalnomist Aug 2024; mining.com Jun 2024, B)"
     rows.append(_plant("monazite", "US", 2024, 30, "calibration", ef, 0.25))
+    # Magnet plants outside China (t REO in magnets) ran in 2024; one magnet commodity made at China's
+    # lower cost closes them all (Japan's making costs ~29,600 $/t REO more), so the calibration year
+    # carries floors at 95 % of these figures: inputs, not tests. 2025 is free, as for every plant: a
+    # floor there would make the ban scenarios (no Dy or Tb leaves China from 2025) infeasible.
+    magnets = {
+        "JP": "Japan NdFeB alloy production 12,400 t in 2020 (Adamas Intelligence, B) x 0.362 t REO per t, "
+        "held for 2024 (D)",
+        "VN": "Shin-Etsu Vietnam 2,200 t/yr of magnets (couragemagnet, C) x 0.36, run at capacity (D)",
+        "EU": "VAC Hanau ~1,300 t/yr of magnets (PLACEHOLDER, C) x 0.36 = the 2024 capacity; "
+        "Neo Narva (Sep 2025) not floored",
+    }
+    for region, value in {"JP": 4489, "VN": 793, "EU": 466}.items():
+        rows.append(_mine("magnet_ndfeb", region, 2024, value, "calibration", magnets[region]))
     # China's imports by origin (t REO). MP's shipments are trade capacities (inputs).
     us_exports = "US exports of ores and compounds (MCS 2026, A); capacity of the link set from it"
     rows.append(_trade("conc_mountain_pass", "US", 2024, 37500, "calibration", us_exports))
