@@ -63,13 +63,15 @@ def routes(
     if avoid:
         demand = base.table("demand")
         base = base.replace(tables={**base.tables, "demand": demand[~demand["region"].isin(avoid)]})
+    from optimizer.model.cut import has_floors, release_floors
+
     study = Study(base)
     # cutting a region out is a counterfactual: the calibration floors (what plants did in the base
     # year, often on the region's own material) are released in both runs, as chokepoints does
-    release = _release_floors if avoid else None
+    release = release_floors if avoid else None
     optimum = study.solve(restrict=release)
     result = {"optimum_solution": optimum, "optimum": _routes_or_empty(optimum, commodity, region, period, k)}
-    result["floors_released"] = bool(avoid) and _has_floors(study)
+    result["floors_released"] = bool(avoid) and has_floors(study.model)
     if avoid:
         avoiding = study.solve(avoid=tuple(avoid), restrict=release)
         result.update(avoiding_solution=avoiding, avoiding=_routes_or_empty(avoiding, commodity, region, period, k))
@@ -78,18 +80,6 @@ def routes(
         clean = Study(clean_delivery(base, commodity, region, year, tuple(clean_of))).solve()
         result.update(clean_solution=clean, clean=_routes_or_empty(clean, commodity, region, year, k, clean=True))
     return result
-
-
-def _release_floors(model):
-    from optimizer.model.cut import release_floors
-
-    return release_floors(model)
-
-
-def _has_floors(study: Study) -> bool:
-    from optimizer.model.cut import has_floors
-
-    return has_floors(study.model)
 
 
 def clean_delivery(instance: Instance, commodity: str, region: str, year: int, tracked: tuple[str, ...]) -> Instance:

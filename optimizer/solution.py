@@ -267,10 +267,8 @@ def _rent_flags(result: SolverResult, ids: np.ndarray, limit: np.ndarray) -> np.
     evidence = result.evidence
     if evidence is None or not ids.size:
         return flags
-    slack = 1e-7 * np.maximum(1.0, np.abs(limit))
-    at_limit = result.row_activity[ids] >= limit - slack
-    stuck = (evidence.row_up[ids] <= limit + slack) | (evidence.row_dn[ids] >= limit - slack)
-    flags[at_limit & stuck] = "not_unique"
+    at_limit = result.row_activity[ids] >= limit - 1e-7 * np.maximum(1.0, np.abs(limit))
+    flags[at_limit & evidence.stuck(ids, limit)] = "not_unique"
     return flags
 
 

@@ -63,6 +63,12 @@ class DualEvidence:
     explained: dict[str, np.ndarray]
     seconds: float
 
+    def stuck(self, rows: np.ndarray, rhs: np.ndarray, tolerance: float = 1e-7) -> np.ndarray:
+        """Whether each row's right-hand side ``rhs`` cannot move one way without a basis change, so
+        that its dual is one end of an interval (left and right derivatives may differ)."""
+        slack = tolerance * np.maximum(1.0, np.abs(rhs))
+        return (self.row_up[rows] <= rhs + slack) | (self.row_dn[rows] >= rhs - slack)
+
 
 @dataclass(frozen=True)
 class SolverResult:

@@ -169,10 +169,7 @@ def _basis_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.
     weight = model.data.weight[model.data.node_parts(nodes["code"].to_numpy())[2]]
     value = np.abs(result.row_dual[rows]) / weight
     flags = np.full(len(nodes), "", dtype=object)
-    rhs = lp.row_lower[rows]
-    slack = TOLERANCE * np.maximum(1.0, np.abs(rhs))
-    stuck = (evidence.row_up[rows] <= rhs + slack) | (evidence.row_dn[rows] >= rhs - slack)
-    flags[stuck] = "not_unique"
+    flags[evidence.stuck(rows, lp.row_lower[rows], TOLERANCE)] = "not_unique"
     # (B^-T 1_c)_i is the change of c's disposal (wherever it is basic) per tonne more withdrawn at
     # node i: non-zero when the node's marginal tonne is one that would otherwise be dumped
     commodity = model.data.node_parts(nodes["code"].to_numpy())[1]
@@ -235,9 +232,6 @@ def _transit_stuck(model: Model, result: SolverResult) -> np.ndarray:
     its right-hand side cannot move one way without a basis change)."""
     ids = transit_row_ids(model.data, model.lp)
     has_row = ids >= 0
-    rhs = model.lp.row_upper[ids[has_row]]
-    slack = TOLERANCE * np.maximum(1.0, np.abs(rhs))
-    up, down = result.evidence.row_up[ids[has_row]], result.evidence.row_dn[ids[has_row]]
     stuck = np.zeros(ids.size, dtype=bool)
-    stuck[has_row] = (up <= rhs + slack) | (down >= rhs - slack)
+    stuck[has_row] = result.evidence.stuck(ids[has_row], model.lp.row_upper[ids[has_row]], TOLERANCE)
     return stuck
