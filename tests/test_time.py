@@ -207,3 +207,28 @@ def test_ad_valorem_tariffs_and_disposal_are_weighted_like_every_other_cost(tmp_
     for year in (2025, 2030):
         assert value[("B", "metal", year)] == pytest.approx((30 + 0.3) / 0.9 + 5 + 12, rel=1e-6)
         assert value[("A", "slag", year)] == pytest.approx(-3, rel=1e-6)
+
+
+def test_summary_totals_count_every_year_of_a_period(tmp_path):
+    """A's mine holds 30 t/yr of ore (27 t metal); B wants 45 t/yr at a price of 200, unmet at 1,000/t.
+
+    Periods 2025 and 2030 (five years each), discount rate 10 %: weights 5 and 5 / 1.1⁵, 8.1046 in
+    all. Each year 27 t are served (900 + 135 to make and ship) and 18 t go unmet (18,000):
+    objective 19,035 × 8.1046, of which penalty 18,000 × 8.1046. ``unmet_demand`` is in tonnes over
+    the horizon, 18 × 10 = 180; ``revenue`` is discounted like the costs, 200 × 27 × 8.1046.
+    """
+    weights = 5 * (1 + 1.1**-5)
+    folder = chain_instance(
+        tmp_path / "totals",
+        periods=[2025, 2030],
+        discount_rate=0.1,
+        base_year=2025,
+        processes=[{"process": "mine", "region": "A", "capacity": 30, "cost_system": 10}, REFINE],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "price": 200, "penalty": 1000}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(19_035 * weights, rel=1e-6)
+    assert solution.summary["costs"]["penalty"] == pytest.approx(18_000 * weights, rel=1e-6)
+    assert solution.summary["unmet_demand"] == pytest.approx(180, rel=1e-6)
+    assert solution.summary["revenue"] == pytest.approx(200 * 27 * weights, rel=1e-6)
