@@ -268,3 +268,19 @@ def test_steps_priced_above_the_penalty_are_rigid(tmp_path):
     assert marginal_value == pytest.approx(1900.0, rel=1e-9)
     welfare = sum(10 * price(q) for q in (75, 85, 95))
     assert solution.objective == pytest.approx(10 * 500 + 60 * 1900 + welfare, rel=1e-9)
+
+
+@pytest.mark.parametrize(("cheap", "dear", "unmet"), [(95.0, True, 0.0), (40.0, False, 10.0)])
+def test_the_pyomo_models_unmet_is_the_shortfall_below_the_band(tmp_path, cheap, dear, unmet):
+    """``unmet`` of the Pyomo model agrees with delivered.csv on a curve: 95 t of cheap supply clear
+    at 95 t, all of the core's 50 t served (unmet 0, not 100 − 50); 40 t of supply and a penalty of
+    5,000 leave the core 10 t short (``test_penalty_applies_only_below_the_band``)."""
+    import pyomo.environ as pyo
+
+    from optimizer.api import build_pyomo, solve_model
+
+    model = build_pyomo(load_instance(market(tmp_path, cheap=cheap, dear=dear, penalty=5000)))
+    solution = solve_model(model)
+    key = ("A", "oxide", 2025)
+    assert solution["delivered"].iloc[0]["unmet"] == pytest.approx(unmet, abs=1e-9)
+    assert pyo.value(model.unmet[key]) == pytest.approx(unmet, abs=1e-9)
