@@ -286,3 +286,35 @@ def test_a_changed_quota_limit_is_a_numbers_re_solve(tmp_path, engine):
     assert looser.summary["resolve"]["path"] == "numbers", looser.summary["resolve"]
     assert looser.objective == pytest.approx(1533.0 + 1 / 3 + 5000.0)
     _same_as_cold(looser, Study(folder, engine=engine).solve("looser"))
+
+
+@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
+def test_a_changed_build_limit_is_a_numbers_re_solve(tmp_path, engine):
+    """A's mine holds 20 t/yr; B may build a mine at capex 1 per t/yr (up to 100), both refine at home,
+    metal ships A→B at 0.5/t; B wants 45 t/yr, unmet at 1,000/t.
+
+    Base: A's 20 t ore make 18 t metal (600 + 9 shipped); B builds 30 t/yr for the other 27 t
+    (900 + 30): 1,539. With B's build limit at 10 t/yr (a number: the build stays open): 9 t of
+    metal from B (300 + 10), 18 t unmet (18,000): 18,919.
+    """
+    folder = chain_instance(
+        tmp_path / "builds",
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 20, "cost_system": 10},
+            {"process": "mine", "region": "B", "capacity": 0, "cost_system": 10, "max_build": 100, "capex": 1},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
+        ],
+        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 0.5}],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}],
+    )
+    _scenarios(
+        folder, {"fewer_builds": "- table: processes\n  where: {region: B, process: mine}\n  set: {max_build: 10}"}
+    )
+    study = Study(folder, engine=engine)
+    assert study.solve().objective == pytest.approx(1_539, rel=1e-9)
+    fewer = study.solve("fewer_builds")
+    assert fewer.summary["resolve"]["path"] == "numbers", fewer.summary["resolve"]
+    assert fewer.objective == pytest.approx(18_919, rel=1e-9)
+    assert fewer["builds"]["built"].tolist() == pytest.approx([10], rel=1e-9)
+    _same_as_cold(fewer, Study(folder, engine=engine).solve("fewer_builds"))
