@@ -31,6 +31,7 @@ CHAIN = {
         10380.0,
         "numbers",
     ),
+    "lossy_link": ("- table: trade\n  set: {loss: 0.1}", 50 / 0.9 * 30 + 50 * 5, "rebuilt"),
     "leaner_recipe": (
         "- table: process_io\n  where: {process: refine, direction: out}\n  set: {coefficient: 0.8}",
         1912.5,
@@ -98,6 +99,8 @@ def test_chain_re_solves_give_the_hand_optima_and_the_cold_solves(chain, engine)
     * demand × 2 (90 t, 100 t of ore: the mine's capacity exactly): 2 × 1725 = 3450;
     * mine capacity 40, unmet demand at 1000/t: 40 t ore → 36 t metal, 400 + 800 + 180 = 1380, plus
       9 t unmet × 1000 = 10380;
+    * 10 % lost in transit (a loss is a coefficient of the balance: built in full): 50 t shipped
+      from 50 / 0.9 = 55.556 t ore, 1666.67 + 250 = 1916.67;
     * refine yields 0.8 (a recipe: structural, built in full): 45 / 0.8 = 56.25 t ore,
       562.5 + 1125 + 225 = 1912.5.
 
