@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from benchmarks.generate import SHOCK_YAML, Spec, write_instance
+from optimizer.api import solve_model
 from optimizer.instance import load_instance
 from optimizer.model import build_model
 from optimizer.model.index import demand_numbers, process_numbers
@@ -321,3 +322,18 @@ def test_a_changed_build_limit_is_a_numbers_re_solve(tmp_path, engine):
     assert fewer.objective == pytest.approx(18_919, rel=1e-9)
     assert fewer["builds"]["built"].tolist() == pytest.approx([10], rel=1e-9)
     _same_as_cold(fewer, Study(folder, engine=engine).solve("fewer_builds"))
+
+
+def test_the_pyomo_model_caught_up_has_the_scenarios_bounds(tmp_path):
+    """After the numbers-only re-solve that doubles B's hard demand, the Pyomo model read from the
+    study fixes B's delivery at 90 t from both sides (45 before), and solving it again gives the
+    re-solve's optimum, 3,450."""
+    folder = chain_instance(tmp_path / "chain")
+    _scenarios(folder, {"more_demand": CHAIN["more_demand"][0]})
+    study = Study(folder, engine="pyomo")
+    study.solve()
+    assert study.solve("more_demand").summary["resolve"]["path"] == "numbers"
+    live = study.pyomo_model
+    delivery = live.delivered["B", "metal", 2025]
+    assert (delivery.lb, delivery.ub) == (90.0, 90.0)
+    assert solve_model(live).objective == pytest.approx(3_450, rel=1e-9)
