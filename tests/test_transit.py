@@ -262,3 +262,29 @@ def test_an_initial_stock_allows_exports_spread_over_the_first_periods_years(tmp
     assert shipped(solution, "CN", "AU") == pytest.approx(0, abs=1e-9)
     made = solution["activity"].query("region == 'AU'").set_index("period")["activity"]
     assert made.to_dict() == pytest.approx({2025: 6, 2030: 10}, rel=1e-6)
+
+
+def test_an_importer_that_exports_what_it_makes_prices_a_made_tonne_above_a_bought_one(tmp_path):
+    """Transit forbidden; AU also needs 5 t itself. AU's 10 t for the US must be AU-made (31/t, CN
+    direct costs 111/t); AU's own 5 t are imported from CN at 10 + 1 = 11/t: 310 + 55 = 365.
+
+    At AU one more tonne demanded is one more imported: λ = 11, unique (the link has room). One more
+    tonne made there (balance +1, export allowance +1) replaces an AU-made export: it saves 30, so
+    ``marginal_value_made`` = λ − μ = 30 and the transit dual μ = −19, both unique."""
+    folder = transit_instance(tmp_path / "i", transit="forbidden")
+    demand = pd.read_csv(folder / "demand.csv")
+    pd.concat([demand, pd.DataFrame([{"region": "AU", "commodity": "magnet", "quantity": 5}])]).to_csv(
+        folder / "demand.csv", index=False
+    )
+    instance = reeopt.load(folder)
+    solution = reeopt.solve(instance)
+    assert solution.objective == pytest.approx(365, rel=1e-9)
+    assert shipped(solution, "CN", "AU") == pytest.approx(5, rel=1e-9)
+    au = solution["balance"].set_index("region").loc["AU"]
+    assert au["marginal_value"] == pytest.approx(11, rel=1e-9)
+    assert au["marginal_value_made"] == pytest.approx(30, rel=1e-9)
+    model = build_model(instance)
+    balance, transit = model.lp.rows["balance"], model.lp.rows["transit"]
+    at_au = balance.start + int(np.flatnonzero(balance.index["r"] == 1)[0])
+    allowance = transit.start + int(np.flatnonzero(transit.index["r"] == 1)[0])
+    assert perturbed(model, {at_au: -1.0, allowance: 1.0}) == pytest.approx(365 - 30, rel=1e-9)
