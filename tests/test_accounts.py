@@ -10,6 +10,7 @@ import optimizer as reeopt
 from tests.accounting import mfca_allocated_and_expected, period_weights
 from tests.builders import chain_instance, copy_instance
 from tests.random_instances import random_instance
+from tests.test_mip_and_export import lumpy_chain
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +235,31 @@ def test_accounts_trace_the_flows_once_and_equal_a_fresh_tracing(toy, monkeypatc
         flows.forget_flows(solution)
         pd.testing.assert_frame_equal(solution.tables[name], account())
     assert len(calls) == 4
+
+
+def test_cost_ledger_of_a_lumpy_build_charges_capex_per_tonne_of_capacity(tmp_path):
+    """The lumpy chain builds one unit of 50 t/yr at capex 3 per t/yr: 150 a year in the ledger (not 3
+    for one unit) and in the summary, and every category of the ledger adds up to the summary."""
+    solution = reeopt.solve(lumpy_chain(tmp_path))
+    ledger = solution["costs"].query("category == 'capex'")
+    assert ledger["amount"].sum() == pytest.approx(150, rel=1e-9)
+    assert solution.summary["costs"]["capex"] == pytest.approx(150, rel=1e-9)
+    totals = ledger_totals(solution)
+    for category, value in solution.summary["costs"].items():
+        assert totals.get(category, 0.0) == pytest.approx(value, rel=1e-9, abs=1e-6), category
+
+
+def test_mfa_books_transit_losses_on_the_exporters_row(tmp_path):
+    """A ships metal to B and loses 10 % on the way: 50 t shipped, 45 t arrive. A's metal row exports
+    50 t and has 5 t of transit losses; B's imports 45 t and has none. A's refining row (the metal
+    stage) also shows its process loss: 55.556 t ore in, 50 t metal out, 5.556 t."""
+    folder = chain_instance(
+        tmp_path / "loss",
+        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 5, "loss": 0.1}],
+    )
+    mfa = reeopt.solve(folder)["mfa"].query("stage == 'metal'").set_index("region")
+    assert mfa.loc["A", "exports"] == pytest.approx(50, rel=1e-6)
+    assert mfa.loc["A", "transit_losses"] == pytest.approx(5, rel=1e-6)
+    assert mfa.loc["B", "imports"] == pytest.approx(45, rel=1e-6)
+    assert mfa.loc["B", "transit_losses"] == pytest.approx(0, abs=1e-9)
+    assert mfa.loc["A", "process_losses"] == pytest.approx(50 / 0.9 - 50, rel=1e-6)

@@ -273,3 +273,40 @@ def test_a_clean_share_without_content_classes_is_an_input_error(tmp_path):
     path.write_text(yaml.safe_dump({"name": "c", "constraints": [rule]}))
     with pytest.raises(InputError, match="clean shares need content classes"):
         reeopt.solve(folder, scenario=str(path))
+
+
+def test_initial_stocks_carry_the_class_of_where_they_are_held_and_losses_shrink_both_classes(tmp_path):
+    """CN is tracked. JP holds 4 t of oxide (clean: held outside CN), CN 20 t (tracked: held in CN);
+    oxide ships CN→JP at 1/t and loses 20 % on the way. JP makes magnets at 30/t and needs 10 t, at
+    most half tracked, unmet at 1,000/t.
+
+    The 4 clean tonnes allow 4 tracked ones (4 ≤ 0.5 × 8): CN ships 4 / 0.8 = 5 t (5), of which 4 t arrive, all
+    tracked. JP delivers 8 t (4 clean, 4 tracked), 2 t go unmet: 5 + 8 × 30 + 2 × 1,000 = 2,245.
+    """
+    folder = write_instance(
+        tmp_path / "stocks",
+        regions=["CN", "JP"],
+        commodities=[
+            {"commodity": "oxide", "stage": "oxide", "unit": "t REO"},
+            {"commodity": "magnet", "stage": "functional_material", "unit": "t REO"},
+        ],
+        process_io=[
+            {"process": "magnet_making", "commodity": "oxide", "direction": "in", "coefficient": 1},
+            {"process": "magnet_making", "commodity": "magnet", "direction": "out", "coefficient": 1},
+        ],
+        processes=[{"process": "magnet_making", "region": "JP", "capacity": "", "cost_system": 30}],
+        trade=[{"commodity": "oxide", "origin": "CN", "destination": "JP", "cost": 1, "loss": 0.2}],
+        demand=[{"region": "JP", "commodity": "magnet", "quantity": 10, "penalty": 1000, "max_tracked_share": 0.5}],
+        stocks=[
+            {"region": "JP", "commodity": "oxide", "initial": 4},
+            {"region": "CN", "commodity": "oxide", "initial": 20},
+        ],
+        content={"tracked": ["CN"]},
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(2_245, rel=1e-6)
+    jp = row(solution["delivered"], region="JP")
+    assert (jp["delivered_clean"], jp["delivered_tracked"]) == (pytest.approx(4, rel=1e-6), pytest.approx(4, rel=1e-6))
+    link = row(solution["trade"], origin="CN")
+    assert (link["shipped"], link["shipped_tracked"]) == (pytest.approx(5, rel=1e-6), pytest.approx(5, rel=1e-6))

@@ -248,3 +248,39 @@ def test_pyomo_model_has_the_steps_and_the_same_optimum(tmp_path):
     assert len(model.elastic_step) == 10
     pyo.SolverFactory("appsi_highs").solve(model)
     assert pyo.value(model.objective) == pytest.approx(95 * 500 + 5 * price(95.0), rel=1e-9)
+
+
+def test_steps_priced_above_the_penalty_are_rigid(tmp_path):
+    """Penalty 1,900: no one pays more per tonne than leaving it unmet costs, so the reduction steps
+    priced above it (j = −5 at 3,305.8 and −4 at 2,366.9) are rigid and join the core, 50 + 20 = 70 t.
+
+    Cheap supply 10 t at 500, dear at 2,000 (above the penalty). The core takes the 10 cheap tonnes
+    and leaves 60 t unmet at 1,900 rather than buy dear tonnes; the flexible reduction steps (−3, −2,
+    −1, all priced below 2,000) go unserved. Delivered 10 t, marginal value the penalty, 1,900;
+    objective 10 × 500 + 60 × 1,900 + 10 × (p₋₃ + p₋₂ + p₋₁) = 161,698.9. Were those two steps
+    flexible, the core would be 50 t and the 20 t of steps beyond it worth more than the dear
+    mine's 2,000: 10 t more would be bought at 2,000 (the marginal value then).
+    """
+    solution = solve(load_instance(market(tmp_path, cheap=10.0, penalty=1900)))
+    delivered, marginal_value = cleared(solution)
+    assert delivered["delivered"] == pytest.approx(10.0, rel=1e-9)
+    assert delivered["unmet"] == pytest.approx(60.0, rel=1e-9)
+    assert marginal_value == pytest.approx(1900.0, rel=1e-9)
+    welfare = sum(10 * price(q) for q in (75, 85, 95))
+    assert solution.objective == pytest.approx(10 * 500 + 60 * 1900 + welfare, rel=1e-9)
+
+
+@pytest.mark.parametrize(("cheap", "dear", "unmet"), [(95.0, True, 0.0), (40.0, False, 10.0)])
+def test_the_pyomo_models_unmet_is_the_shortfall_below_the_band(tmp_path, cheap, dear, unmet):
+    """``unmet`` of the Pyomo model agrees with delivered.csv on a curve: 95 t of cheap supply clear
+    at 95 t, all of the core's 50 t served (unmet 0, not 100 − 50); 40 t of supply and a penalty of
+    5,000 leave the core 10 t short (``test_penalty_applies_only_below_the_band``)."""
+    import pyomo.environ as pyo
+
+    from optimizer.api import build_pyomo, solve_model
+
+    model = build_pyomo(load_instance(market(tmp_path, cheap=cheap, dear=dear, penalty=5000)))
+    solution = solve_model(model)
+    key = ("A", "oxide", 2025)
+    assert solution["delivered"].iloc[0]["unmet"] == pytest.approx(unmet, abs=1e-9)
+    assert pyo.value(model.unmet[key]) == pytest.approx(unmet, abs=1e-9)

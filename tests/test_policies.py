@@ -17,7 +17,7 @@ import yaml
 
 import optimizer as reeopt
 from optimizer.errors import InputError
-from tests.builders import copy_instance
+from tests.builders import copy_instance, write_instance
 
 BASE_COST = 237_850.0
 SOUTH_NDPR = {"name": "south_ndpr", "kind": "min_production", "region": "SOUTH", "commodities": "NdPr_oxide"} | {
@@ -302,3 +302,31 @@ def test_world_allied_policies_hold_and_never_lower_the_cost(tmp_path):
     assert (rows["body"] >= rows["lower"].fillna(-np.inf) - slack).all()
     assert (rows["body"] <= rows["upper"].fillna(np.inf) + slack).all()
     assert allied.objective >= controls.objective * (1 - 1e-9)
+
+
+def test_a_share_of_arrivals_counts_what_arrives_after_transit_losses(tmp_path):
+    """B needs 40 t/yr of metal; A makes it at 10/t and ships at 1/t but loses half on the way (22 per
+    tonne arrived), C makes it at 50/t and ships at 1/t without loss (51). At least half of B's
+    arrivals must come from C: 20 t from C (1,020) and 20 t arriving from A, 40 t shipped (440):
+    1,460. Counting shipped tonnes instead would need as many shipped from C as from A (26.67 t each)."""
+    folder = write_instance(
+        tmp_path / "lossy",
+        regions=["A", "B", "C"],
+        commodities=[{"commodity": "metal", "stage": "metal"}],
+        process_io=[{"process": "make", "commodity": "metal", "direction": "out", "coefficient": 1}],
+        processes=[
+            {"process": "make", "region": "A", "capacity": "", "cost_system": 10},
+            {"process": "make", "region": "C", "capacity": "", "cost_system": 50},
+        ],
+        trade=[
+            {"commodity": "metal", "origin": "A", "destination": "B", "cost": 1, "loss": 0.5},
+            {"commodity": "metal", "origin": "C", "destination": "B", "cost": 1},
+        ],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 40}],
+    )
+    rule = {"name": "from_c", "kind": "min_share", "region": "B", "commodities": "metal", "of": "arrivals"}
+    solution, _ = solve(tmp_path, rule | {"origins": ["C"], "share": 0.5}, instance=folder)
+    assert solution.objective == pytest.approx(1_460, rel=1e-9)
+    trade = solution["trade"].set_index("origin")
+    assert trade["shipped"].to_dict() == pytest.approx({"A": 40, "C": 20}, rel=1e-9)
+    assert trade["arrived"].to_dict() == pytest.approx({"A": 20, "C": 20}, rel=1e-9)

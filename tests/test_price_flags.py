@@ -248,3 +248,41 @@ def test_an_unflagged_quota_rent_is_both_finite_differences(tmp_path, seed):
         tolerance = 1e-4 * max(1.0, abs(quota.rent))
         assert (base - more) / scale == pytest.approx(quota.rent, abs=tolerance), quota
         assert (less - base) / scale == pytest.approx(quota.rent, abs=tolerance), quota
+
+
+def _shifted_node(model, region: str, commodity: str, delta: float) -> float:
+    """The optimum with ``delta`` t/yr more withdrawn at the node (its balance row's right-hand side)."""
+    lp = model.lp
+    rows = lp.rows["balance"]
+    data = model.data
+    index = rows.index
+    at = (index["r"] == data.regions.get_loc(region)) & (index["c"] == data.commodities.get_loc(commodity))
+    row = rows.start + int(index.index[at][0])
+    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
+    lower[row] += delta
+    upper[row] += delta
+    return HighsSolver(dataclasses.replace(lp, row_lower=lower, row_upper=upper)).solve().objective
+
+
+def test_a_mine_exactly_at_its_capacity_makes_the_price_not_unique(tmp_path):
+    """A's mine (10/t) holds 50 t/yr, exactly the ore B's 45 t of metal need; B may mine at 100/t and
+    refine at home. One tonne more metal demanded in B comes from B's mine, (100 + 20) / 0.9 =
+    133.33 (right difference); one tonne less saves A's route, (10 + 20) / 0.9 + 5 = 38.33 (left
+    difference). Any dual in between is optimal, so B's metal is flagged ``not_unique``."""
+    folder = chain_instance(
+        tmp_path / "exact",
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 50, "cost_system": 10},
+            {"process": "mine", "region": "B", "capacity": "", "cost_system": 100},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
+        ],
+    )
+    instance = load_instance(folder)
+    value, flag = flags(solve(instance))[("B", "metal")]
+    assert flag == "not_unique"
+    assert 30 / 0.9 + 5 - 1e-6 <= value <= 120 / 0.9 + 1e-6
+    model = build_model(instance)
+    base = _shifted_node(model, "B", "metal", 0.0)
+    assert _shifted_node(model, "B", "metal", 1.0) - base == pytest.approx(120 / 0.9, rel=1e-9)
+    assert base - _shifted_node(model, "B", "metal", -1.0) == pytest.approx(30 / 0.9 + 5, rel=1e-9)

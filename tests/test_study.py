@@ -7,6 +7,7 @@ import pyomo.environ as pyo
 import pytest
 
 from optimizer.study import Study
+from tests.builders import chain_instance
 
 
 @pytest.mark.parametrize("engine", ["pyomo", "arrays"])
@@ -48,3 +49,17 @@ def test_components_of_ones_own_survive_re_solves():
     second = study.solve("north_export_ban_soft", accounts=False)
     assert first["constraints"]["family"].tolist() == ["cap"] == second["constraints"]["family"].tolist()
     assert second["constraints"]["body"].iloc[0] == pytest.approx(10.0)
+
+
+def test_avoiding_a_region_cuts_the_trade_into_it(tmp_path):
+    """Avoiding B (the chain's demand region, unmet at 1,000/t) cuts A→B too: nothing reaches B, its
+    45 t/yr go unmet, 45,000; without the cut, 1,725."""
+    folder = chain_instance(
+        tmp_path / "avoid", demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}]
+    )
+    study = Study(folder)
+    assert study.solve().objective == pytest.approx(1_725, rel=1e-9)
+    avoiding = study.solve(avoid=("B",))
+    assert avoiding.objective == pytest.approx(45_000, rel=1e-9)
+    assert avoiding["trade"].empty
+    assert avoiding["delivered"]["unmet"].tolist() == pytest.approx([45], rel=1e-9)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from benchmarks.generate import SHOCK_YAML, Spec, write_instance
+from optimizer.api import solve_model
 from optimizer.instance import load_instance
 from optimizer.model import build_model
 from optimizer.model.index import demand_numbers, process_numbers
@@ -31,6 +32,7 @@ CHAIN = {
         10380.0,
         "numbers",
     ),
+    "lossy_link": ("- table: trade\n  set: {loss: 0.1}", 50 / 0.9 * 30 + 50 * 5, "rebuilt"),
     "leaner_recipe": (
         "- table: process_io\n  where: {process: refine, direction: out}\n  set: {coefficient: 0.8}",
         1912.5,
@@ -98,6 +100,8 @@ def test_chain_re_solves_give_the_hand_optima_and_the_cold_solves(chain, engine)
     * demand × 2 (90 t, 100 t of ore: the mine's capacity exactly): 2 × 1725 = 3450;
     * mine capacity 40, unmet demand at 1000/t: 40 t ore → 36 t metal, 400 + 800 + 180 = 1380, plus
       9 t unmet × 1000 = 10380;
+    * 10 % lost in transit (a loss is a coefficient of the balance: built in full): 50 t shipped
+      from 50 / 0.9 = 55.556 t ore, 1666.67 + 250 = 1916.67;
     * refine yields 0.8 (a recipe: structural, built in full): 45 / 0.8 = 56.25 t ore,
       562.5 + 1125 + 225 = 1912.5.
 
@@ -286,3 +290,50 @@ def test_a_changed_quota_limit_is_a_numbers_re_solve(tmp_path, engine):
     assert looser.summary["resolve"]["path"] == "numbers", looser.summary["resolve"]
     assert looser.objective == pytest.approx(1533.0 + 1 / 3 + 5000.0)
     _same_as_cold(looser, Study(folder, engine=engine).solve("looser"))
+
+
+@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
+def test_a_changed_build_limit_is_a_numbers_re_solve(tmp_path, engine):
+    """A's mine holds 20 t/yr; B may build a mine at capex 1 per t/yr (up to 100), both refine at home,
+    metal ships A→B at 0.5/t; B wants 45 t/yr, unmet at 1,000/t.
+
+    Base: A's 20 t ore make 18 t metal (600 + 9 shipped); B builds 30 t/yr for the other 27 t
+    (900 + 30): 1,539. With B's build limit at 10 t/yr (a number: the build stays open): 9 t of
+    metal from B (300 + 10), 18 t unmet (18,000): 18,919.
+    """
+    folder = chain_instance(
+        tmp_path / "builds",
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 20, "cost_system": 10},
+            {"process": "mine", "region": "B", "capacity": 0, "cost_system": 10, "max_build": 100, "capex": 1},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
+        ],
+        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 0.5}],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}],
+    )
+    _scenarios(
+        folder, {"fewer_builds": "- table: processes\n  where: {region: B, process: mine}\n  set: {max_build: 10}"}
+    )
+    study = Study(folder, engine=engine)
+    assert study.solve().objective == pytest.approx(1_539, rel=1e-9)
+    fewer = study.solve("fewer_builds")
+    assert fewer.summary["resolve"]["path"] == "numbers", fewer.summary["resolve"]
+    assert fewer.objective == pytest.approx(18_919, rel=1e-9)
+    assert fewer["builds"]["built"].tolist() == pytest.approx([10], rel=1e-9)
+    _same_as_cold(fewer, Study(folder, engine=engine).solve("fewer_builds"))
+
+
+def test_the_pyomo_model_caught_up_has_the_scenarios_bounds(tmp_path):
+    """After the numbers-only re-solve that doubles B's hard demand, the Pyomo model read from the
+    study fixes B's delivery at 90 t from both sides (45 before), and solving it again gives the
+    re-solve's optimum, 3,450."""
+    folder = chain_instance(tmp_path / "chain")
+    _scenarios(folder, {"more_demand": CHAIN["more_demand"][0]})
+    study = Study(folder, engine="pyomo")
+    study.solve()
+    assert study.solve("more_demand").summary["resolve"]["path"] == "numbers"
+    live = study.pyomo_model
+    delivery = live.delivered["B", "metal", 2025]
+    assert (delivery.lb, delivery.ub) == (90.0, 90.0)
+    assert solve_model(live).objective == pytest.approx(3_450, rel=1e-9)

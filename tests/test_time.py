@@ -1,4 +1,4 @@
-"""Time in the model by hand: lead times delay builds, capex is discounted, initial stocks spread.
+"""Time in the model by hand: lead times, the period weight of every cost, stocks and reserves in years.
 
 Every instance is the two-region chain of ``tests.builders.chain_instance``: ore mined in A at
 10/t, refined in A at 20/t per t ore into 0.9 t metal, metal shipped A→B at 5/t. Serving q t of
@@ -99,3 +99,136 @@ def test_an_initial_stock_is_spread_over_the_years_of_the_first_period(tmp_path)
     balance = solution["balance"].set_index(["region", "commodity", "period"])
     assert balance.loc[("B", "metal", 2025), "stock_change"] == pytest.approx(-18, rel=1e-6)
     assert solution.objective == pytest.approx(13_800, rel=1e-6)
+
+
+def test_a_stock_carried_into_a_shorter_period_is_spread_over_its_own_years(tmp_path):
+    """A's ore costs 10/t in 2025 and 50/t in 2030; 2025 lasts five years, 2030 one (period_lengths).
+
+    B's 45 t/yr of metal need 50 t/yr of ore. A stock of ore in A (at most 100 t, holding 1/t-yr)
+    carries h tonnes out of 2025: mined over 2025's five years (h / 5 t/yr more), it is held for
+    2025's five years (5 × 1 = 5/t) and drawn in 2030's one year (h / 1 t/yr). A stocked tonne costs
+    10 + 5 = 15 and saves a 2030 tonne at 50, so the stock covers all of 2030: h = 50, 2030 mines
+    nothing. 2025 mines 60 t/yr: (600 + 1,000 + 225) × 5 = 9,125, holding 5 × 50 = 250; 2030:
+    1,000 + 225 = 1,225. Objective 10,600. Stock change: +10 t/yr in 2025, −50 t/yr in 2030.
+    Marginal value of A's ore: 10 in 2025 (the mine has room); 15 in 2030 (one more tonne there is
+    one more tonne stocked).
+    """
+    folder = chain_instance(
+        tmp_path / "carry",
+        periods=[2025, 2030],
+        period_lengths={2030: 1},
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10},
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 50, "period": 2030},
+            REFINE,
+        ],
+        stocks=[{"region": "A", "commodity": "ore", "initial": 0, "max_level": 100, "holding_cost": 1}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(10_600, rel=1e-6)
+    assert solution.summary["costs"]["holding"] == pytest.approx(250, rel=1e-6)
+    mine = solution["activity"].query("process == 'mine'").set_index("period")["activity"]
+    assert mine.to_dict() == pytest.approx({2025: 60, 2030: 0}, abs=1e-6)
+    ore = solution["balance"].query("region == 'A' and commodity == 'ore'").set_index("period")
+    assert ore["stock_change"].to_dict() == pytest.approx({2025: 10, 2030: -50}, rel=1e-6)
+    assert ore["marginal_value"].to_dict() == pytest.approx({2025: 10, 2030: 15}, rel=1e-6)
+
+
+def test_a_reserve_counts_every_year_of_a_period(tmp_path):
+    """A's mine (10/t, capacity 100) has a reserve of 400 t; B's mine costs 30/t, its ore 1/t to A.
+
+    Periods 2025 and 2030, five years each, discount rate 10 % (weights 5 and 5 / 1.1⁵). The 50 t/yr
+    of ore B's metal needs cost 21/t less from A, worth more early, so A mines 50 t/yr in 2025 (250 t
+    of its reserve) and the 150 t left over 2030's five years: 30 t/yr; B mines 20 t/yr in 2030. A
+    year costs 500 + 1,000 + 225 = 1,725 in 2025 and 300 + 620 + 1,000 + 225 = 2,145 in 2030:
+    objective 5 × 1,725 + 5 × 2,145 / 1.1⁵ = 15,284.38.
+    """
+    folder = chain_instance(
+        tmp_path / "reserve",
+        periods=[2025, 2030],
+        discount_rate=0.1,
+        base_year=2025,
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10, "reserve": 400},
+            {"process": "mine", "region": "B", "capacity": 100, "cost_system": 30},
+            REFINE,
+        ],
+        trade=[
+            {"commodity": "metal", "origin": "A", "destination": "B", "cost": 5},
+            {"commodity": "ore", "origin": "B", "destination": "A", "cost": 1},
+        ],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    mines = solution["activity"].query("process == 'mine'").set_index(["region", "period"])["activity"]
+    assert mines.to_dict() == pytest.approx(
+        {("A", 2025): 50, ("A", 2030): 30, ("B", 2025): 0, ("B", 2030): 20}, abs=1e-6
+    )
+    assert solution.objective == pytest.approx(5 * 1_725 + 5 * 2_145 / 1.1**5, rel=1e-6)
+
+
+def test_ad_valorem_tariffs_and_disposal_are_weighted_like_every_other_cost(tmp_path):
+    """Refining also yields 0.1 t of slag per t ore (disposal 3/t); A→B metal pays 2/t plus 10 %
+    of metal's reference price, 100: 12/t.
+
+    Periods 2025 and 2030, five years each, discount rate 10 %: weights 5 and 5 / 1.1⁵ = 3.1046. Each
+    year 50 t ore are mined and refined (1,500), 5 t slag disposed (15), 45 t metal shipped (225) and
+    taxed (540): 2,280 a year, objective 2,280 × (5 + 3.1046). The summary's tariff is 540 × 8.1046
+    and its waste 15 × 8.1046. In each period's own money metal in B is worth (30 + 0.1 × 3) / 0.9
+    + 5 + 12 = 50.667 (a tonne of metal takes 1 / 0.9 t ore and leaves 0.1 / 0.9 t slag to dispose
+    of) and slag in A −3 (a tonne more demanded saves its disposal).
+    """
+    weights = 5 * (1 + 1.1**-5)
+    folder = chain_instance(
+        tmp_path / "weighted",
+        periods=[2025, 2030],
+        discount_rate=0.1,
+        base_year=2025,
+        commodities=[
+            {"commodity": "ore", "stage": "concentrate"},
+            {"commodity": "metal", "stage": "metal", "reference_price": 100},
+            {"commodity": "slag", "stage": "metal", "disposal_cost": 3},
+        ],
+        process_io=[
+            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "refine", "commodity": "ore", "direction": "in", "coefficient": 1},
+            {"process": "refine", "commodity": "metal", "direction": "out", "coefficient": 0.9},
+            {"process": "refine", "commodity": "slag", "direction": "out", "coefficient": 0.1},
+        ],
+        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 5, "tariff": 2, "tariff_rate": 0.1}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(2_280 * weights, rel=1e-6)
+    assert solution.summary["costs"]["tariff"] == pytest.approx(540 * weights, rel=1e-6)
+    assert solution.summary["costs"]["waste"] == pytest.approx(15 * weights, rel=1e-6)
+    value = solution["balance"].set_index(["region", "commodity", "period"])["marginal_value"]
+    for year in (2025, 2030):
+        assert value[("B", "metal", year)] == pytest.approx((30 + 0.3) / 0.9 + 5 + 12, rel=1e-6)
+        assert value[("A", "slag", year)] == pytest.approx(-3, rel=1e-6)
+
+
+def test_summary_totals_count_every_year_of_a_period(tmp_path):
+    """A's mine holds 30 t/yr of ore (27 t metal); B wants 45 t/yr at a price of 200, unmet at 1,000/t.
+
+    Periods 2025 and 2030 (five years each), discount rate 10 %: weights 5 and 5 / 1.1⁵, 8.1046 in
+    all. Each year 27 t are served (900 + 135 to make and ship) and 18 t go unmet (18,000):
+    objective 19,035 × 8.1046, of which penalty 18,000 × 8.1046. ``unmet_demand`` is in tonnes over
+    the horizon, 18 × 10 = 180; ``revenue`` is discounted like the costs, 200 × 27 × 8.1046.
+    """
+    weights = 5 * (1 + 1.1**-5)
+    folder = chain_instance(
+        tmp_path / "totals",
+        periods=[2025, 2030],
+        discount_rate=0.1,
+        base_year=2025,
+        processes=[{"process": "mine", "region": "A", "capacity": 30, "cost_system": 10}, REFINE],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "price": 200, "penalty": 1000}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(19_035 * weights, rel=1e-6)
+    assert solution.summary["costs"]["penalty"] == pytest.approx(18_000 * weights, rel=1e-6)
+    assert solution.summary["unmet_demand"] == pytest.approx(180, rel=1e-6)
+    assert solution.summary["revenue"] == pytest.approx(200 * 27 * weights, rel=1e-6)

@@ -65,3 +65,52 @@ def test_a_quota_on_listed_destinations_leaves_the_other_destinations_free(tmp_p
     assert unmet["B"] == pytest.approx(6, rel=1e-6)
     assert unmet["C"] == pytest.approx(0, abs=1e-9)
     assert solution.objective == pytest.approx(6_920, rel=1e-6)
+
+
+def test_a_quota_binds_each_period_on_its_own_and_its_rent_is_in_the_periods_money(tmp_path):
+    """A may export 30 t/yr of metal to B in every period; B wants 45 t/yr, unmet at 1,000/t.
+
+    Periods 2025 and 2030 (five years each), discount rate 10 %: weights 5 and 5 / 1.1⁵. Each
+    period's quota row holds that period's shipments alone: 30 t/yr shipped in both, 15 t/yr unmet.
+    A year costs 30 / 0.9 × 30 + 30 × 5 + 15 × 1,000 = 16,150; objective 16,150 × 5 × (1 + 1.1⁻⁵).
+    One more tonne of licence saves 1,000 − (30 / 0.9 + 5) = 961.667 per tonne in either period's
+    own money (its rent), and B's metal is worth the penalty, 1,000.
+    """
+    folder = chain_instance(
+        tmp_path / "quota",
+        periods=[2025, 2030],
+        discount_rate=0.1,
+        base_year=2025,
+        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}],
+        quotas=[{"quota": "cap", "origin": "A", "commodities": "metal", "limit": 30}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution["trade"].set_index("period")["shipped"].to_dict() == pytest.approx({2025: 30, 2030: 30}, rel=1e-6)
+    assert solution.objective == pytest.approx(16_150 * 5 * (1 + 1.1**-5), rel=1e-6)
+    quotas = solution["quotas"].set_index("period")
+    assert quotas["shipped"].to_dict() == pytest.approx({2025: 30, 2030: 30}, rel=1e-6)
+    assert quotas["rent"].to_dict() == pytest.approx({2025: 1000 - 30 / 0.9 - 5, 2030: 1000 - 30 / 0.9 - 5}, rel=1e-6)
+    value = solution["balance"].query("region == 'B'").set_index("period")["marginal_value"]
+    assert value.to_dict() == pytest.approx({2025: 1000, 2030: 1000}, rel=1e-6)
+
+
+def test_the_trade_table_charges_every_tonne_shipped_not_only_those_that_arrive(tmp_path):
+    """A→B loses 10 % of the metal in transit and costs 5/t plus a tariff of 3/t, per tonne shipped.
+
+    B's 45 t/yr need 50 t shipped, 50 / 0.9 = 55.556 t ore mined and refined (1,666.67); the link
+    costs 50 × 8 = 400, which is the trade table's ``cost`` (not 45 × 8) and the summary's trade and
+    tariff (250 + 150). Objective 2,066.67.
+    """
+    folder = chain_instance(
+        tmp_path / "loss",
+        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 5, "tariff": 3, "loss": 0.1}],
+    )
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    link = solution["trade"].iloc[0]
+    assert (link["shipped"], link["arrived"]) == (pytest.approx(50, rel=1e-6), pytest.approx(45, rel=1e-6))
+    assert link["cost"] == pytest.approx(400, rel=1e-6)
+    costs = solution.summary["costs"]
+    assert (costs["trade"], costs["tariff"]) == (pytest.approx(250, rel=1e-6), pytest.approx(150, rel=1e-6))
+    assert solution.objective == pytest.approx(50 / 0.9 * 30 + 400, rel=1e-6)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import optimizer as reeopt
 from optimizer.errors import InputError
@@ -291,3 +292,54 @@ def test_a_tonne_made_by_a_tracked_exporter_is_worth_its_cost_when_the_clean_sha
     my = solution["balance"].set_index("region").loc["MY"]
     assert my["exports"] == pytest.approx(5)
     assert my["marginal_value_made"] == pytest.approx(10)
+
+
+def test_an_initial_stock_allows_exports_spread_over_the_first_periods_years(tmp_path):
+    """Transit forbidden; AU holds 20 t of magnets at the start (holding 1/t-yr); periods 2025 and
+    2030 last five years each.
+
+    The stock is 20 / 5 = 4 t/yr of 2025's supply, and of AU's allowance to export what it did not
+    make: AU ships its 4 t/yr (1/t) and 6 t/yr of its own make (31/t) in 2025, 190 a year; in 2030
+    it makes all 10 t/yr, 310 a year. Objective 5 × 190 + 5 × 310 = 2,500, and no Chinese magnet
+    passes through AU. Had the allowance been the whole 20 t a year, AU could re-export 6 t/yr of
+    Chinese magnets at 12/t.
+    """
+    folder = transit_instance(
+        tmp_path / "i",
+        transit="forbidden",
+        stocks=[{"region": "AU", "commodity": "magnet", "initial": 20, "holding_cost": 1}],
+    )
+    settings = yaml.safe_load((folder / "instance.yaml").read_text())
+    (folder / "instance.yaml").write_text(yaml.safe_dump({**settings, "periods": [2025, 2030]}))
+    solution = reeopt.solve(folder)
+    assert solution.status == "optimal"
+    assert solution.objective == pytest.approx(2_500, rel=1e-6)
+    assert shipped(solution, "CN", "AU") == pytest.approx(0, abs=1e-9)
+    made = solution["activity"].query("region == 'AU'").set_index("period")["activity"]
+    assert made.to_dict() == pytest.approx({2025: 6, 2030: 10}, rel=1e-6)
+
+
+def test_an_importer_that_exports_what_it_makes_prices_a_made_tonne_above_a_bought_one(tmp_path):
+    """Transit forbidden; AU also needs 5 t itself. AU's 10 t for the US must be AU-made (31/t, CN
+    direct costs 111/t); AU's own 5 t are imported from CN at 10 + 1 = 11/t: 310 + 55 = 365.
+
+    At AU one more tonne demanded is one more imported: λ = 11, unique (the link has room). One more
+    tonne made there (balance +1, export allowance +1) replaces an AU-made export: it saves 30, so
+    ``marginal_value_made`` = λ − μ = 30 and the transit dual μ = −19, both unique."""
+    folder = transit_instance(tmp_path / "i", transit="forbidden")
+    demand = pd.read_csv(folder / "demand.csv")
+    pd.concat([demand, pd.DataFrame([{"region": "AU", "commodity": "magnet", "quantity": 5}])]).to_csv(
+        folder / "demand.csv", index=False
+    )
+    instance = reeopt.load(folder)
+    solution = reeopt.solve(instance)
+    assert solution.objective == pytest.approx(365, rel=1e-9)
+    assert shipped(solution, "CN", "AU") == pytest.approx(5, rel=1e-9)
+    au = solution["balance"].set_index("region").loc["AU"]
+    assert au["marginal_value"] == pytest.approx(11, rel=1e-9)
+    assert au["marginal_value_made"] == pytest.approx(30, rel=1e-9)
+    model = build_model(instance)
+    balance, transit = model.lp.rows["balance"], model.lp.rows["transit"]
+    at_au = balance.start + int(np.flatnonzero(balance.index["r"] == 1)[0])
+    allowance = transit.start + int(np.flatnonzero(transit.index["r"] == 1)[0])
+    assert perturbed(model, {at_au: -1.0, allowance: 1.0}) == pytest.approx(365 - 30, rel=1e-9)

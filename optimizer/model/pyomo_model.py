@@ -32,6 +32,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 from optimizer.instance import load_instance  # noqa: F401  (the doctest)
 from optimizer.model import Model
+from optimizer.model.elastic_demand import core_quantity
 from optimizer.model.index import ModelData
 from optimizer.model.registry import index_tuples, naming
 
@@ -154,9 +155,10 @@ def _build(model: Model) -> pyo.ConcreteModel:
 
 
 def _add_unmet(m: pyo.ConcreteModel, data: ModelData, lp) -> None:
-    """``unmet[r, c, t] = demand - delivered``: readable, and not a column of the program."""
+    """``unmet[r, c, t] = demand - delivered``: readable, and not a column of the program. On a demand
+    curve (E1) ``delivered`` is the core below the band, so its demand is the core's quantity."""
     keys = index_tuples(data, lp.columns["delivery"].index, ("r", "c", "t"))
-    demand = dict(zip(keys, data.demand["quantity"].tolist(), strict=True))
+    demand = dict(zip(keys, core_quantity(data).tolist(), strict=True))
     m.unmet = pyo.Expression(list(keys), rule=lambda m, *key: demand[key] - m.delivered[key])
 
 

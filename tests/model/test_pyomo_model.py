@@ -20,6 +20,7 @@ from optimizer.model.pyomo_model import build_pyomo
 from optimizer.model.registry import FAMILIES, naming
 from optimizer.network import network
 from optimizer.study import Study
+from tests.builders import chain_instance
 from tests.random_instances import random_instance
 
 INSTANCES = Path(__file__).resolve().parents[2] / "instances"
@@ -154,3 +155,26 @@ def test_extend_adds_rows_to_constraints_csv(tmp_path):
     table = (folder / "constraints.csv").read_text().splitlines()
     assert table[0] == "family,index,body,lower,upper,dual"
     assert table[1].startswith("cap,,10,")
+
+
+def test_a_fixed_activity_keeps_its_capacity_dual(tmp_path):
+    """The chain with A's mine at 40 t/yr and B's demand unmet at 1,000/t (tests/test_time.py): one
+    more t/yr of mine saves 0.9 × 1,000 − 0.9 × 5 − 30 = 865.5. Fixing the mine's activity at 40 in
+    the Pyomo model (the compiler moves it to the right-hand side) changes neither the optimum nor
+    that value: the fixed column is priced on the program's rows, c − Aᵀy."""
+    folder = chain_instance(
+        tmp_path / "fixed",
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 40, "cost_system": 10},
+            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
+        ],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}],
+    )
+    base = reeopt.solve(folder)
+    mine = base["activity"].set_index("process").loc["mine"]
+    assert mine["capacity_dual"] == pytest.approx(865.5, rel=1e-9)
+    model = build_pyomo(build_model(reeopt.load(folder)))
+    model.activity["mine", "A", 2025].fix(40.0)
+    fixed = reeopt.solve_model(model)
+    assert fixed.objective == pytest.approx(base.objective, rel=1e-9)
+    assert fixed["activity"].set_index("process").loc["mine", "capacity_dual"] == pytest.approx(865.5, rel=1e-9)
