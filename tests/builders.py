@@ -90,11 +90,10 @@ def chain_instance(folder: Path, **overrides) -> Path:
     return write_instance(folder, **spec)
 
 
-def buildable_chain(folder: Path) -> Path:
+def buildable_chain(folder: Path, **overrides) -> Path:
     """The chain with A's mine held to 20 t/yr and a mine B may build (capex 1 per t/yr and year, up to
     100), both regions refining at home, metal shipping A→B at 0.5/t (0.45 per t of ore)."""
-    return chain_instance(
-        folder,
+    spec = dict(
         processes=[
             {"process": "mine", "region": "A", "capacity": 20, "cost_system": 10},
             {"process": "mine", "region": "B", "capacity": 0, "cost_system": 10, "max_build": 100, "capex": 1},
@@ -103,3 +102,4 @@ def buildable_chain(folder: Path) -> Path:
         ],
         trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 0.5}],
     )
+    return chain_instance(folder, **{**spec, **overrides})

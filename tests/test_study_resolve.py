@@ -20,7 +20,7 @@ from optimizer.model.index import demand_numbers, process_numbers
 from optimizer.model.refresh import NUMBERS, _demand_rows, _process_rows, _trade_rows, expanded_trade_rows, refresh
 from optimizer.scenario import apply_scenario
 from optimizer.study import Study
-from tests.builders import chain_instance
+from tests.builders import buildable_chain, chain_instance
 
 # name: (changes, objective derived by hand on the chain instance, path the re-solve must take)
 CHAIN = {
@@ -301,16 +301,8 @@ def test_a_changed_build_limit_is_a_numbers_re_solve(tmp_path, engine):
     (900 + 30): 1,539. With B's build limit at 10 t/yr (a number: the build stays open): 9 t of
     metal from B (300 + 10), 18 t unmet (18,000): 18,919.
     """
-    folder = chain_instance(
-        tmp_path / "builds",
-        processes=[
-            {"process": "mine", "region": "A", "capacity": 20, "cost_system": 10},
-            {"process": "mine", "region": "B", "capacity": 0, "cost_system": 10, "max_build": 100, "capex": 1},
-            {"process": "refine", "region": "A", "capacity": "", "cost_system": 20},
-            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
-        ],
-        trade=[{"commodity": "metal", "origin": "A", "destination": "B", "cost": 0.5}],
-        demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}],
+    folder = buildable_chain(
+        tmp_path / "builds", demand=[{"region": "B", "commodity": "metal", "quantity": 45, "penalty": 1000}]
     )
     _scenarios(
         folder, {"fewer_builds": "- table: processes\n  where: {region: B, process: mine}\n  set: {max_build: 10}"}
