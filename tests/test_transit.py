@@ -277,6 +277,47 @@ def test_a_tonne_made_where_nothing_is_made_is_one_end_of_an_interval(tmp_path):
     assert perturbed(model, {a: 1.0, a_transit: -1.0}) == pytest.approx(60 + 5)  # one less made
 
 
+def test_an_exporter_on_a_full_link_is_not_priced_at_its_netback(tmp_path):
+    """A makes oxide at 10/t, at most 5 t; B makes it at 50/t and needs 10 t; A→B costs 1 and carries
+    at most 5 t; transit forbidden (a reviewer's case). A makes 5 t and ships them all: 5 × 11 +
+    5 × 50 = 305. A's transit row binds, but its only export link is full, so nothing ties A's made
+    value to B's price:
+
+    * one more tonne made at A (balance and allowance +1) replaces a tonne A makes itself: −10;
+    * one tonne less made at A (allowance −1): A cannot make more, so it ships 4 and B makes 6: +49;
+    * so λ − μ at A lies in [10, 49], one end of it is reported, and ``price_flag_made`` says
+      ``not_unique`` (B's blank flag, which an export on a link with room would pass on, does not
+      apply).
+    """
+    folder = tmp_path / "i"
+    write_instance(
+        folder,
+        regions=["A", "B"],
+        commodities=[{"commodity": "oxide", "stage": "oxide"}],
+        process_io=[{"process": "make", "commodity": "oxide", "direction": "out", "coefficient": 1}],
+        processes=[
+            {"process": "make", "region": "A", "capacity": 5, "cost_system": 10},
+            {"process": "make", "region": "B", "capacity": "", "cost_system": 50},
+        ],
+        trade=[{"commodity": "oxide", "origin": "A", "destination": "B", "cost": 1, "capacity": 5}],
+        demand=[{"region": "B", "commodity": "oxide", "quantity": 10}],
+        transit="forbidden",
+    )
+    instance = reeopt.load(folder)
+    for engine in ("arrays", "pyomo"):
+        solution = reeopt.solve(instance, engine=engine)
+        assert solution.objective == pytest.approx(305)
+        a = solution["balance"].set_index("region").loc["A"]
+        assert a["exports"] == pytest.approx(5)
+        assert 10 - 1e-6 <= a["marginal_value_made"] <= 49 + 1e-6
+        assert a["price_flag_made"] == "not_unique"
+    model = build_model(instance)
+    balance = model.lp.rows["balance"].start + int(np.flatnonzero(model.lp.rows["balance"].index["r"] == 0)[0])
+    transit = model.lp.rows["transit"].start
+    assert perturbed(model, {balance: -1.0, transit: 1.0}) == pytest.approx(305 - 10)  # one more made
+    assert perturbed(model, {balance: 1.0, transit: -1.0}) == pytest.approx(305 + 49)  # one less made
+
+
 def test_a_tonne_made_by_a_tracked_exporter_is_worth_its_cost_when_the_clean_share_binds(tmp_path):
     """E2 with E3: MY's content is tracked and JP takes at most half its 10 t tracked. MY sends 5 t
     (11/t landed), JP makes 5 (50/t): 5 × 11 + 5 × 50 = 305. MY makes 5 < 6 t, so its making is in

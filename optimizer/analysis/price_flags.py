@@ -189,16 +189,19 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
     r"""Flags of ``marginal_value_made`` (E2): the node's own flag, except at a node whose transit row
     binds.
 
-    * If it exports, :math:`\lambda` is one end of an interval (``not_unique`` or ``disposal`` at its
-      lower end, :math:`-\text{disposal cost}`), but :math:`\lambda - \mu` equals, through every
-      export column in the basis, the destination's marginal value net of the link's cost and loss:
-      it is as unique as the destination's, whose flag it takes (the first in ``FLAGS`` among its
-      destinations').
-    * If it exports nothing, it made (and drew) nothing for export: one more tonne made there would
-      be sold at home or abroad, one tonne less would have to be made at the node's own cost, and
+    * If it exports on a link with room left, :math:`\lambda` is one end of an interval
+      (``not_unique`` or ``disposal`` at its lower end, :math:`-\text{disposal cost}`), but
+      :math:`\lambda - \mu` equals, through that export column (in the basis), the destination's
+      marginal value net of the link's cost and loss: it is as unique as the destination's, whose flag
+      it takes (the first in ``FLAGS`` among those destinations').
+    * Otherwise (it exports nothing, or only on links at their capacity) nothing ties
+      :math:`\lambda - \mu` to a destination: one more tonne made there would be sold at home (or
+      not at all), one tonne less would cost an export or a tonne made at the node's own cost, and
       :math:`\mu` (so :math:`\lambda - \mu`) is one end of that interval wherever HiGHS ranging says
       the transit row's right-hand side cannot move without a basis change: ``not_unique``, unless
-      the node's own flag comes first.
+      the node's own flag comes first. Like every ranging flag this errs on the safe side: a
+      degenerate basis can flag a value that is unique (a full link's exporter whose own making is
+      in the basis, at its making cost).
     """
     data, lp = model.data, model.lp
     flags = nodes["price_flag"].copy()
@@ -206,7 +209,10 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
     if not binds.any():
         return flags
     trade = lp.columns["trade"]
-    link = trade.index[result.x[trade.ids] > TOLERANCE]
+    shipped, room = result.x[trade.ids], lp.col_upper[trade.ids]
+    # only an export column strictly inside its bounds (in the basis) ties λ − μ to the destination's
+    # value; a link at its capacity pins nothing, and its origin is read like a non-exporter
+    link = trade.index[(shipped > TOLERANCE) & (shipped < room - TOLERANCE * np.maximum(1.0, np.abs(room)))]
     position = pd.Series(nodes.index, index=nodes["code"])
     origin = position.reindex(data.node_code(link["o"], link["c"], link["t"])).to_numpy()
     destination = position.reindex(data.node_code(link["d"], link["c"], link["t"])).to_numpy()
