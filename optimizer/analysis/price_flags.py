@@ -212,7 +212,9 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
     shipped, room = result.x[trade.ids], lp.col_upper[trade.ids]
     # only an export column strictly inside its bounds (in the basis) ties λ − μ to the destination's
     # value; a link at its capacity pins nothing, and its origin is read like a non-exporter
-    link = trade.index[(shipped > TOLERANCE) & (shipped < room - TOLERANCE * np.maximum(1.0, np.abs(room)))]
+    with np.errstate(invalid="ignore"):  # an unlimited link (inf) always has room
+        below = np.isinf(room) | (shipped < room - TOLERANCE * np.maximum(1.0, np.abs(room)))
+    link = trade.index[(shipped > TOLERANCE) & below]
     position = pd.Series(nodes.index, index=nodes["code"])
     origin = position.reindex(data.node_code(link["o"], link["c"], link["t"])).to_numpy()
     destination = position.reindex(data.node_code(link["d"], link["c"], link["t"])).to_numpy()
