@@ -46,7 +46,7 @@ def routes_facts(folder: AnalysisFolder) -> list[tuple[str, str]]:
         ("commodity into region", f"{summary.get('commodity', '?')} into {summary.get('region', '?')}"),
         ("period", str(summary.get("period", "the last"))),
         ("routes listed", f"{len(routes):,} over {routes['run'].nunique()} run(s)"),
-        ("cost per tonne", "joint costs allocated by mass along the route: a production cost, not a price"),
+        ("cost per tonne", "joint costs allocated by value along the route: a production cost, not a price"),
     ]
     if summary.get("avoid"):
         facts.append(("regions avoided", ", ".join(summary["avoid"])))
@@ -55,13 +55,15 @@ def routes_facts(folder: AnalysisFolder) -> list[tuple[str, str]]:
             facts.append(("avoiding raises the total cost by", money(increase, folder.currency)))
         if summary.get("unmet_demand_avoiding") is not None:
             facts.append(("unmet demand when avoiding", tonnes(summary["unmet_demand_avoiding"], "t")))
+        if summary.get("floors_released"):
+            facts.append(("both runs", "without the calibration floors and the avoided regions' own demand"))
     return facts
 
 
 def routes_figure(folder: AnalysisFolder, top: int = TOP_ROUTES) -> go.Figure:
     """Cost per tonne of each route, cheapest at the top, one panel per run."""
     currency = folder.currency
-    title = f"Supply routes, cost per tonne ({currency}/t; joint costs allocated by mass)"
+    title = f"Supply routes, cost per tonne ({currency}/t; joint costs allocated by value)"
     routes = folder.table("routes")
     routes = routes.assign(cost_per_tonne=pd.to_numeric(routes["cost_per_tonne"], errors="coerce"))
     routes = routes.dropna(subset=["cost_per_tonne"])
