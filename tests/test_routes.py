@@ -19,6 +19,8 @@ magnets from CN (46/t); clean of CN the only route is AU ore, US refining, US ma
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -129,15 +131,12 @@ def test_clean_of_cli_exit_code_2_without_traceback(reeopt):
     assert run.code == 2 and "Traceback" not in run.err
 
 
-def test_avoiding_a_region_releases_the_floors_it_would_make_impossible(tmp_path):
+def floored_refinery(folder):
     """A mines ore at 10/t, C at 40/t; B and C refine a t of ore into a t of metal at 20/t; ore ships
     A→B and A→C at 1/t, metal B→C at 1/t; C needs 10 t of metal; B's refinery has a floor of 5 t (a
-    base-year plant that ran on A's ore). With the floor the optimum is 5 × (10 + 1 + 20 + 1) + 5 ×
-    (10 + 1 + 20) = 315, without it 10 × 31 = 310. Cut A out and B has no ore: the floor is impossible,
-    so both runs release it (as chokepoints do) and C mines and refines its own, 10 × 60 = 600: avoiding
-    A costs 600 − 310 = 290, a figure about supply, not about a floor."""
-    folder = write_instance(
-        tmp_path / "i",
+    base-year plant that ran on A's ore)."""
+    return write_instance(
+        folder,
         regions=["A", "B", "C"],
         commodities=[{"commodity": "ore", "stage": "concentrate"}, {"commodity": "metal", "stage": "metal"}],
         process_io=[
@@ -158,6 +157,14 @@ def test_avoiding_a_region_releases_the_floors_it_would_make_impossible(tmp_path
         ],
         demand=[{"region": "C", "commodity": "metal", "quantity": 10}],
     )
+
+
+def test_avoiding_a_region_releases_the_floors_it_would_make_impossible(tmp_path):
+    """:func:`floored_refinery`: with the floor the optimum is 5 × (10 + 1 + 20 + 1) + 5 × (10 + 1 + 20)
+    = 315, without it 10 × 31 = 310. Cut A out and B has no ore: the floor is impossible, so both runs
+    release it (as chokepoints do) and C mines and refines its own, 10 × 60 = 600: avoiding A costs
+    600 − 310 = 290, a figure about supply, not about a floor."""
+    folder = floored_refinery(tmp_path / "i")
     assert reeopt.solve(folder).objective == pytest.approx(315)
     found = reeopt.api.routes(folder, "metal", "C", avoid=("A",))
     assert found["floors_released"] is True
@@ -165,3 +172,22 @@ def test_avoiding_a_region_releases_the_floors_it_would_make_impossible(tmp_path
     assert found["avoiding_solution"].status == "optimal"
     assert found["avoiding_solution"].objective == pytest.approx(600)
     assert found["avoiding"]["regions"].tolist() == ["C"]
+
+
+def test_routes_cli_and_report_say_the_floors_were_released(tmp_path, reeopt):
+    """The same question from the command line: 290 more, the floors' line printed, routes.json and
+    the report's facts saying both runs went without them."""
+    from optimizer.report.analyses import read_folder
+    from optimizer.report.routes import routes_facts
+
+    run = reeopt(
+        "routes", floored_refinery(tmp_path / "i"), "--commodity", "metal", "--region", "C", "--avoid", "A",
+        "--out", tmp_path / "r",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert "Calibration floors (processes.csv min_activity) were released in both runs" in run.out.replace("\n", " ")
+    record = json.loads((tmp_path / "r" / "routes.json").read_text())
+    assert record["floors_released"] is True and record["cost_increase"] == pytest.approx(290)
+    facts = dict(routes_facts(read_folder(tmp_path / "r")))
+    assert facts["both runs"] == "without the calibration floors and the avoided regions' own demand"
+    assert facts["cost per tonne"].startswith("joint costs allocated by value")
