@@ -13,7 +13,6 @@ Supply: ``cheap`` mine at 500 $/t (capacity varies by test) and ``dear`` mine at
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -23,8 +22,8 @@ from optimizer.api import solve
 from optimizer.errors import InputError
 from optimizer.instance import load_instance
 from optimizer.model import build_model
-from optimizer.solver import HighsSolver
 from tests.builders import write_instance
+from tests.finite_differences import moved_optimum
 
 P, Q = 1000.0, 100.0
 
@@ -116,14 +115,9 @@ def test_converges_to_fixed_demand_as_elasticity_vanishes(tmp_path):
 
 def _rhs_shift(model, delta: float) -> float:
     """Cost optimum with ``delta`` t/yr more withdrawn at the market's balance row."""
-    lp = model.lp
-    rows = lp.rows["balance"]
-    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
-    lower[rows.start] += delta
-    upper[rows.start] += delta
-    result = HighsSolver(dataclasses.replace(lp, row_lower=lower, row_upper=upper)).solve()
-    assert result.status == "optimal"
-    return result.objective
+    optimum = moved_optimum(model.lp, {model.lp.rows["balance"].start: delta})
+    assert optimum is not None
+    return optimum
 
 
 @pytest.mark.parametrize("cheap", [95.0, 83.0, 61.0])

@@ -3,7 +3,6 @@ and marginal value are derived by hand."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -12,9 +11,9 @@ import pytest
 from optimizer.api import solve
 from optimizer.instance import load_instance
 from optimizer.model import build_model
-from optimizer.solver import HighsSolver
 from optimizer.study import Study
 from tests.builders import chain_instance, write_instance
+from tests.finite_differences import moved_optimum
 from tests.test_elastic_demand import market, price
 
 
@@ -104,15 +103,6 @@ def test_curve_beyond_its_band_is_flagged(tmp_path):
     assert flags(below)[("A", "oxide")] == (pytest.approx(5000.0), "outside_band")
 
 
-def _shifted(model, delta: float) -> float:
-    lp = model.lp
-    row = lp.rows["balance"].start
-    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
-    lower[row] += delta
-    upper[row] += delta
-    return HighsSolver(dataclasses.replace(lp, row_lower=lower, row_upper=upper)).solve().objective
-
-
 def test_dual_at_a_step_edge_is_not_unique(tmp_path):
     """The cheap mine's 90 t end exactly at the edge between steps −2 and −1. One tonne more
     withdrawn is cut from step −2 (1384.08, cheaper than the dear mine's 2000): right derivative
@@ -124,9 +114,10 @@ def test_dual_at_a_step_edge_is_not_unique(tmp_path):
     assert flag == "not_unique"
     assert price(95.0) - 1e-6 <= value <= price(85.0) + 1e-6
     model = build_model(instance)
-    base = _shifted(model, 0.0)
-    assert _shifted(model, 1.0) - base == pytest.approx(price(85.0), rel=1e-9)
-    assert base - _shifted(model, -1.0) == pytest.approx(price(95.0), rel=1e-9)
+    row = model.lp.rows["balance"].start
+    base = moved_optimum(model.lp, {})
+    assert moved_optimum(model.lp, {row: 1.0}) - base == pytest.approx(price(85.0), rel=1e-9)
+    assert base - moved_optimum(model.lp, {row: -1.0}) == pytest.approx(price(95.0), rel=1e-9)
 
 
 def test_sweeps_skip_the_ranging(tmp_path):
@@ -162,16 +153,6 @@ def test_compare_marks_flagged_values(tmp_path, reeopt):
     assert "flag_mv_ndfeb_magnet_EAST" in table.splitlines()[0]
 
 
-def _optimum(lp, shifts: dict[int, float]) -> float | None:
-    """The optimum with the bounds of rows moved (row id → shift), None if it is not optimal."""
-    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
-    for row, shift in shifts.items():
-        lower[row] += shift
-        upper[row] += shift
-    result = HighsSolver(dataclasses.replace(lp, row_lower=lower, row_upper=upper)).solve()
-    return result.objective if result.status == "optimal" else None
-
-
 @pytest.mark.parametrize("seed", range(10))
 def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
     """A blank flag says the marginal value is a price: one more tonne and one tonne less at the node
@@ -198,7 +179,7 @@ def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
     keys = list(zip(names["region"], names["commodity"], model.data.periods[rows.index["t"]], strict=True))
     weight = model.data.weight[rows.index["t"].to_numpy()]
     transit = transit_row_ids(model.data, lp) if seed % 2 else np.full(rows.size, -1)
-    base = _optimum(lp, {})
+    base = moved_optimum(lp, {})
     assert base == pytest.approx(solution.objective)
     delta, checked = 1e-3, 0
     for position, key in enumerate(keys):
@@ -212,7 +193,7 @@ def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
         for value, flag, more_needed, more_had in perturbations:
             if node[flag] != "":
                 continue
-            up, down = _optimum(lp, more_needed), _optimum(lp, more_had)
+            up, down = moved_optimum(lp, more_needed), moved_optimum(lp, more_had)
             assert up is not None and down is not None, (key, value)
             scale = delta * weight[position]
             right, left = (up - base) / scale, (base - down) / scale
@@ -237,12 +218,12 @@ def test_an_unflagged_quota_rent_is_both_finite_differences(tmp_path, seed):
     quotas = solution["quotas"]
     assert len(quotas) == rows.size > 0
     weight = model.data.weight[model.data.quotas["t"].to_numpy()]
-    base, delta = _optimum(lp, {}), 1e-3
+    base, delta = moved_optimum(lp, {}), 1e-3
     for position, quota in enumerate(quotas.itertuples()):
         if quota.rent_flag != "":
             continue
         row = int(rows.ids[position])
-        more, less = _optimum(lp, {row: delta}), _optimum(lp, {row: -delta})
+        more, less = moved_optimum(lp, {row: delta}), moved_optimum(lp, {row: -delta})
         assert more is not None and less is not None
         scale = delta * weight[position]
         tolerance = 1e-4 * max(1.0, abs(quota.rent))
@@ -252,16 +233,10 @@ def test_an_unflagged_quota_rent_is_both_finite_differences(tmp_path, seed):
 
 def _shifted_node(model, region: str, commodity: str, delta: float) -> float:
     """The optimum with ``delta`` t/yr more withdrawn at the node (its balance row's right-hand side)."""
-    lp = model.lp
-    rows = lp.rows["balance"]
-    data = model.data
+    rows, data = model.lp.rows["balance"], model.data
     index = rows.index
     at = (index["r"] == data.regions.get_loc(region)) & (index["c"] == data.commodities.get_loc(commodity))
-    row = rows.start + int(index.index[at][0])
-    lower, upper = lp.row_lower.copy(), lp.row_upper.copy()
-    lower[row] += delta
-    upper[row] += delta
-    return HighsSolver(dataclasses.replace(lp, row_lower=lower, row_upper=upper)).solve().objective
+    return moved_optimum(model.lp, {rows.start + int(index.index[at][0]): delta})
 
 
 def test_a_mine_exactly_at_its_capacity_makes_the_price_not_unique(tmp_path):

@@ -27,6 +27,7 @@ from optimizer.errors import InputError
 from optimizer.model import build_model
 from optimizer.solver import HighsSolver
 from tests.builders import write_instance
+from tests.finite_differences import moved_optimum
 
 
 def transit_instance(folder, *, transit=None, hubs=(), stocks=None):
@@ -93,10 +94,7 @@ def test_finite_difference_of_the_transit_row(tmp_path, step, change):
     model = build_model(instance)
     rows = model.lp.rows["transit"]
     au = rows.start + int(np.flatnonzero(rows.index["r"] == model.data.regions.get_loc("AU"))[0])
-    upper = model.lp.row_upper.copy()
-    upper[au] += step
-    changed = HighsSolver(type(model.lp)(**{**model.lp.__dict__, "row_upper": upper})).solve()
-    assert changed.objective == pytest.approx(310 + change)
+    assert moved_optimum(model.lp, {au: step}) == pytest.approx(310 + change)  # its lower bound is −inf
 
 
 def test_hub_may_re_export(tmp_path):
@@ -179,17 +177,6 @@ def exporter_instance(folder):
     return folder
 
 
-def perturbed(model, changes):
-    """The optimum with row bounds moved: ``changes`` maps row id to a shift of both its bounds."""
-    lower, upper = model.lp.row_lower.copy(), model.lp.row_upper.copy()
-    for row, shift in changes.items():
-        lower[row] += shift
-        upper[row] += shift
-    return (
-        HighsSolver(type(model.lp)(**{**model.lp.__dict__, "row_lower": lower, "row_upper": upper})).solve().objective
-    )
-
-
 def test_an_exporter_of_all_it_makes_is_priced_at_its_netback(tmp_path):
     """MY's 6 t all go to JP, JP makes 4: 6 × (10 + 1) + 4 × 50 = 266. At MY the transit row
     ``exports − made ≤ 0`` binds and nothing is imported, so the balance dual λ and the transit dual
@@ -216,10 +203,10 @@ def test_an_exporter_of_all_it_makes_is_priced_at_its_netback(tmp_path):
     model = build_model(instance)
     balance = model.lp.rows["balance"].start + int(np.flatnonzero(model.lp.rows["balance"].index["r"] == 0)[0])
     transit = model.lp.rows["transit"].start
-    assert perturbed(model, {balance: 1.0}) == pytest.approx(266 + 49)  # one more tonne demanded
-    assert perturbed(model, {balance: -1.0}) == pytest.approx(266 + 2)  # one more tonne offered
-    assert perturbed(model, {balance: -1.0, transit: 1.0}) == pytest.approx(266 - 49)  # one more made
-    assert perturbed(model, {balance: 1.0, transit: -1.0}) == pytest.approx(266 + 49)  # one less made
+    assert moved_optimum(model.lp, {balance: 1.0}) == pytest.approx(266 + 49)  # one more tonne demanded
+    assert moved_optimum(model.lp, {balance: -1.0}) == pytest.approx(266 + 2)  # one more tonne offered
+    assert moved_optimum(model.lp, {balance: -1.0, transit: 1.0}) == pytest.approx(266 - 49)  # one more made
+    assert moved_optimum(model.lp, {balance: 1.0, transit: -1.0}) == pytest.approx(266 + 49)  # one less made
 
 
 def test_a_tonne_made_where_nothing_is_made_is_one_end_of_an_interval(tmp_path):
@@ -272,9 +259,9 @@ def test_a_tonne_made_where_nothing_is_made_is_one_end_of_an_interval(tmp_path):
     a = rows.start + int(np.flatnonzero(rows.index["r"] == instance.regions.index("A"))[0])
     transit = model.lp.rows["transit"]
     a_transit = transit.start + int(np.flatnonzero(transit.index["r"] == instance.regions.index("A"))[0])
-    assert perturbed(model, {}) == pytest.approx(60)
-    assert perturbed(model, {a: -1.0, a_transit: 1.0}) == pytest.approx(60 - 3.5)  # one more made
-    assert perturbed(model, {a: 1.0, a_transit: -1.0}) == pytest.approx(60 + 5)  # one less made
+    assert moved_optimum(model.lp, {}) == pytest.approx(60)
+    assert moved_optimum(model.lp, {a: -1.0, a_transit: 1.0}) == pytest.approx(60 - 3.5)  # one more made
+    assert moved_optimum(model.lp, {a: 1.0, a_transit: -1.0}) == pytest.approx(60 + 5)  # one less made
 
 
 def test_an_exporter_on_a_full_link_is_not_priced_at_its_netback(tmp_path):
@@ -314,8 +301,8 @@ def test_an_exporter_on_a_full_link_is_not_priced_at_its_netback(tmp_path):
     model = build_model(instance)
     balance = model.lp.rows["balance"].start + int(np.flatnonzero(model.lp.rows["balance"].index["r"] == 0)[0])
     transit = model.lp.rows["transit"].start
-    assert perturbed(model, {balance: -1.0, transit: 1.0}) == pytest.approx(305 - 10)  # one more made
-    assert perturbed(model, {balance: 1.0, transit: -1.0}) == pytest.approx(305 + 49)  # one less made
+    assert moved_optimum(model.lp, {balance: -1.0, transit: 1.0}) == pytest.approx(305 - 10)  # one more made
+    assert moved_optimum(model.lp, {balance: 1.0, transit: -1.0}) == pytest.approx(305 + 49)  # one less made
 
 
 def test_a_tonne_made_by_a_tracked_exporter_is_worth_its_cost_when_the_clean_share_binds(tmp_path):
@@ -383,4 +370,4 @@ def test_an_importer_that_exports_what_it_makes_prices_a_made_tonne_above_a_boug
     balance, transit = model.lp.rows["balance"], model.lp.rows["transit"]
     at_au = balance.start + int(np.flatnonzero(balance.index["r"] == 1)[0])
     allowance = transit.start + int(np.flatnonzero(transit.index["r"] == 1)[0])
-    assert perturbed(model, {at_au: -1.0, allowance: 1.0}) == pytest.approx(365 - 30, rel=1e-9)
+    assert moved_optimum(model.lp, {at_au: -1.0, allowance: 1.0}) == pytest.approx(365 - 30, rel=1e-9)
