@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from optimizer.api import solve
@@ -162,8 +161,6 @@ def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
     forbidden a tonne more and less *made* (balance and allowance together) by ``marginal_value_made``
     wherever ``price_flag_made`` is blank. Nodes nobody derived by hand: the test for a flag that lets a
     one-sided dual through."""
-    from optimizer.labels import labels
-    from optimizer.model.transit import transit_row_ids
     from tests.random_instances import random_instance
 
     folder = random_instance(tmp_path / "i", seed, lumpy=False)
@@ -171,14 +168,23 @@ def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
         with (folder / "instance.yaml").open("a") as handle:
             handle.write("transit: forbidden\n")
     instance = load_instance(folder)
-    solution = solve(instance, engine="arrays")
+    assert unflagged_values_are_both_differences(instance, solve(instance, engine="arrays")) > 0
+
+
+def unflagged_values_are_both_differences(instance, solution, *, made_only: bool = False) -> int:
+    """Assert that every unflagged ``marginal_value`` (unless ``made_only``) and ``marginal_value_made``
+    (at nodes with a transit row) of ``solution`` is both the right and the left finite difference of
+    the optimum; the number of values checked."""
+    from optimizer.labels import labels
+    from optimizer.model.transit import transit_row_ids
+
     balance = solution["balance"].set_index(["region", "commodity", "period"])
     model = build_model(instance)
     lp, rows = model.lp, model.lp.rows["balance"]
     names = labels(model.data, rows.index)
     keys = list(zip(names["region"], names["commodity"], model.data.periods[rows.index["t"]], strict=True))
     weight = model.data.weight[rows.index["t"].to_numpy()]
-    transit = transit_row_ids(model.data, lp) if seed % 2 else np.full(rows.size, -1)
+    transit = transit_row_ids(model.data, lp)
     base = moved_optimum(lp, {})
     assert base == pytest.approx(solution.objective)
     delta, checked = 1e-3, 0
@@ -186,7 +192,7 @@ def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
         if key not in balance.index:
             continue
         node, row = balance.loc[key], rows.start + position
-        perturbations = [("marginal_value", "price_flag", {row: delta}, {row: -delta})]
+        perturbations = [] if made_only else [("marginal_value", "price_flag", {row: delta}, {row: -delta})]
         if transit[position] >= 0:
             made, less = {row: -delta, transit[position]: delta}, {row: delta, transit[position]: -delta}
             perturbations.append(("marginal_value_made", "price_flag_made", less, made))
@@ -201,7 +207,7 @@ def test_an_unflagged_marginal_value_is_both_finite_differences(tmp_path, seed):
             assert right == pytest.approx(node[value], abs=tolerance), (key, value, left, right)
             assert left == pytest.approx(node[value], abs=tolerance), (key, value, left, right)
             checked += 1
-    assert checked > 0
+    return checked
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 7, 13, 14, 16])  # the draws with a quota
@@ -261,80 +267,3 @@ def test_a_mine_exactly_at_its_capacity_makes_the_price_not_unique(tmp_path):
     base = _shifted_node(model, "B", "metal", 0.0)
     assert _shifted_node(model, "B", "metal", 1.0) - base == pytest.approx(120 / 0.9, rel=1e-9)
     assert base - _shifted_node(model, "B", "metal", -1.0) == pytest.approx(30 / 0.9 + 5, rel=1e-9)
-
-
-def licensed_exporter(folder, limit: float):
-    """MY makes oxide at 10/t, at most 6 t; JP makes it at 50/t and needs 10 t; MY→JP costs 1 and has
-    no capacity; an export licence holds MY's oxide exports to ``limit``; transit forbidden."""
-    return write_instance(
-        folder,
-        regions=["MY", "JP"],
-        commodities=[{"commodity": "oxide", "stage": "oxide"}],
-        process_io=[{"process": "make", "commodity": "oxide", "direction": "out", "coefficient": 1}],
-        processes=[
-            {"process": "make", "region": "MY", "capacity": 6, "cost_system": 10},
-            {"process": "make", "region": "JP", "capacity": "", "cost_system": 50},
-        ],
-        trade=[{"commodity": "oxide", "origin": "MY", "destination": "JP", "cost": 1}],
-        demand=[{"region": "JP", "commodity": "oxide", "quantity": 10}],
-        quotas=[{"quota": "licence", "origin": "MY", "commodities": "oxide", "limit": limit}],
-        transit="forbidden",
-    )
-
-
-@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
-def test_a_made_value_behind_a_degenerate_quota_is_not_unique(tmp_path, engine):
-    """Licence of 6 t, exactly MY's capacity: MY makes 6 and ships 6 (the link has room), JP makes 4:
-    6 × (10 + 1) + 4 × 50 = 266. MY's transit row binds and its export column is in the basis, so
-    λ − μ = (JP's 50) − 1 − rent: the netback less the licence's rent. By hand, at MY:
-
-    * rent: one more tonne of licence is worth nothing (MY's capacity holds it to 6): 266; one less
-      costs a JP tonne for a MY one, MY ships 5 and makes 5: 5 × 11 + 5 × 50 = 305, +39. The rent is
-      any value in [0, 39] and ``rent_flag`` says ``not_unique``;
-    * one tonne less made at MY (balance +1, allowance −1): MY still makes 6 but may export only 5,
-      JP makes 5: 6 × 10 + 5 × 1 + 5 × 50 = 315, +49 (right derivative);
-    * one more tonne made (balance −1, allowance +1): the licence admits no more exports, so MY makes
-      5 of the 6 it ships: 5 × 10 + 6 × 1 + 4 × 50 = 256, −10 (left derivative 10);
-    * so ``marginal_value_made`` is one end of [10, 49] = 49 − [0, 39]: JP's price (blank flag, its
-      make is basic) no longer settles it, the rent's ambiguity does, and ``price_flag_made`` must say
-      ``not_unique`` (it was blank before: only the destination's flag was passed on).
-
-    Licence of 5 t (below the capacity): MY makes 5 with room to make more, so a tonne more or less
-    made at MY is one less or more of its own making, 10 both ways (5 × 11 + 5 × 50 = 305; 295 with
-    one more made, 315 with one less), the rent 49 − 10 = 39 both ways (ships 6: 266 = 305 − 39;
-    ships 4: 4 × 11 + 6 × 50 = 344 = 305 + 39), and both flags are blank.
-    """
-    degenerate = load_instance(licensed_exporter(tmp_path / "six", limit=6))
-    solution = solve(degenerate, engine=engine)
-    assert solution.objective == pytest.approx(266)
-    my = solution["balance"].set_index("region").loc["MY"]
-    assert my["exports"] == pytest.approx(6)
-    assert 10 - 1e-6 <= my["marginal_value_made"] <= 49 + 1e-6
-    assert my["price_flag_made"] == "not_unique"
-    quota = solution["quotas"].iloc[0]
-    assert quota["rent_flag"] == "not_unique"
-    assert my["marginal_value_made"] == pytest.approx(50 - 1 - quota["rent"])
-    assert solution["balance"].set_index("region").loc["JP", "price_flag"] == ""
-
-    active = solve(load_instance(licensed_exporter(tmp_path / "five", limit=5)), engine=engine)
-    assert active.objective == pytest.approx(305)
-    my = active["balance"].set_index("region").loc["MY"]
-    assert (my["marginal_value_made"], my["price_flag_made"]) == (pytest.approx(10), "")
-    assert (active["quotas"]["rent"].iloc[0], active["quotas"]["rent_flag"].iloc[0]) == (pytest.approx(39), "")
-
-
-@pytest.mark.parametrize(("limit", "base", "less", "more", "rent_up", "rent_down"), [(6, 266, 315, 256, 266, 305),
-                         (5, 305, 315, 295, 266, 344)])  # fmt: skip
-def test_the_licensed_exporters_derivatives_by_hand(tmp_path, limit, base, less, more, rent_up, rent_down):
-    """The optima of the test above's docstring: one tonne less and more made at MY, one tonne more and
-    less of licence."""
-    model = build_model(load_instance(licensed_exporter(tmp_path / "i", limit=limit)))
-    lp = model.lp
-    balance = lp.rows["balance"].start + int(np.flatnonzero(lp.rows["balance"].index["r"] == 0)[0])
-    transit, quota = lp.rows["transit"].start, lp.rows["quota"].start
-    assert lp.rows["transit"].size == 1 and lp.rows["quota"].size == 1
-    assert moved_optimum(lp, {}) == pytest.approx(base)
-    assert moved_optimum(lp, {balance: 1.0, transit: -1.0}) == pytest.approx(less)
-    assert moved_optimum(lp, {balance: -1.0, transit: 1.0}) == pytest.approx(more)
-    assert moved_optimum(lp, {quota: 1.0}) == pytest.approx(rent_up)
-    assert moved_optimum(lp, {quota: -1.0}) == pytest.approx(rent_down)
