@@ -198,7 +198,7 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
       (1 - loss)\lambda_d - c - \text{rent}`): it is as unique as the destination's value and those
       rents. It takes the first in ``FLAGS`` among those destinations' flags and ``not_unique`` where
       such a rent is (``quotas.csv`` ``rent_flag``, :func:`optimizer.solution.rent_flags`; e.g. a
-      limit that a capacity also holds: tests/test_price_flags.py derives both ends by hand).
+      limit that a capacity also holds: tests/test_quota_made_flags.py derives both ends by hand).
     * Otherwise (it exports nothing, or only on links at their capacity) nothing ties
       :math:`\lambda - \mu` to a destination: one more tonne made there would be sold at home (or
       not at all), one tonne less would cost an export or a tonne made at the node's own cost, and
