@@ -252,17 +252,19 @@ def _quotas(data: ModelData, model: Model, result: SolverResult) -> pd.DataFrame
     frame["shipped"] = clean(result.row_activity[rows.ids])
     frame["limit"] = quotas["limit"].to_numpy(dtype=float)
     frame["rent"] = clean(-result.row_dual[rows.ids] / data.weight[t])
-    frame["rent_flag"] = _rent_flags(result, rows.ids, quotas["limit"].to_numpy(dtype=float))
+    frame["rent_flag"] = rent_flags(result, rows.ids, quotas["limit"].to_numpy(dtype=float))
     return frame
 
 
-def _rent_flags(result: SolverResult, ids: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """``not_unique`` where a quota is at its limit and the basis is degenerate there (HiGHS ranging,
-    as for a marginal value's ``price_flag``: the limit cannot move one way without a basis change),
-    so a tonne more and a tonne less of licence are worth different amounts; blank otherwise, and
-    blank everywhere without the basis's evidence (a sweep). A quota with room left has rent 0 in
-    every optimal dual (complementary slackness); HiGHS ranges its row around its activity, not its
-    limit, so only rows at the limit are read."""
+def rent_flags(result: SolverResult, ids: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """``rent_flag`` of the quota rows ``ids`` at their ``limit``s: ``not_unique`` where a quota is at
+    its limit and the basis is degenerate there (HiGHS ranging, as for a marginal value's
+    ``price_flag``: the limit cannot move one way without a basis change), so a tonne more and a
+    tonne less of licence are worth different amounts; blank otherwise, and blank everywhere without
+    the basis's evidence (a sweep). A quota with room left has rent 0 in every optimal dual
+    (complementary slackness); HiGHS ranges its row around its activity, not its limit, so only rows
+    at the limit are read. ``price_flag_made`` reads it too: an exporter's made value is its
+    destination's netback less the rents of the binding quotas over the link."""
     flags = np.full(ids.size, "", dtype=object)
     evidence = result.evidence
     if evidence is None or not ids.size:

@@ -37,8 +37,9 @@ import pandas as pd
 
 from optimizer.labels import labels
 from optimizer.model import Model, elastic_demand
+from optimizer.model.quotas import covered_trade
 from optimizer.model.transit import transit_binds, transit_row_ids
-from optimizer.solution import Solution
+from optimizer.solution import Solution, rent_flags
 from optimizer.solver import SolverResult
 
 FLAGS = ("penalty", "outside_band", "disposal", "not_unique")
@@ -192,8 +193,12 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
     * If it exports on a link with room left, :math:`\lambda` is one end of an interval
       (``not_unique`` or ``disposal`` at its lower end, :math:`-\text{disposal cost}`), but
       :math:`\lambda - \mu` equals, through that export column (in the basis), the destination's
-      marginal value net of the link's cost and loss: it is as unique as the destination's, whose flag
-      it takes (the first in ``FLAGS`` among those destinations').
+      marginal value net of the link's cost and loss, less the rent of every export quota over the
+      link that binds (its dual :math:`q \le 0` is the column's fourth term: :math:`\lambda - \mu =
+      (1 - loss)\lambda_d - c - \text{rent}`): it is as unique as the destination's value and those
+      rents. It takes the first in ``FLAGS`` among those destinations' flags and ``not_unique`` where
+      such a rent is (``quotas.csv`` ``rent_flag``, :func:`optimizer.solution.rent_flags`; e.g. a
+      limit that a capacity also holds: tests/test_quota_made_flags.py derives both ends by hand).
     * Otherwise (it exports nothing, or only on links at their capacity) nothing ties
       :math:`\lambda - \mu` to a destination: one more tonne made there would be sold at home (or
       not at all), one tonne less would cost an export or a tonne made at the node's own cost, and
@@ -214,7 +219,8 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
     # value; a link at its capacity pins nothing, and its origin is read like a non-exporter
     with np.errstate(invalid="ignore"):  # an unlimited link (inf) always has room
         below = np.isinf(room) | (shipped < room - TOLERANCE * np.maximum(1.0, np.abs(room)))
-    link = trade.index[(shipped > TOLERANCE) & below]
+    basic = (shipped > TOLERANCE) & below
+    link = trade.index[basic]
     position = pd.Series(nodes.index, index=nodes["code"])
     origin = position.reindex(data.node_code(link["o"], link["c"], link["t"])).to_numpy()
     destination = position.reindex(data.node_code(link["d"], link["c"], link["t"])).to_numpy()
@@ -226,13 +232,35 @@ def _made_flags(model: Model, result: SolverResult, nodes: pd.DataFrame) -> pd.S
 
     rank = {flag: place for place, flag in enumerate(FLAGS)}
     exporting = binds[origin]
+    ambiguous_rent = _behind_an_ambiguous_rent(model, result, trade.ids[basic][exporting])
     inherited = pd.DataFrame(
-        {"origin": origin[exporting], "flag": nodes["price_flag"].to_numpy()[destination[exporting]]}
+        {
+            "origin": np.concatenate([origin[exporting], origin[exporting][ambiguous_rent]]),
+            "flag": np.concatenate(
+                [nodes["price_flag"].to_numpy()[destination[exporting]], np.full(ambiguous_rent.sum(), "not_unique")]
+            ),
+        }
     )
     inherited["rank"] = inherited["flag"].map(rank).fillna(len(FLAGS))
     first = inherited.sort_values("rank").drop_duplicates("origin").set_index("origin")["flag"]
     flags.iloc[first.index.to_numpy()] = first.to_numpy()
     return flags
+
+
+def _behind_an_ambiguous_rent(model: Model, result: SolverResult, columns: np.ndarray) -> np.ndarray:
+    """Per trade column in ``columns``, whether an export quota over it binds with a rent that is one
+    end of an interval (its ``rent_flag`` in quotas.csv is ``not_unique``); all False without the
+    basis's evidence."""
+    data, lp = model.data, model.lp
+    behind = np.zeros(len(columns), dtype=bool)
+    rows = lp.rows.get("quota")
+    if result.evidence is None or rows is None or rows.size == 0:
+        return behind
+    ambiguous = rent_flags(result, rows.ids, data.quotas["limit"].to_numpy(dtype=float)) == "not_unique"
+    if not ambiguous.any():
+        return behind
+    covered = covered_trade(data, lp.columns["trade"])
+    return np.isin(columns, covered["col"].to_numpy()[ambiguous[covered["quota"].to_numpy()]])
 
 
 def _transit_stuck(model: Model, result: SolverResult) -> np.ndarray:
