@@ -195,6 +195,20 @@ def test_the_heavy_free_backstop_is_idle_in_base_and_caps_dy_and_tb_when_myanmar
     assert binding >= 4, "the backstop runs in the outage years and sets both heavy prices"
 
 
+def test_under_the_ban_la_ce_uses_do_not_wait_on_minor_oxides_and_heavy_free_lines_are_built(compared):
+    """SOURCES.md §15: with Sm, Gd, Er, TmYbLu and Ho in the other-uses recipe, the ban left 16,917 t
+    of La/Ce uses unmet for want of ~37 t of TmYbLu; as direct demands, only those oxides can go short.
+    Heavy-free magnet lines outside China (no capacity today, the magnet plants' build options) are
+    built under the ban and never in base, where Dy and Tb cost less than the 30,000 $/t premium."""
+    delivered = pd.read_csv(compared / "cn_export_controls" / "delivered.csv")
+    assert delivered.query("commodity == 'other_uses'")["unmet"].max() < 1e-6
+    assert delivered.query("commodity in ['Gd2O3', 'TmYbLu_oxides']")["unmet"].sum() > 1
+    for scenario, built in (("base", False), ("cn_export_controls", True)):
+        builds = pd.read_csv(compared / scenario / "builds.csv")
+        lines = builds[(builds["process"] == "magnet_ndfeb_heavy_free") & (builds["region"] != "CN")]
+        assert (lines["built"].sum() > 1000) is built, scenario
+
+
 def test_clay_recipes_carry_their_sourced_heavy_shares():
     """Serra Verde's clay (BR) is the blend of the Xunwu and Xinfeng rows of USGS Table 2 whose heavy
     share (Gd-Lu + Y, commodities.csv element_group 'heavy') is the 24 % of TREO of its NI 43-101
