@@ -138,8 +138,11 @@ def observations() -> list[dict]:
     # let every exporter sell to any separator): these rows test the destination, not the tonnage.
     to_china = "; the tonnage is the exporter's output (an input), the row tests that China buys it"
     mm = "Myanmar's output, which USGS estimates from China's imports (MCS 2026 fn 12, A): all of it to China"
-    rows.append(_trade("mixed_ionic_medium", "MM", 2024, 27000, "validation", mm + to_china))
-    rows.append(_trade("mixed_ionic_medium", "MM", 2025, 22000, "validation", mm + to_china))
+    # Myanmar's clay can go only to China (SOURCES §15 change 3) and its mine is calibrated, so this row
+    # repeats the mine's output, not a choice of the model: calibration.
+    mm_only = "; Myanmar sells only to China (trade.csv, SOURCES s15) and its mine is calibrated: the row repeats it"
+    rows.append(_trade("mixed_ionic_medium", "MM", 2024, 27000, "calibration", mm + mm_only))
+    rows.append(_trade("mixed_ionic_medium", "MM", 2025, 22000, "calibration", mm + mm_only))
     monazite = "MCS 2026 output of the exporter (A), all to China (monazite imports MG 55%, NG 25%, TH 13%: giti.sg, B)"
     for region, (v2024, v2025) in {"MG": (1400, 2700), "NG": (1500, 1500), "TH": (2100, 4800)}.items():
         rows.append(_trade("conc_monazite", region, 2024, v2024, "validation", monazite + to_china))
