@@ -163,3 +163,31 @@ def test_a_routes_folder_goes_into_the_report(reeopt, tmp_path):
     assert "Supply routes: toy / base, ndfeb_magnet into EAST" in page
     assert "The cheapest route, NORTH;EAST, carries 75 t/yr at 2,250 USD/t" in page
     assert write_report([tmp_path / "routes" / "routes.csv"], tmp_path / "again.html").is_file()
+
+
+def test_the_console_shows_each_later_run_minus_the_first(instance, reeopt, tmp_path):
+    """Refining at 29 instead of 20 per t of ore adds 9/0.9 = 10 to metal in B in every period: the
+    console's mv_metal_B row reads the base's 39.76 then 49.76 (+10.00), the change of the second
+    run against the first, not the other way round (-10.00)."""
+    run = reeopt("compare", instance, "-s", "base", "-s", "dearer_refining", "--out", tmp_path)
+    assert run.code == 0, run.err
+    (row,) = [line for line in run.out.splitlines() if "mv_metal_B" in line and "flag" not in line]
+    mean = (METAL_B[2025] * 5 + METAL_B[2030] + METAL_B[2031]) / 7
+    assert [cell.strip() for cell in row.split("│")[1:-1]] == ["mv_metal_B", f"{mean:.2f}", f"{mean + 10:.2f} (+10.00)"]
+
+
+def test_diff_reports_the_second_folder_minus_the_first(instance, tmp_path):
+    """``reeopt diff A B`` on the base and the dearer refining: marginal values change by B − A, +10
+    for metal in B in each of the three periods (+9/0.9 = 10 for metal in A as well), and the
+    objective pair is (A's, B's)."""
+    from optimizer.analysis.diff import diff_runs
+
+    base, dearer = optimizer.solve(instance), optimizer.solve(instance, "dearer_refining")
+    first, second = optimizer.write(base, tmp_path / "a"), optimizer.write(dearer, tmp_path / "b")
+    found = diff_runs(first, second)
+    assert found["summary"]["objective"] == pytest.approx((base.objective, dearer.objective))
+    assert dearer.objective > base.objective
+    balance = found["results"]["balance"].set_index(["region", "commodity", "period"])
+    assert balance.loc[("B", "metal", 2030), "marginal_value_a"] == pytest.approx(METAL_B[2030])
+    assert balance.loc[("B", "metal", 2030), "marginal_value_b"] == pytest.approx(METAL_B[2030] + 10)
+    assert balance["change"].tolist() == pytest.approx([10.0] * 6)
