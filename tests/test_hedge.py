@@ -294,3 +294,24 @@ def test_extensive_form_reaches_the_same_optimum_through_pyomo(island, cvar):
     pyo.SolverFactory("appsi_highs").solve(model)
     assert pyo.value(model.objective) == pytest.approx(2900 if cvar is None else 6200)
     assert {"nonanticipativity"} <= {c.name for c in model.component_objects(pyo.Constraint)}
+
+
+def test_by_default_only_the_first_periods_builds_are_shared(tmp_path):
+    """The island over 2025, 2026 and 2027 (the ban holds from 2026), hedged without --decide-until:
+    the decision year is the second period, 2026, so only 2025's build is one decision (one
+    non-anticipativity row, ban's linked to base's), and 2026's builds are recourse.
+
+    With k t/yr ordered in 2025 (ready 2026 and 2027, 200 a year each): base pays 1000 + 2·(1000 +
+    110k); ban pays 1000 + (10000 − 790k) in 2026 and, ordering the rest (10 − k) in 2026 for 2027,
+    200·10 + 10·10 = 2100 in 2027. At 0.75/0.25 the expected cost 5525 − 32.5k falls with k: k = 10,
+    each scenario 5200, RP = 5200."""
+    folder = island_instance(tmp_path / "island", penalty=1000)
+    settings = yaml.safe_load((folder / "instance.yaml").read_text())
+    (folder / "instance.yaml").write_text(yaml.safe_dump({**settings, "periods": [2025, 2026, 2027]}))
+    result = hedge(folder, [("base", 0.75), ("ban", 0.25)])
+    s = result.summary
+    assert s["decide_until"] == 2026
+    assert s["extensive_form"]["n_nonanticipativity_rows"] == 1
+    assert early(result) == pytest.approx({("mine", 2025): 10})
+    assert s["rp"] == pytest.approx(5200, rel=1e-9)
+    assert s["hedged_costs"] == pytest.approx({"base": 5200, "ban": 5200}, rel=1e-9)
