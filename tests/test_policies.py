@@ -107,6 +107,30 @@ def test_share_of_deliveries_counts_the_regions_own_production(tmp_path):
     assert on_arrivals.objective == pytest.approx(BASE_COST, rel=1e-9)
 
 
+def test_a_cap_on_deliveries_from_all_but_an_origin_counts_the_regions_own_production(tmp_path):
+    """The rule of the test above from the other side: at most 95 % of NORTH's CeO2 supply from
+    anywhere but SOUTH (``{not: [SOUTH]}``). NORTH's own production P is such supply: P <= 0.95 (P + y)
+    is y >= 0.05 (P + y), the same feasible set, so the same optimum 237,850 + 30 x 210 / 19 and
+    SOUTH's 11.05 t shipped; the bound is an upper one, so its dual is -30 / 0.95. Counting NORTH's
+    production as not from "anywhere but SOUTH" would leave 0 <= 0.95 (P + y), a rule that costs
+    nothing."""
+    solution, rows = solve(
+        tmp_path,
+        {
+            "name": "north_ceria_cap",
+            "kind": "max_share",
+            "region": "NORTH",
+            "commodities": ["CeO2"],
+            "origins": {"not": ["SOUTH"]},
+            "share": 0.95,
+        },
+    )
+    assert solution.objective == pytest.approx(BASE_COST + 30 * 210 / 19, rel=1e-9)
+    trade = solution["trade"].set_index(["commodity", "origin", "destination"])["shipped"]
+    assert trade["CeO2", "SOUTH", "NORTH"] == pytest.approx(0.05 / 0.95 * 210, rel=1e-9)
+    assert rows["dual"].iat[0] == pytest.approx(-30 / 0.95, rel=1e-9)
+
+
 def test_a_floor_no_plant_can_meet_is_refused_before_solving(tmp_path):
     """EAST has no process that makes NdPr: 5 t/yr of it there can never be made (a typo, as a where
     that matches nothing is): an input error naming the constraint, not a model to solve."""
