@@ -191,3 +191,31 @@ def test_diff_reports_the_second_folder_minus_the_first(instance, tmp_path):
     assert balance.loc[("B", "metal", 2030), "marginal_value_a"] == pytest.approx(METAL_B[2030])
     assert balance.loc[("B", "metal", 2030), "marginal_value_b"] == pytest.approx(METAL_B[2030] + 10)
     assert balance["change"].tolist() == pytest.approx([10.0] * 6)
+
+
+def test_sourcing_shares_land_in_their_own_columns(tmp_path):
+    """``lossy_import`` (tests/test_accounts.py): B's 27 t of metal are 1/3 from its own mine and 2/3
+    from A's (by the ore that arrives): domestic_B 1/3, import_B 2/3, recycling_B 0."""
+    from tests.test_accounts import lossy_import
+
+    _, table = optimizer.api.compare(lossy_import(tmp_path / "lossy"), ["base"])
+    row = table.iloc[0]
+    assert row["domestic_B"] == pytest.approx(1 / 3, rel=1e-9)
+    assert row["import_B"] == pytest.approx(2 / 3, rel=1e-9)
+    assert row["recycling_B"] == 0
+
+
+def test_diff_says_which_input_rows_the_second_folder_added_or_removed(instance, tmp_path):
+    """A scenario that adds a demand row of 2030: diff from the base to it says the row was added,
+    from it back to the base that it was removed."""
+    (instance / "scenarios" / "more_2030.yaml").write_text(
+        "name: more_2030\nchanges:\n  - table: demand\n"
+        "    add: {region: B, commodity: metal, period: 2030, quantity: 50}\n"
+    )
+    from optimizer.analysis.diff import diff_runs
+
+    base = optimizer.write(optimizer.solve(instance), tmp_path / "base")
+    more = optimizer.write(optimizer.solve(instance, "more_2030"), tmp_path / "more")
+    added = diff_runs(base, more)["inputs"]["demand"]
+    assert added[["row", "change"]].values.tolist() == [["region=B, commodity=metal, period=2030", "added"]]
+    assert diff_runs(more, base)["inputs"]["demand"]["change"].tolist() == ["removed"]
