@@ -315,3 +315,37 @@ def test_by_default_only_the_first_periods_builds_are_shared(tmp_path):
     assert early(result) == pytest.approx({("mine", 2025): 10})
     assert s["rp"] == pytest.approx(5200, rel=1e-9)
     assert s["hedged_costs"] == pytest.approx({"base": 5200, "ban": 5200}, rel=1e-9)
+
+
+def test_regret_is_a_plans_cost_above_the_scenarios_own_optimum(island):
+    """p(ban) = 0.25 (module docstring): the hedged plan (k = 10) costs 3100 in both scenarios, base's
+    own optimum being 2000: regret 1100 in base, 0 in ban. Base's own plan (k = 0) costs 11000 in the
+    ban, 7900 above the ban's own 3100; the ban's own plan is the hedged one."""
+    result = hedge(island, [("base", 0.75), ("ban", 0.25)], decide_until=2026)
+    regret = result.regret.set_index(["plan", "scenario"])["regret"]
+    assert regret[("hedged", "base")] == pytest.approx(1100, rel=1e-9)
+    assert regret[("hedged", "ban")] == pytest.approx(0, abs=1e-6)
+    assert regret[("own:base", "ban")] == pytest.approx(7900, rel=1e-9)
+    assert regret[("own:base", "base")] == pytest.approx(0, abs=1e-6)
+    assert regret[("own:ban", "base")] == pytest.approx(1100, rel=1e-9)
+
+
+def test_a_scenarios_own_plan_holds_only_the_builds_before_the_decision_year(tmp_path):
+    """The island over 2025-2027 with a ban from 2027 only (``late``). Its own optimum orders 10 t/yr
+    in 2026, ready for 2027 (200 instead of 990 of unmet metal): a build of the decision year 2026,
+    so recourse, not part of ``late``'s early plan, which is empty like base's. The hedge orders
+    nothing in 2025 (400 of capex against 180 saved in base, and late can still order in 2026):
+    RP = WS = 0.5·3000 + 0.5·(2000 + 2100) = 3550, EVPI = 0 and every VSS 0."""
+    folder = island_instance(tmp_path / "island", penalty=1000)
+    settings = yaml.safe_load((folder / "instance.yaml").read_text())
+    (folder / "instance.yaml").write_text(yaml.safe_dump({**settings, "periods": [2025, 2026, 2027]}))
+    late = yaml.safe_load((folder / "scenarios" / "ban.yaml").read_text())
+    late["name"] = "late"
+    late["changes"][0]["periods"] = {"from": 2027}
+    (folder / "scenarios" / "late.yaml").write_text(yaml.safe_dump(late))
+    result = hedge(folder, [("base", 0.5), ("late", 0.5)])
+    s = result.summary
+    assert (s["rp"], s["ws"], s["evpi"]) == pytest.approx((3550, 3550, 0), abs=1e-6)
+    assert s["vss"] == pytest.approx({"base": 0, "late": 0}, abs=1e-6)
+    assert result.solutions["late"]["builds"].set_index("period")["built"].to_dict() == pytest.approx({2026: 10})
+    assert result.plans.empty
