@@ -203,6 +203,41 @@ def test_recycled_content_of_a_process(tmp_path):
     assert activity["magnet_recycling", "EAST"] == pytest.approx(20 / 0.9)
 
 
+def test_recycled_content_counts_only_the_recovered_inputs_of_the_process(tmp_path):
+    """The recycling toy with recycling also leaving 1 t of slag (no rare earth, free to dispose of)
+    per t of scrap: the slag is no input of magnet making, so the rule still needs 20 t of recycled
+    NdPr (22.2 t of scrap), and the cost and dual are those of the test above. Counting the slag as
+    recycled content would need only 20 / 1.9 = 10.5 t of scrap."""
+    folder = recycling_toy(tmp_path)
+    with open(folder / "commodities.csv", "a") as f:
+        f.write("slag,intermediate,t,,,,\n")
+    with open(folder / "process_io.csv", "a") as f:
+        f.write("magnet_recycling,slag,out,1\n")
+    solution, rows = solve(
+        tmp_path,
+        {"name": "recycled_magnets", "kind": "recycled_content", "process": "magnet_making", "share": 0.2},
+        instance=folder,
+    )
+    assert solution.objective == pytest.approx(BASE_COST + 20 * (2_000.0 - 1_278.0), rel=1e-9)
+    assert rows["dual"].iat[0] == pytest.approx(722.0, rel=1e-9)
+    activity = solution["activity"].set_index(["process", "region"])["activity"]
+    assert activity["magnet_recycling", "EAST"] == pytest.approx(20 / 0.9)
+
+
+def test_a_stockpile_counts_only_its_own_commodity(tmp_path):
+    """The Dy2O3 reserve of the stockpile test beside 30 t of CeO2 in EAST's stocks from the start
+    (kept: disposing of it costs 10 $/t, shipping it 30 $/t, holding it nothing). The 30 t of CeO2 do
+    not count towards the 10 t of Dy2O3: the same 237,850 + 33,280 and dual 3,328."""
+    changes = [{"table": "stocks", "add": {"region": "EAST", "commodity": "CeO2", "initial": 30}}]
+    rule = {"name": "dy_reserve", "kind": "stockpile", "region": "EAST", "commodity": "Dy2O3", "level": 10}
+    solution = reeopt.solve("toy", scenario=str(scenario(tmp_path, rule, changes=changes)))
+    assert solution.objective == pytest.approx(BASE_COST + 10 * 3_328.0, rel=1e-9)
+    assert solution["constraints"]["dual"].iat[0] == pytest.approx(3_328.0, rel=1e-9)
+    balance = solution["balance"].set_index(["region", "commodity"])
+    assert balance.loc[("EAST", "Dy2O3"), "stock_change"] == pytest.approx(10.0)
+    assert ("EAST", "CeO2") not in balance.index  # the CeO2 stays in stock: nothing moves there
+
+
 def test_a_policy_behind_a_shortfall_is_named_in_the_diagnosis(tmp_path):
     """At most 10% of EAST's NdPr from NORTH with hard demand: SOUTH makes at most 80 t NdPr, so
     x <= 0.1 (x + 80) gives x = 8.89 t and 88.9 t NdPr, 93.57 t of magnet: 6.43 t short."""
