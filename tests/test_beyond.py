@@ -98,6 +98,27 @@ def test_sensitivity_explores_each_distribution_over_its_documented_range():
     assert uncertain("e", None, probability=0.3).bounds() == (0.0, 1.0)
 
 
+def test_a_samples_yearly_cost_leaves_the_unmet_demand_penalty_out(tmp_path):
+    """The chain with 100 t of metal wanted in B (unmet at 1,000/t, no discounting): the mine's 100 t
+    of ore make 90 t. The year costs 1,000 mining + 2,000 refining + 450 shipping = 3,450 (the fan
+    chart's ``cost@2025``); the 10,000 of penalty is no cost of the chain. Metal in B is then worth the
+    penalty, ``mv_metal_B@2025`` = 1,000."""
+    from optimizer.sweep import per_period
+    from optimizer.uncertainty import UncertaintySpec
+
+    folder = chain_instance(
+        tmp_path / "short",
+        demand=[{"region": "B", "commodity": "metal", "quantity": 100}],
+        unmet_penalty=1000,
+        discount_rate=0,
+        objective="cost",
+    )
+    solution = reeopt.solve(folder)
+    assert solution.objective == pytest.approx(3450 + 10_000, rel=1e-9)
+    spec = UncertaintySpec(inputs=(), outputs=("mv_metal_B",), file="spec.yaml", path=tmp_path / "spec.yaml")
+    assert per_period(solution, spec) == pytest.approx({"cost@2025": 3450, "mv_metal_B@2025": 1000}, rel=1e-9)
+
+
 def test_morris_ranks_the_dominant_input_first():
     ranking, _ = api.sensitivity("toy", "morris", samples=6, seed=1)
     objective = ranking[ranking["output"] == "objective"].sort_values("rank")
