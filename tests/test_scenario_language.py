@@ -181,6 +181,18 @@ def test_validate_names_a_tariff_on_a_flow_that_is_zero(tmp_path):
     assert len(hints) == 1 and "change 1 (trade)" in hints[0] and "carry nothing" in hints[0]
 
 
+def test_validate_does_not_call_a_lowered_cost_on_an_idle_link_ineffective(tmp_path):
+    """toy: no CeO2 is shipped at 30 $/t. Lowering that cost to 0 may make shipping it pay, so the
+    rule for links that carry nothing (a cost only *raised* there leaves the optimum) does not apply:
+    no hint, where raising it to 40 gets one."""
+    lowered, raised = tmp_path / "lowered.yaml", tmp_path / "raised.yaml"
+    lowered.write_text("changes:\n  - table: trade\n    where: {commodity: CeO2}\n    set: {cost: 0}\n")
+    raised.write_text("changes:\n  - table: trade\n    where: {commodity: CeO2}\n    set: {cost: 40}\n")
+    assert optimizer.api.ineffective_changes("toy", lowered) == []
+    (hint,) = optimizer.api.ineffective_changes("toy", raised)
+    assert "raises cost" in hint and "carry nothing" in hint
+
+
 def test_validate_help_says_hints_need_a_base_solve(reeopt):
     run = reeopt("validate", "--help")
     assert "validate solves the base once" in " ".join(run.out.replace("│", " ").split())
