@@ -17,7 +17,7 @@ import yaml
 
 import optimizer as reeopt
 from optimizer.errors import InputError
-from tests.builders import copy_instance, write_instance
+from tests.builders import chain_instance, copy_instance, write_instance
 
 BASE_COST = 237_850.0
 SOUTH_NDPR = {"name": "south_ndpr", "kind": "min_production", "region": "SOUTH", "commodities": "NdPr_oxide"} | {
@@ -155,6 +155,22 @@ def test_min_production_of_a_region(tmp_path):
     assert solution.objective == pytest.approx(BASE_COST + 20 * EXTRA_NDPR_FROM_SOUTH, rel=1e-9)
     assert rows["body"].iat[0] == pytest.approx(40.0)
     assert rows["dual"].iat[0] == pytest.approx(EXTRA_NDPR_FROM_SOUTH, rel=1e-9)
+
+
+def test_a_policys_dual_is_per_unit_in_each_periods_own_money(tmp_path):
+    """The chain over 2025 (5 years) and 2030, discounted at 5 %: it mines 50 t of ore a year, 1,725 a
+    year in all. A floor of 60 t/yr of ore in A makes 10 t more a year at 10/t (disposed of for
+    free): 1,825 a year, so the objective grows by the factor 1,825 / 1,725 whatever the periods'
+    weights, and one more t/yr of floor costs 10 in each period's own money: the dual is 10 in 2025
+    and in 2030, not 10 times the period's weight (discount factor times length)."""
+    folder = chain_instance(tmp_path / "chain", periods=[2025, 2030], discount_rate=0.05, objective="cost")
+    base = reeopt.solve(folder)
+    floor = {"name": "ore_floor", "kind": "min_production", "region": "A", "commodities": "ore", "quantity": 60}
+    solution, rows = solve(tmp_path, floor, instance=folder)
+    assert solution.objective == pytest.approx(base.objective * 1825 / 1725, rel=1e-9)
+    assert rows["period"].tolist() == [2025, 2030]
+    assert rows["body"].tolist() == pytest.approx([60, 60], rel=1e-9)
+    assert rows["dual"].tolist() == pytest.approx([10, 10], rel=1e-9)
 
 
 def test_stockpile_declares_the_stock_and_holds_it(tmp_path):
