@@ -108,3 +108,22 @@ def test_an_observation_without_a_column_is_bad_input(tmp_path, reeopt):
     )
     run = reeopt("account", folder)
     assert run.code == 2 and "observed.csv, line 2" in run.err and "a link opened in trade.csv" in run.err
+
+
+def test_the_counterfactual_saving_is_history_minus_the_least_cost(tmp_path):
+    """The chain (no discounting) as the least cost: 50 t of ore for B's 45 t of metal, mined at 10
+    (500) and refined at 20 (1,000) per t of ore, the metal shipped at 5 (225): 1,725. A history that
+    refined at 29 cost 9·50 = 450 more, 2,175: the saving of the least cost against history is
+    2,175 − 1,725 = +450 (what the console calls "would have cost 450 less"), and history's own row 0."""
+    from optimizer.analysis.counterfactual import counterfactual_tables
+
+    folder = chain_instance(tmp_path / "chain", discount_rate=0, objective="cost")
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "dear.yaml").write_text(
+        "name: dear\nchanges:\n  - table: processes\n    where: {process: refine}\n    set: {cost_system: 29}\n"
+    )
+    history, optimum = reeopt.solve(folder, "dear"), reeopt.solve(folder)
+    costs = counterfactual_tables(history, optimum, region="B")["costs"].set_index("run")
+    assert costs["total_cost"].tolist() == pytest.approx([2175, 1725], rel=1e-9)
+    assert costs.loc["least cost (solve)", "saving_vs_history"] == pytest.approx(450, rel=1e-9)
+    assert costs.loc["history (account)", "saving_vs_history"] == pytest.approx(0, abs=1e-9)

@@ -8,7 +8,7 @@ import pytest
 
 import optimizer as reeopt
 from tests.accounting import mfca_allocated_and_expected, period_weights
-from tests.builders import chain_instance, copy_instance
+from tests.builders import chain_instance, copy_instance, write_instance
 from tests.random_instances import random_instance
 from tests.test_mip_and_export import lumpy_chain
 
@@ -263,3 +263,62 @@ def test_mfa_books_transit_losses_on_the_exporters_row(tmp_path):
     assert mfa.loc["B", "imports"] == pytest.approx(45, rel=1e-6)
     assert mfa.loc["B", "transit_losses"] == pytest.approx(0, abs=1e-9)
     assert mfa.loc["A", "process_losses"] == pytest.approx(50 / 0.9 - 50, rel=1e-6)
+
+
+def lossy_import(folder):
+    """B refines ore into metal (1 t ore → 0.9 t metal at 20/t) for its demand of 27 t of metal (30 t
+    of ore). Its own mine makes ore at 15/t but only 10 t; A's mine makes it at 10/t, shipped A→B at
+    5 per tonne shipped with 20 % lost on the way: (10 + 5) / 0.8 = 18.75 per tonne arrived, dearer
+    than B's own ore, so B mines its 10 t and A ships 25 t for the 20 t that arrive.
+
+    Cost: A's mine 25·10 = 250, B's mine 10·15 = 150, shipping 25·5 = 125, refining 30·20 = 600;
+    1,125 in all. Marginal values: ore 10 at A, 18.75 at B; metal at B (18.75 + 20) / 0.9 = 43.056.
+    """
+    return write_instance(
+        folder,
+        regions=["A", "B"],
+        commodities=[{"commodity": "ore", "stage": "concentrate"}, {"commodity": "metal", "stage": "metal"}],
+        process_io=[
+            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "refine", "commodity": "ore", "direction": "in", "coefficient": 1},
+            {"process": "refine", "commodity": "metal", "direction": "out", "coefficient": 0.9},
+        ],
+        processes=[
+            {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10},
+            {"process": "mine", "region": "B", "capacity": 10, "cost_system": 15},
+            {"process": "refine", "region": "B", "capacity": "", "cost_system": 20},
+        ],
+        trade=[{"commodity": "ore", "origin": "A", "destination": "B", "cost": 5, "loss": 0.2}],
+        demand=[{"region": "B", "commodity": "metal", "quantity": 27}],
+        objective="cost",
+        discount_rate=0,
+    )
+
+
+def test_sourcing_mixes_an_import_by_the_tonnes_that_arrive_not_those_shipped(tmp_path):
+    """``lossy_import``: B's ore node receives 10 t from its own mine and 20 t arriving from A (25 t
+    shipped). Its metal carries that mix by mass: 10/30 = 1/3 domestic (9 of the 27 t), 20/30 = 2/3
+    from A's mine (18 t). Weighting the import by the tonnes shipped would say 25/35 = 71 % from A."""
+    solution = reeopt.solve(lossy_import(tmp_path / "lossy"))
+    assert solution.objective == pytest.approx(1125, rel=1e-9)
+    sourcing = solution["sourcing"].set_index("origin_kind")
+    assert sourcing.loc["domestic_mining", "share"] == pytest.approx(1 / 3, rel=1e-9)
+    assert sourcing.loc["import_mining", "share"] == pytest.approx(2 / 3, rel=1e-9)
+    assert sourcing.loc["import_mining", "tonnes"] == pytest.approx(18, rel=1e-9)
+    assert sourcing.loc["import_mining", "origin_region"] == "A"
+
+
+def test_unit_costs_charge_an_arrived_tonne_what_was_shipped_for_it(tmp_path):
+    """``lossy_import``: the full cost per tonne of B's ore is what its 30 t cost: B's 10 t at 15 (150),
+    the 25 t shipped from A at A's 10 (250, the 5 t lost included) and their shipping (125): 525 / 30
+    = 17.5. B's refining makes 27 t of metal from those 30 t at 20/t of ore: (600 + 30·17.5) / 27 =
+    1,125 / 27 = 41.667 per t, the whole chain's cost over its output. Charging the arrived 20 t
+    instead of the 25 t shipped would give (600 + 475) / 27 = 39.81."""
+    from optimizer.analysis.unit_costs import process_unit_costs
+
+    costs = process_unit_costs(reeopt.solve(lossy_import(tmp_path / "lossy")))
+    costs = costs.set_index(["process", "region"])
+    assert costs.loc[("mine", "A"), "cost_per_t"] == pytest.approx(10, rel=1e-9)
+    assert costs.loc[("mine", "B"), "cost_per_t"] == pytest.approx(15, rel=1e-9)
+    assert costs.loc[("refine", "B"), "output"] == pytest.approx(27, rel=1e-9)
+    assert costs.loc[("refine", "B"), "cost_per_t"] == pytest.approx(1125 / 27, rel=1e-9)

@@ -436,3 +436,50 @@ def test_backcast_flags_an_export_price_built_on_a_rent_that_is_not_unique(tmp_p
     assert "* the model's figure is no market price" in run.out and "ore A (export) 2025: rent_not_unique" in run.out
     _, table = optimizer.backcast(licensed_exports(tmp_path / "six", limit=6, observed=observed))
     assert table["flag"].tolist() == [""]
+
+
+def test_a_deviation_equal_to_the_tolerance_is_within(tmp_path):
+    """With the 40-t floor A mines 60 t; observed 80 t with a stated tolerance of 25 %: 60/80 − 1 =
+    −0.25 exactly (both are exact in binary), and a row is within when |deviation| <= tolerance."""
+    observed = [FLOOR_ROW, {**REPORT_ROW, "x_tolerance": 0.25}]
+    _, table = reeopt.backcast(two_mines(tmp_path / "bc", floor=40, observed=observed))
+    report = table.set_index("source").loc["report"]
+    assert report["deviation"] == -0.25 and report["tolerance"] == 0.25
+    assert report["within"]
+
+
+def test_a_commodity_shipped_nowhere_takes_the_cheapest_link_it_could_ship_on(tmp_path):
+    """The gem of the test above may also ship A→C (20 $/t), a link the licence (destinations B) does
+    not cover. Shipping nowhere, a tonne of gem for export at A needs no licence on its cheapest
+    link: its price at home, 50 + 0, not 50 + 180 (the rent of the A→B link)."""
+    observed = [{"kind": "export_price", "region": "A", "commodity": "gem", "period": 2025, "value": 50,
+                 "x_source": "fob"}]  # fmt: skip
+    folder = licensed_exports(tmp_path / "gem", limit=6, observed=observed)
+    pd.DataFrame({"region": ["A", "B", "C"]}).to_csv(folder / "regions.csv", index=False)
+    pd.DataFrame([{"commodity": c, "stage": "ore", "unit": "t REO"} for c in ("ore", "gem")]).to_csv(
+        folder / "commodities.csv", index=False
+    )
+    pd.DataFrame(
+        [
+            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
+            {"process": "gem_mine", "commodity": "gem", "direction": "out", "coefficient": 1},
+        ]
+    ).to_csv(folder / "process_io.csv", index=False)
+    processes = pd.read_csv(folder / "processes.csv")
+    gem = {"process": "gem_mine", "region": "A", "capacity": 100, "cost_system": 50}
+    pd.concat([processes, pd.DataFrame([gem])]).to_csv(folder / "processes.csv", index=False)
+    pd.DataFrame(
+        [{"region": "B", "commodity": "ore", "quantity": 10}, {"region": "A", "commodity": "gem", "quantity": 5}]
+    ).to_csv(folder / "demand.csv", index=False)
+    links = [("ore", "B"), ("gem", "B"), ("gem", "C")]
+    pd.DataFrame([{"commodity": c, "origin": "A", "destination": d, "cost": 20} for c, d in links]).to_csv(
+        folder / "trade.csv", index=False
+    )
+    pd.DataFrame(
+        [{"quota": "licence", "origin": "A", "commodities": "ore;gem", "destinations": "B", "limit": 6}]
+    ).to_csv(folder / "quotas.csv", index=False)
+    solution, table = reeopt.backcast(folder)
+    assert solution.objective == pytest.approx(1920 + 5 * 50)
+    assert solution["quotas"]["rent"].tolist() == pytest.approx([180])
+    assert solution["trade"].query("commodity == 'gem'")["shipped"].sum() == pytest.approx(0)
+    assert table.set_index("source").loc["fob", "model"] == pytest.approx(50)

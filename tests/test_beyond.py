@@ -62,6 +62,63 @@ def test_sweep_writes_parquet_csv_and_summary(tmp_path, reeopt):
     assert set(summary["quantiles"]["objective"]) == {"p5", "p25", "p50", "p75", "p95"}
 
 
+def uncertain(name: str, distribution: str | None, parameters=(), probability: float = 1.0):
+    from optimizer.uncertainty import UncertainInput
+
+    return UncertainInput(
+        name=name, table="demand", column="quantity", where=None, periods=None, distribution=distribution,
+        parameters=tuple(parameters), set_value=None if distribution else 0, probability=probability, line=None,
+    )  # fmt: skip
+
+
+def test_an_event_fires_with_its_probability_and_a_seed_repeats_the_draws(tmp_path):
+    """An event of probability 0.3 drawn 20,000 times fires in 30 % of the samples (binomial sd
+    0.0032: within ±0.02 is six of them), not in the 70 % that would fire if it fired above the
+    probability; the same seed draws the same table, another seed another one."""
+    from optimizer.uncertainty import UncertaintySpec, draw
+
+    inputs = (uncertain("ban", None, probability=0.3), uncertain("demand", "uniform", (0.8, 1.2)))
+    spec = UncertaintySpec(inputs=inputs, outputs=(), file="spec.yaml", path=tmp_path / "spec.yaml")
+    table = draw(spec, 20_000, seed=3)
+    assert set(table["ban"]) == {0.0, 1.0}
+    assert table["ban"].mean() == pytest.approx(0.3, abs=0.02)
+    assert table["demand"].between(0.8, 1.2).all() and table["demand"].mean() == pytest.approx(1.0, abs=0.01)
+    pd.testing.assert_frame_equal(draw(spec, 50, seed=3), draw(spec, 50, seed=3))
+    assert not draw(spec, 50, seed=3).equals(draw(spec, 50, seed=4))
+
+
+def test_sensitivity_explores_each_distribution_over_its_documented_range():
+    """normal: mean ± 2 sd, cut at 0; lognormal: exp(mu ± 2 sigma); uniform and triangular: their
+    support; an event: [0, 1] (it fires at 0.5 and above)."""
+    assert uncertain("n", "normal", (1.0, 0.1)).bounds() == pytest.approx((0.8, 1.2))
+    assert uncertain("n", "normal", (1.0, 0.6)).bounds() == pytest.approx((0.0, 2.2))
+    assert uncertain("l", "lognormal", (0.0, 0.5)).bounds() == pytest.approx((np.exp(-1.0), np.exp(1.0)))
+    assert uncertain("t", "triangular", (0.5, 1.0, 3.0)).bounds() == (0.5, 3.0)
+    assert uncertain("u", "uniform", (0.8, 1.2)).bounds() == (0.8, 1.2)
+    assert uncertain("e", None, probability=0.3).bounds() == (0.0, 1.0)
+
+
+def test_a_samples_yearly_cost_leaves_the_unmet_demand_penalty_out(tmp_path):
+    """The chain with 100 t of metal wanted in B (unmet at 1,000/t, no discounting): the mine's 100 t
+    of ore make 90 t. The year costs 1,000 mining + 2,000 refining + 450 shipping = 3,450 (the fan
+    chart's ``cost@2025``); the 10,000 of penalty is no cost of the chain. Metal in B is then worth the
+    penalty, ``mv_metal_B@2025`` = 1,000."""
+    from optimizer.sweep import per_period
+    from optimizer.uncertainty import UncertaintySpec
+
+    folder = chain_instance(
+        tmp_path / "short",
+        demand=[{"region": "B", "commodity": "metal", "quantity": 100}],
+        unmet_penalty=1000,
+        discount_rate=0,
+        objective="cost",
+    )
+    solution = reeopt.solve(folder)
+    assert solution.objective == pytest.approx(3450 + 10_000, rel=1e-9)
+    spec = UncertaintySpec(inputs=(), outputs=("mv_metal_B",), file="spec.yaml", path=tmp_path / "spec.yaml")
+    assert per_period(solution, spec) == pytest.approx({"cost@2025": 3450, "mv_metal_B@2025": 1000}, rel=1e-9)
+
+
 def test_morris_ranks_the_dominant_input_first():
     ranking, _ = api.sensitivity("toy", "morris", samples=6, seed=1)
     objective = ranking[ranking["output"] == "objective"].sort_values("rank")

@@ -163,3 +163,59 @@ def test_a_routes_folder_goes_into_the_report(reeopt, tmp_path):
     assert "Supply routes: toy / base, ndfeb_magnet into EAST" in page
     assert "The cheapest route, NORTH;EAST, carries 75 t/yr at 2,250 USD/t" in page
     assert write_report([tmp_path / "routes" / "routes.csv"], tmp_path / "again.html").is_file()
+
+
+def test_the_console_shows_each_later_run_minus_the_first(instance, reeopt, tmp_path):
+    """Refining at 29 instead of 20 per t of ore adds 9/0.9 = 10 to metal in B in every period: the
+    console's mv_metal_B row reads the base's 39.76 then 49.76 (+10.00), the change of the second
+    run against the first, not the other way round (-10.00)."""
+    run = reeopt("compare", instance, "-s", "base", "-s", "dearer_refining", "--out", tmp_path)
+    assert run.code == 0, run.err
+    (row,) = [line for line in run.out.splitlines() if "mv_metal_B" in line and "flag" not in line]
+    mean = (METAL_B[2025] * 5 + METAL_B[2030] + METAL_B[2031]) / 7
+    assert [cell.strip() for cell in row.split("│")[1:-1]] == ["mv_metal_B", f"{mean:.2f}", f"{mean + 10:.2f} (+10.00)"]
+
+
+def test_diff_reports_the_second_folder_minus_the_first(instance, tmp_path):
+    """``reeopt diff A B`` on the base and the dearer refining: marginal values change by B − A, +10
+    for metal in B in each of the three periods (+9/0.9 = 10 for metal in A as well), and the
+    objective pair is (A's, B's)."""
+    from optimizer.analysis.diff import diff_runs
+
+    base, dearer = optimizer.solve(instance), optimizer.solve(instance, "dearer_refining")
+    first, second = optimizer.write(base, tmp_path / "a"), optimizer.write(dearer, tmp_path / "b")
+    found = diff_runs(first, second)
+    assert found["summary"]["objective"] == pytest.approx((base.objective, dearer.objective))
+    assert dearer.objective > base.objective
+    balance = found["results"]["balance"].set_index(["region", "commodity", "period"])
+    assert balance.loc[("B", "metal", 2030), "marginal_value_a"] == pytest.approx(METAL_B[2030])
+    assert balance.loc[("B", "metal", 2030), "marginal_value_b"] == pytest.approx(METAL_B[2030] + 10)
+    assert balance["change"].tolist() == pytest.approx([10.0] * 6)
+
+
+def test_sourcing_shares_land_in_their_own_columns(tmp_path):
+    """``lossy_import`` (tests/test_accounts.py): B's 27 t of metal are 1/3 from its own mine and 2/3
+    from A's (by the ore that arrives): domestic_B 1/3, import_B 2/3, recycling_B 0."""
+    from tests.test_accounts import lossy_import
+
+    _, table = optimizer.api.compare(lossy_import(tmp_path / "lossy"), ["base"])
+    row = table.iloc[0]
+    assert row["domestic_B"] == pytest.approx(1 / 3, rel=1e-9)
+    assert row["import_B"] == pytest.approx(2 / 3, rel=1e-9)
+    assert row["recycling_B"] == 0
+
+
+def test_diff_says_which_input_rows_the_second_folder_added_or_removed(instance, tmp_path):
+    """A scenario that adds a demand row of 2030: diff from the base to it says the row was added,
+    from it back to the base that it was removed."""
+    (instance / "scenarios" / "more_2030.yaml").write_text(
+        "name: more_2030\nchanges:\n  - table: demand\n"
+        "    add: {region: B, commodity: metal, period: 2030, quantity: 50}\n"
+    )
+    from optimizer.analysis.diff import diff_runs
+
+    base = optimizer.write(optimizer.solve(instance), tmp_path / "base")
+    more = optimizer.write(optimizer.solve(instance, "more_2030"), tmp_path / "more")
+    added = diff_runs(base, more)["inputs"]["demand"]
+    assert added[["row", "change"]].values.tolist() == [["region=B, commodity=metal, period=2030", "added"]]
+    assert diff_runs(more, base)["inputs"]["demand"]["change"].tolist() == ["removed"]

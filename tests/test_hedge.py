@@ -294,3 +294,58 @@ def test_extensive_form_reaches_the_same_optimum_through_pyomo(island, cvar):
     pyo.SolverFactory("appsi_highs").solve(model)
     assert pyo.value(model.objective) == pytest.approx(2900 if cvar is None else 6200)
     assert {"nonanticipativity"} <= {c.name for c in model.component_objects(pyo.Constraint)}
+
+
+def test_by_default_only_the_first_periods_builds_are_shared(tmp_path):
+    """The island over 2025, 2026 and 2027 (the ban holds from 2026), hedged without --decide-until:
+    the decision year is the second period, 2026, so only 2025's build is one decision (one
+    non-anticipativity row, ban's linked to base's), and 2026's builds are recourse.
+
+    With k t/yr ordered in 2025 (ready 2026 and 2027, 200 a year each): base pays 1000 + 2·(1000 +
+    110k); ban pays 1000 + (10000 − 790k) in 2026 and, ordering the rest (10 − k) in 2026 for 2027,
+    200·10 + 10·10 = 2100 in 2027. At 0.75/0.25 the expected cost 5525 − 32.5k falls with k: k = 10,
+    each scenario 5200, RP = 5200."""
+    folder = island_instance(tmp_path / "island", penalty=1000)
+    settings = yaml.safe_load((folder / "instance.yaml").read_text())
+    (folder / "instance.yaml").write_text(yaml.safe_dump({**settings, "periods": [2025, 2026, 2027]}))
+    result = hedge(folder, [("base", 0.75), ("ban", 0.25)])
+    s = result.summary
+    assert s["decide_until"] == 2026
+    assert s["extensive_form"]["n_nonanticipativity_rows"] == 1
+    assert early(result) == pytest.approx({("mine", 2025): 10})
+    assert s["rp"] == pytest.approx(5200, rel=1e-9)
+    assert s["hedged_costs"] == pytest.approx({"base": 5200, "ban": 5200}, rel=1e-9)
+
+
+def test_regret_is_a_plans_cost_above_the_scenarios_own_optimum(island):
+    """p(ban) = 0.25 (module docstring): the hedged plan (k = 10) costs 3100 in both scenarios, base's
+    own optimum being 2000: regret 1100 in base, 0 in ban. Base's own plan (k = 0) costs 11000 in the
+    ban, 7900 above the ban's own 3100; the ban's own plan is the hedged one."""
+    result = hedge(island, [("base", 0.75), ("ban", 0.25)], decide_until=2026)
+    regret = result.regret.set_index(["plan", "scenario"])["regret"]
+    assert regret[("hedged", "base")] == pytest.approx(1100, rel=1e-9)
+    assert regret[("hedged", "ban")] == pytest.approx(0, abs=1e-6)
+    assert regret[("own:base", "ban")] == pytest.approx(7900, rel=1e-9)
+    assert regret[("own:base", "base")] == pytest.approx(0, abs=1e-6)
+    assert regret[("own:ban", "base")] == pytest.approx(1100, rel=1e-9)
+
+
+def test_a_scenarios_own_plan_holds_only_the_builds_before_the_decision_year(tmp_path):
+    """The island over 2025-2027 with a ban from 2027 only (``late``). Its own optimum orders 10 t/yr
+    in 2026, ready for 2027 (200 instead of 990 of unmet metal): a build of the decision year 2026,
+    so recourse, not part of ``late``'s early plan, which is empty like base's. The hedge orders
+    nothing in 2025 (400 of capex against 180 saved in base, and late can still order in 2026):
+    RP = WS = 0.5·3000 + 0.5·(2000 + 2100) = 3550, EVPI = 0 and every VSS 0."""
+    folder = island_instance(tmp_path / "island", penalty=1000)
+    settings = yaml.safe_load((folder / "instance.yaml").read_text())
+    (folder / "instance.yaml").write_text(yaml.safe_dump({**settings, "periods": [2025, 2026, 2027]}))
+    late = yaml.safe_load((folder / "scenarios" / "ban.yaml").read_text())
+    late["name"] = "late"
+    late["changes"][0]["periods"] = {"from": 2027}
+    (folder / "scenarios" / "late.yaml").write_text(yaml.safe_dump(late))
+    result = hedge(folder, [("base", 0.5), ("late", 0.5)])
+    s = result.summary
+    assert (s["rp"], s["ws"], s["evpi"]) == pytest.approx((3550, 3550, 0), abs=1e-6)
+    assert s["vss"] == pytest.approx({"base": 0, "late": 0}, abs=1e-6)
+    assert result.solutions["late"]["builds"].set_index("period")["built"].to_dict() == pytest.approx({2026: 10})
+    assert result.plans.empty

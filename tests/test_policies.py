@@ -17,7 +17,7 @@ import yaml
 
 import optimizer as reeopt
 from optimizer.errors import InputError
-from tests.builders import copy_instance, write_instance
+from tests.builders import chain_instance, copy_instance, write_instance
 
 BASE_COST = 237_850.0
 SOUTH_NDPR = {"name": "south_ndpr", "kind": "min_production", "region": "SOUTH", "commodities": "NdPr_oxide"} | {
@@ -107,6 +107,30 @@ def test_share_of_deliveries_counts_the_regions_own_production(tmp_path):
     assert on_arrivals.objective == pytest.approx(BASE_COST, rel=1e-9)
 
 
+def test_a_cap_on_deliveries_from_all_but_an_origin_counts_the_regions_own_production(tmp_path):
+    """The rule of the test above from the other side: at most 95 % of NORTH's CeO2 supply from
+    anywhere but SOUTH (``{not: [SOUTH]}``). NORTH's own production P is such supply: P <= 0.95 (P + y)
+    is y >= 0.05 (P + y), the same feasible set, so the same optimum 237,850 + 30 x 210 / 19 and
+    SOUTH's 11.05 t shipped; the bound is an upper one, so its dual is -30 / 0.95. Counting NORTH's
+    production as not from "anywhere but SOUTH" would leave 0 <= 0.95 (P + y), a rule that costs
+    nothing."""
+    solution, rows = solve(
+        tmp_path,
+        {
+            "name": "north_ceria_cap",
+            "kind": "max_share",
+            "region": "NORTH",
+            "commodities": ["CeO2"],
+            "origins": {"not": ["SOUTH"]},
+            "share": 0.95,
+        },
+    )
+    assert solution.objective == pytest.approx(BASE_COST + 30 * 210 / 19, rel=1e-9)
+    trade = solution["trade"].set_index(["commodity", "origin", "destination"])["shipped"]
+    assert trade["CeO2", "SOUTH", "NORTH"] == pytest.approx(0.05 / 0.95 * 210, rel=1e-9)
+    assert rows["dual"].iat[0] == pytest.approx(-30 / 0.95, rel=1e-9)
+
+
 def test_a_floor_no_plant_can_meet_is_refused_before_solving(tmp_path):
     """EAST has no process that makes NdPr: 5 t/yr of it there can never be made (a typo, as a where
     that matches nothing is): an input error naming the constraint, not a model to solve."""
@@ -131,6 +155,22 @@ def test_min_production_of_a_region(tmp_path):
     assert solution.objective == pytest.approx(BASE_COST + 20 * EXTRA_NDPR_FROM_SOUTH, rel=1e-9)
     assert rows["body"].iat[0] == pytest.approx(40.0)
     assert rows["dual"].iat[0] == pytest.approx(EXTRA_NDPR_FROM_SOUTH, rel=1e-9)
+
+
+def test_a_policys_dual_is_per_unit_in_each_periods_own_money(tmp_path):
+    """The chain over 2025 (5 years) and 2030, discounted at 5 %: it mines 50 t of ore a year, 1,725 a
+    year in all. A floor of 60 t/yr of ore in A makes 10 t more a year at 10/t (disposed of for
+    free): 1,825 a year, so the objective grows by the factor 1,825 / 1,725 whatever the periods'
+    weights, and one more t/yr of floor costs 10 in each period's own money: the dual is 10 in 2025
+    and in 2030, not 10 times the period's weight (discount factor times length)."""
+    folder = chain_instance(tmp_path / "chain", periods=[2025, 2030], discount_rate=0.05, objective="cost")
+    base = reeopt.solve(folder)
+    floor = {"name": "ore_floor", "kind": "min_production", "region": "A", "commodities": "ore", "quantity": 60}
+    solution, rows = solve(tmp_path, floor, instance=folder)
+    assert solution.objective == pytest.approx(base.objective * 1825 / 1725, rel=1e-9)
+    assert rows["period"].tolist() == [2025, 2030]
+    assert rows["body"].tolist() == pytest.approx([60, 60], rel=1e-9)
+    assert rows["dual"].tolist() == pytest.approx([10, 10], rel=1e-9)
 
 
 def test_stockpile_declares_the_stock_and_holds_it(tmp_path):
@@ -177,6 +217,41 @@ def test_recycled_content_of_a_process(tmp_path):
     assert rows["dual"].iat[0] == pytest.approx(722.0, rel=1e-9)
     activity = solution["activity"].set_index(["process", "region"])["activity"]
     assert activity["magnet_recycling", "EAST"] == pytest.approx(20 / 0.9)
+
+
+def test_recycled_content_counts_only_the_recovered_inputs_of_the_process(tmp_path):
+    """The recycling toy with recycling also leaving 1 t of slag (no rare earth, free to dispose of)
+    per t of scrap: the slag is no input of magnet making, so the rule still needs 20 t of recycled
+    NdPr (22.2 t of scrap), and the cost and dual are those of the test above. Counting the slag as
+    recycled content would need only 20 / 1.9 = 10.5 t of scrap."""
+    folder = recycling_toy(tmp_path)
+    with open(folder / "commodities.csv", "a") as f:
+        f.write("slag,intermediate,t,,,,\n")
+    with open(folder / "process_io.csv", "a") as f:
+        f.write("magnet_recycling,slag,out,1\n")
+    solution, rows = solve(
+        tmp_path,
+        {"name": "recycled_magnets", "kind": "recycled_content", "process": "magnet_making", "share": 0.2},
+        instance=folder,
+    )
+    assert solution.objective == pytest.approx(BASE_COST + 20 * (2_000.0 - 1_278.0), rel=1e-9)
+    assert rows["dual"].iat[0] == pytest.approx(722.0, rel=1e-9)
+    activity = solution["activity"].set_index(["process", "region"])["activity"]
+    assert activity["magnet_recycling", "EAST"] == pytest.approx(20 / 0.9)
+
+
+def test_a_stockpile_counts_only_its_own_commodity(tmp_path):
+    """The Dy2O3 reserve of the stockpile test beside 30 t of CeO2 in EAST's stocks from the start
+    (kept: disposing of it costs 10 $/t, shipping it 30 $/t, holding it nothing). The 30 t of CeO2 do
+    not count towards the 10 t of Dy2O3: the same 237,850 + 33,280 and dual 3,328."""
+    changes = [{"table": "stocks", "add": {"region": "EAST", "commodity": "CeO2", "initial": 30}}]
+    rule = {"name": "dy_reserve", "kind": "stockpile", "region": "EAST", "commodity": "Dy2O3", "level": 10}
+    solution = reeopt.solve("toy", scenario=str(scenario(tmp_path, rule, changes=changes)))
+    assert solution.objective == pytest.approx(BASE_COST + 10 * 3_328.0, rel=1e-9)
+    assert solution["constraints"]["dual"].iat[0] == pytest.approx(3_328.0, rel=1e-9)
+    balance = solution["balance"].set_index(["region", "commodity"])
+    assert balance.loc[("EAST", "Dy2O3"), "stock_change"] == pytest.approx(10.0)
+    assert ("EAST", "CeO2") not in balance.index  # the CeO2 stays in stock: nothing moves there
 
 
 def test_a_policy_behind_a_shortfall_is_named_in_the_diagnosis(tmp_path):

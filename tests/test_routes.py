@@ -27,6 +27,7 @@ import pytest
 import optimizer as reeopt
 from optimizer.errors import InputError
 from tests.builders import write_instance
+from tests.test_accounts import lossy_import
 from tests.test_content import content_instance
 
 
@@ -191,3 +192,18 @@ def test_routes_cli_and_report_say_the_floors_were_released(tmp_path, reeopt):
     facts = dict(routes_facts(read_folder(tmp_path / "r")))
     assert facts["both runs"] == "without the calibration floors and the avoided regions' own demand"
     assert facts["cost per tonne"].startswith("joint costs allocated by value")
+
+
+def test_a_route_through_a_lossy_link_pays_for_the_tonnes_lost(tmp_path):
+    """``lossy_import`` (tests/test_accounts.py): metal into B by two routes. B's own ore (15/t)
+    refined at 20/t of ore, 1 t ore → 0.9 t metal, carries (20 + 15) / 0.9 = 38.889 per t; A's ore
+    (10/t) shipped at 5/t with 20 % lost arrives at (10 + 5) / 0.8 = 18.75 and makes metal at
+    (20 + 18.75) / 0.9 = 43.056, the marginal value of metal in B (A's ore is the next tonne). The
+    routes carry 9 t and 18 t (B's ore node is 1/3 B's own ore, 2/3 A's). Multiplying by the share
+    that arrives instead of dividing by it would give (10 + 5)·0.8 = 12 and 35.556."""
+    routes = reeopt.api.routes(lossy_import(tmp_path / "lossy"), "metal", "B")["optimum"].set_index("regions")
+    assert routes.loc["B", "cost_per_tonne"] == pytest.approx(35 / 0.9, rel=1e-9)
+    assert routes.loc["A;B", "cost_per_tonne"] == pytest.approx(38.75 / 0.9, rel=1e-9)
+    assert routes.loc["A;B", "route"] == "mine@A > ore@A > ore@B > refine@B > metal@B"
+    assert routes["tonnes"].to_dict() == pytest.approx({"B": 9, "A;B": 18}, rel=1e-9)
+    assert routes["price_per_tonne"].tolist() == pytest.approx([38.75 / 0.9] * 2, rel=1e-9)

@@ -181,6 +181,31 @@ def test_validate_names_a_tariff_on_a_flow_that_is_zero(tmp_path):
     assert len(hints) == 1 and "change 1 (trade)" in hints[0] and "carry nothing" in hints[0]
 
 
+def test_validate_does_not_call_a_lowered_cost_on_an_idle_link_ineffective(tmp_path):
+    """toy: no CeO2 is shipped at 30 $/t. Lowering that cost to 0 may make shipping it pay, so the
+    rule for links that carry nothing (a cost only *raised* there leaves the optimum) does not apply:
+    no hint, where raising it to 40 gets one."""
+    lowered, raised = tmp_path / "lowered.yaml", tmp_path / "raised.yaml"
+    lowered.write_text("changes:\n  - table: trade\n    where: {commodity: CeO2}\n    set: {cost: 0}\n")
+    raised.write_text("changes:\n  - table: trade\n    where: {commodity: CeO2}\n    set: {cost: 40}\n")
+    assert optimizer.api.ineffective_changes("toy", lowered) == []
+    (hint,) = optimizer.api.ineffective_changes("toy", raised)
+    assert "raises cost" in hint and "carry nothing" in hint
+
+
 def test_validate_help_says_hints_need_a_base_solve(reeopt):
     run = reeopt("validate", "--help")
     assert "validate solves the base once" in " ".join(run.out.replace("│", " ").split())
+
+
+def test_a_parent_shared_by_both_halves_of_a_plus_b_scales_once(chain):
+    """p doubles refining (20 → 40 per t of ore); a and b both extend p and change nothing else that
+    matters. a+b applies p once: metal in B costs (10 + 40)/0.9 + 5 = 60.556, as a alone does; p
+    applied twice would make refining 80 and metal (10 + 80)/0.9 + 5 = 105."""
+    scenario(chain, "p", "changes:\n  - table: processes\n    where: {process: refine}\n    scale: {cost_system: 2}\n")
+    for name in ("a", "b"):
+        scenario(chain, name, "extends: p\nchanges:\n  - table: trade\n    set: {capacity: 1000}\n")
+    combined = optimizer.load(chain, "a+b")
+    assert combined.table("processes").query("process == 'refine'")["cost_system"].tolist() == [40]
+    metal = optimizer.solve(chain, "a+b").statistics.prices(by="period", commodity="metal", region="B")[2025]
+    assert metal == pytest.approx(50 / 0.9 + 5, rel=1e-9)
