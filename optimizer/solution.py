@@ -11,7 +11,10 @@ money, i.e. the raw dual divided by ``disc[t] * len[t]``):
   where ``marginal_value`` is one end of an interval because the exporter sells all it makes.
 * ``capacity_dual``: the saving (or extra value) from one more unit of capacity, ``>= 0``:
   ``-row_dual / weight`` for a capacity row, ``max(0, -reduced cost) / weight`` for a capacity
-  that is the activity's bound.
+  that is the activity's bound; ``capacity_dual_flag`` ``not_unique`` where it is one end of an
+  interval (the capacity binds and HiGHS ranging says it cannot move one way without a basis
+  change: a candidate with no capacity that is not built, say, where one more t/yr saves less than
+  one less t/yr costs), blank otherwise and everywhere without the basis's evidence (a sweep).
 * ``rent`` (quotas): the saving (or extra value) from one more tonne of an export quota, ``>= 0``,
   ``-row_dual / weight``: what a licence to export one more tonne is worth, the gap between the
   price abroad (net of shipping) and at home that the quota holds open; ``rent_flag``
@@ -142,7 +145,37 @@ def _activity(data: ModelData, model: Model, result: SolverResult) -> pd.DataFra
     frame["activity"] = clean(result.x[family.ids])  # no -0 or -1e-13 tonnes from the solver
     frame["capacity"] = np.where(np.isfinite(capacity), capacity, np.nan)
     frame["capacity_dual"] = clean(dual / weight)
+    frame["capacity_dual_flag"] = _capacity_flags(model, result)
     return frame
+
+
+def _capacity_flags(model: Model, result: SolverResult) -> np.ndarray:
+    """``not_unique`` where an activity's capacity binds at a degenerate point of the basis: its row's
+    right-hand side (or, without a row, the column's upper bound) cannot move one way without a basis
+    change. A capacity with room left has dual 0 in every optimal dual (complementary slackness)."""
+    lp, evidence = model.lp, result.evidence
+    family = lp.columns["activity"]
+    flags = np.full(family.size, "", dtype=object)
+    if evidence is None or not family.size:
+        return flags
+    stuck = np.zeros(family.size, dtype=bool)
+    bounded = np.flatnonzero(np.isfinite(lp.col_upper[family.ids]))
+    columns = family.ids[bounded]
+    bound = lp.col_upper[columns]
+    stuck[bounded] = _reached(result.x[columns], bound) & evidence.stuck_bound(columns, bound)
+    rows = lp.rows["capacity"]
+    if rows.size:
+        position = np.flatnonzero(family.index["capacity_row"].to_numpy())
+        limited = np.isfinite(lp.row_upper[rows.ids])
+        ids, limit = rows.ids[limited], lp.row_upper[rows.ids][limited]
+        stuck[position] = False
+        stuck[position[limited]] = _reached(result.row_activity[ids], limit) & evidence.stuck(ids, limit)
+    flags[stuck] = "not_unique"
+    return flags
+
+
+def _reached(value: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    return value >= limit - 1e-7 * np.maximum(1.0, np.abs(limit))
 
 
 def _trade(data: ModelData, model: Model, x: np.ndarray) -> pd.DataFrame:

@@ -53,21 +53,31 @@ class DualEvidence:
 
     ``row_up``/``row_dn``: HiGHS ranging, the right-hand side up to (down to) which the basis stays
     optimal (a side equal to the right-hand side means the dual changes at once in that direction:
-    left and right derivatives differ). ``explained[name]``: the part of each row dual that the cost
-    vector ``name`` accounts for through the basic columns, ``B^-T c_B`` (row duals are
-    ``B^-T c_B`` for the whole cost).
+    left and right derivatives differ); ``col_up``/``col_dn`` the same for each column's bound.
+    ``explained[name]``: the part of each row dual that the cost vector ``name`` accounts for through
+    the basic columns, ``B^-T c_B`` (row duals are ``B^-T c_B`` for the whole cost).
     """
 
     row_up: np.ndarray
     row_dn: np.ndarray
+    col_up: np.ndarray
+    col_dn: np.ndarray
     explained: dict[str, np.ndarray]
     seconds: float
 
     def stuck(self, rows: np.ndarray, rhs: np.ndarray, tolerance: float = 1e-7) -> np.ndarray:
         """Whether each row's right-hand side ``rhs`` cannot move one way without a basis change, so
         that its dual is one end of an interval (left and right derivatives may differ)."""
-        slack = tolerance * np.maximum(1.0, np.abs(rhs))
-        return (self.row_up[rows] <= rhs + slack) | (self.row_dn[rows] >= rhs - slack)
+        return _at_a_range_end(self.row_up[rows], self.row_dn[rows], rhs, tolerance)
+
+    def stuck_bound(self, columns: np.ndarray, bound: np.ndarray, tolerance: float = 1e-7) -> np.ndarray:
+        """The same for a column's ``bound``: its reduced cost is one end of an interval."""
+        return _at_a_range_end(self.col_up[columns], self.col_dn[columns], bound, tolerance)
+
+
+def _at_a_range_end(up: np.ndarray, down: np.ndarray, at: np.ndarray, tolerance: float) -> np.ndarray:
+    slack = tolerance * np.maximum(1.0, np.abs(at))
+    return (up <= at + slack) | (down >= at - slack)
 
 
 @dataclass(frozen=True)
@@ -262,6 +272,8 @@ class HighsSolver:
         return DualEvidence(
             row_up=np.asarray(ranging.row_bound_up.value_),
             row_dn=np.asarray(ranging.row_bound_dn.value_),
+            col_up=np.asarray(ranging.col_bound_up.value_),
+            col_dn=np.asarray(ranging.col_bound_dn.value_),
             explained=explained,
             seconds=time.perf_counter() - started,
         )

@@ -5,18 +5,33 @@
 ``value_of_capacity`` (the capacity dual, i.e. what one more t/yr would earn or save each year at the
 scenario's marginal values: outputs minus inputs minus operating costs when capacity binds, else 0,
 averaged over the years a build of that period would be available, after its lead time) and
-``payback_ratio`` = value of capacity / capex: at or above 1 a build pays for itself at these prices.
+``payback_ratio`` = value of capacity / capex: at or above 1 a build pays for itself at these prices;
+``value_flag`` ``not_unique`` where a capacity dual of the window is one end of an interval
+(activity.csv ``capacity_dual_flag``: one more t/yr saves less than one less costs, as at a candidate
+with no capacity that is not built), so the value is an upper end, not the saving of one more t/yr.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from optimizer.instance.chain import process_stages
 from optimizer.instance.expand import build_limit
 from optimizer.solution import Solution
 
-COLUMNS = ["process", "region", "period", "stage", "bloc", "built", "capex", "value_of_capacity", "payback_ratio"]
+COLUMNS = [
+    "process",
+    "region",
+    "period",
+    "stage",
+    "bloc",
+    "built",
+    "capex",
+    "value_of_capacity",
+    "payback_ratio",
+    "value_flag",
+]
 
 
 def buildout_table(solution: Solution) -> pd.DataFrame:
@@ -26,16 +41,21 @@ def buildout_table(solution: Solution) -> pd.DataFrame:
     if candidates.empty:
         return pd.DataFrame(columns=COLUMNS)
     lengths = pd.Series(instance.period_lengths, index=instance.periods)
-    duals = solution["activity"][["process", "region", "period", "capacity_dual"]]
+    duals = solution["activity"][["process", "region", "period", "capacity_dual", "capacity_dual_flag"]]
     window = candidates.merge(duals.rename(columns={"period": "year"}), on=["process", "region"])
     window = window[window["year"] >= window["period"] + window["lead_time"]]
     window = window.assign(length=window["year"].map(lengths))
     window["weighted"] = window["capacity_dual"] * window["length"]
-    value = window.groupby(["process", "region", "period"])[["weighted", "length"]].sum()
+    window["ambiguous"] = window["capacity_dual_flag"] == "not_unique"
+    value = window.groupby(["process", "region", "period"]).agg(
+        weighted=("weighted", "sum"), length=("length", "sum"), ambiguous=("ambiguous", "any")
+    )
     table = candidates.join(
         (value["weighted"] / value["length"]).rename("value_of_capacity"), on=["process", "region", "period"]
     )
     table["value_of_capacity"] = table["value_of_capacity"].fillna(0.0)
+    ambiguous = value["ambiguous"].reindex(pd.MultiIndex.from_frame(table[["process", "region", "period"]]))
+    table["value_flag"] = np.where(ambiguous.fillna(False).to_numpy(dtype=bool), "not_unique", "")
     table["capex"] = table["capex"].fillna(0.0)
     table["payback_ratio"] = table["value_of_capacity"] / table["capex"].where(table["capex"] > 0)
     builds = solution["builds"].set_index(["process", "region", "period"])["built"]

@@ -5,7 +5,7 @@ Only data here, no imports, so any stage may use it.
 """
 
 RESULT_COLUMNS: dict[str, list[str]] = {
-    "activity": ["process", "region", "period", "activity", "capacity", "capacity_dual"],
+    "activity": ["process", "region", "period", "activity", "capacity", "capacity_dual", "capacity_dual_flag"],
     "trade": ["commodity", "origin", "destination", "period", "shipped", "arrived", "cost"],
     "delivered": ["region", "commodity", "period", "demand", "delivered", "unmet"],
     "balance": [
