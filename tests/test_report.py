@@ -196,7 +196,11 @@ def test_builds_and_binding_capacities_are_charted(results):
     duals = capacity_duals_figure(folder, 2025)
     activity = csv(results["growth"], "activity").query("period == 2025 and capacity_dual > 0")
     assert sorted(duals.data[0].x) == pytest.approx(sorted(activity["capacity_dual"]))
-    assert "mining_light in NORTH would save 328 USD a year" in duals.layout.meta["reading"]
+    # one more t/yr of mining_light in NORTH saves 265.5 in 2025, one less costs 328 (finite differences):
+    # the bar's 328 is one end of that interval, flagged, and the reading does not call it a saving
+    assert all(label.endswith(" *") for label in duals.data[0].y)
+    assert "would save 328" not in duals.layout.meta["reading"]
+    assert "one end of an interval" in duals.layout.meta["reading"]
 
 
 def test_every_figure_has_a_title_with_units_and_a_reading(results):
@@ -395,3 +399,17 @@ def test_command_line_solve_writes_a_report_too(reeopt, tmp_path):
     assert run.code == 0, run.err
     reports = list(tmp_path.rglob("*.html"))
     assert len(reports) == 1 and 'class="plotly-graph-div"' in reports[0].read_text(encoding="utf-8")
+
+
+def test_a_flagged_capacity_dual_is_marked_and_not_read_as_a_saving(tmp_path):
+    """tests/test_buildout.py's island: the mine's 2026 capacity dual is 200, one end of [90, 200]
+    (capacity_dual_flag not_unique). The chart marks its bar and its reading does not say that one
+    more t/yr would save 200."""
+    from tests.test_hedge import island_instance
+
+    island_instance(tmp_path / "island", penalty=1000)
+    folder = read_results(reeopt.write(reeopt.solve(tmp_path / "island"), tmp_path / "out"))
+    duals = capacity_duals_figure(folder, 2026)
+    assert list(duals.data[0].y) == ["mine in A *"] and list(duals.data[0].x) == pytest.approx([200])
+    reading = duals.layout.meta["reading"]
+    assert "would save" not in reading and "one end of an interval" in reading

@@ -50,6 +50,8 @@ TEXT_COLUMNS = {
     "within",
     "quota",
     "rent_flag",
+    "capacity_dual_flag",
+    "value_flag",
     "flag",
 }
 

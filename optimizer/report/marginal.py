@@ -178,7 +178,8 @@ def capacity_duals_figure(folder: ResultsFolder, period: int | None = None) -> g
         return empty(title, f"No capacity limit binds in {period}: more capacity would save nothing.")
     top = binding.reindex(binding["capacity_dual"].abs().sort_values(ascending=False).index)[:TOP_CAPACITIES]
     top = top.iloc[::-1]
-    labels = top["process"] + " in " + top["region"]
+    flagged = _flagged_capacity(top)
+    labels = top["process"] + " in " + top["region"] + np.where(flagged, " *", "")
     figure = go.Figure(
         go.Bar(
             x=top["capacity_dual"],
@@ -195,13 +196,26 @@ def capacity_duals_figure(folder: ResultsFolder, period: int | None = None) -> g
         )
     )
     figure.update_xaxes(title_text=f"{currency} per year per t/yr of capacity")
-    best = top.iloc[-1]
-    reading = (
-        f"{len(binding)} capacity limit{' binds' if len(binding) == 1 else 's bind'} in {period}; "
-        f"one more t/yr of {best['process']} in {best['region']} "
-        f"would save {best['capacity_dual']:,.0f} {currency} a year."
-    )
+    reading = f"{len(binding)} capacity limit{' binds' if len(binding) == 1 else 's bind'} in {period}; "
+    unique = top[~flagged]
+    if len(unique):
+        best = unique.iloc[-1]
+        reading += (
+            f"one more t/yr of {best['process']} in {best['region']} "
+            f"would save {best['capacity_dual']:,.0f} {currency} a year."
+        )
+    if flagged.any():
+        reading += (
+            " * one end of an interval (capacity_dual_flag not_unique): one more t/yr saves less than one "
+            "less costs, so the bar is an upper end."
+        )
     return finish(figure, title, reading, height=140 + 28 * len(top))
+
+
+def _flagged_capacity(activity: pd.DataFrame) -> np.ndarray:
+    if "capacity_dual_flag" not in activity:  # a results folder written before the flag existed
+        return np.zeros(len(activity), dtype=bool)
+    return (activity["capacity_dual_flag"].fillna("") == "not_unique").to_numpy()
 
 
 def quota_rents_figure(folder: ResultsFolder) -> go.Figure:
