@@ -196,19 +196,20 @@ def capacity_duals_figure(folder: ResultsFolder, period: int | None = None) -> g
         )
     )
     figure.update_xaxes(title_text=f"{currency} per year per t/yr of capacity")
-    reading = f"{len(binding)} capacity limit{' binds' if len(binding) == 1 else 's bind'} in {period}; "
+    parts = [f"{len(binding)} capacity limit{' binds' if len(binding) == 1 else 's bind'} in {period}."]
     unique = top[~flagged]
     if len(unique):
         best = unique.iloc[-1]
-        reading += (
-            f"one more t/yr of {best['process']} in {best['region']} "
+        parts.append(
+            f"One more t/yr of {best['process']} in {best['region']} "
             f"would save {best['capacity_dual']:,.0f} {currency} a year."
         )
     if flagged.any():
-        reading += (
-            " * one end of an interval (capacity_dual_flag not_unique): one more t/yr saves less than one "
+        parts.append(
+            "* one end of an interval (capacity_dual_flag not_unique): one more t/yr saves less than one "
             "less costs, so the bar is an upper end."
         )
+    reading = " ".join(parts)
     return finish(figure, title, reading, height=140 + 28 * len(top))
 
 
