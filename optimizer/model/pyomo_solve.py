@@ -144,17 +144,14 @@ def to_program_result(model: pyo.ConcreteModel, compiled: Compiled, result: Solv
             out[compiled.row_position[ours]] = values[ours]
             return out
 
-        def columns(values: np.ndarray) -> np.ndarray:
-            out = np.asarray(values[:n], dtype=float).copy()
-            out[fixed] = lp.col_upper[fixed]  # compiled away: read as at an end of its range (flagged)
-            return out
-
+        col_up, col_dn = (np.array(values[:n], dtype=float) for values in (evidence.col_up, evidence.col_dn))
+        col_up[fixed] = col_dn[fixed] = lp.col_upper[fixed]  # compiled away: at an end of its range (flagged)
         evidence = replace(
             evidence,
             row_up=rows(evidence.row_up),
             row_dn=rows(evidence.row_dn),
-            col_up=columns(evidence.col_up),
-            col_dn=columns(evidence.col_dn),
+            col_up=col_up,
+            col_dn=col_dn,
             explained={name: rows(values) for name, values in evidence.explained.items()},
         )
     return replace(result, x=x, row_activity=lp.matrix @ x, row_dual=row_dual, col_dual=col_dual, evidence=evidence)
