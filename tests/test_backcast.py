@@ -250,18 +250,11 @@ def test_an_export_price_without_any_quota_is_the_price_at_home(tmp_path):
     assert table.set_index("source").loc["fob", "model"] == pytest.approx(100)
 
 
-@pytest.mark.parametrize("destinations", ["B", ""])
-def test_a_commodity_shipped_nowhere_is_priced_with_the_licence_its_only_link_needs(tmp_path, destinations):
-    """``licensed_exports`` plus a gem that A mines at 50 $/t for its own 5 t, tradeable A→B at 20 $/t
-    (B wants none) and licensed with the ore (one quota over ore and gem, 6 t). The ore fills the
-    licence as before: rent 180 (300 − 20 − 100). The gem ships nowhere; every link it could ship on
-    (A→B: C, a third region, has no trade link) needs that licence, so a tonne of gem for export at A
-    costs its price at home, 50, plus a licence, 180: 230, whether the quota names B or leaves its
-    destinations blank. Naming B gave 50 before: the rent of the cheapest link counted only when the
-    quota covered every other region, links or none."""
-    observed = [{"kind": "export_price", "region": "A", "commodity": "gem", "period": 2025, "value": 230,
-                 "x_source": "fob"}]  # fmt: skip
-    folder = licensed_exports(tmp_path / "gem", limit=6, observed=observed)
+def gem_exports(folder, observed, *, gem_to: list[str], licensed_to: str):
+    """``licensed_exports`` (licence 6 t) in regions A, B, C plus a gem that A mines at 50 $/t for its
+    own 5 t, tradeable from A to each of ``gem_to`` at 20 $/t, licensed with the ore (one quota over ore
+    and gem with destinations ``licensed_to``, blank for all)."""
+    folder = licensed_exports(folder, limit=6, observed=observed)
     pd.DataFrame({"region": ["A", "B", "C"]}).to_csv(folder / "regions.csv", index=False)
     pd.DataFrame([{"commodity": c, "stage": "ore", "unit": "t REO"} for c in ("ore", "gem")]).to_csv(
         folder / "commodities.csv", index=False
@@ -278,12 +271,28 @@ def test_a_commodity_shipped_nowhere_is_priced_with_the_licence_its_only_link_ne
     pd.DataFrame(
         [{"region": "B", "commodity": "ore", "quantity": 10}, {"region": "A", "commodity": "gem", "quantity": 5}]
     ).to_csv(folder / "demand.csv", index=False)
-    pd.DataFrame([{"commodity": c, "origin": "A", "destination": "B", "cost": 20} for c in ("ore", "gem")]).to_csv(
+    links = [("ore", "B")] + [("gem", d) for d in gem_to]
+    pd.DataFrame([{"commodity": c, "origin": "A", "destination": d, "cost": 20} for c, d in links]).to_csv(
         folder / "trade.csv", index=False
     )
     pd.DataFrame(
-        [{"quota": "licence", "origin": "A", "commodities": "ore;gem", "destinations": destinations, "limit": 6}]
+        [{"quota": "licence", "origin": "A", "commodities": "ore;gem", "destinations": licensed_to, "limit": 6}]
     ).to_csv(folder / "quotas.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("destinations", ["B", ""])
+def test_a_commodity_shipped_nowhere_is_priced_with_the_licence_its_only_link_needs(tmp_path, destinations):
+    """``licensed_exports`` plus a gem that A mines at 50 $/t for its own 5 t, tradeable A→B at 20 $/t
+    (B wants none) and licensed with the ore (one quota over ore and gem, 6 t). The ore fills the
+    licence as before: rent 180 (300 − 20 − 100). The gem ships nowhere; every link it could ship on
+    (A→B: C, a third region, has no trade link) needs that licence, so a tonne of gem for export at A
+    costs its price at home, 50, plus a licence, 180: 230, whether the quota names B or leaves its
+    destinations blank. Naming B gave 50 before: the rent of the cheapest link counted only when the
+    quota covered every other region, links or none."""
+    observed = [{"kind": "export_price", "region": "A", "commodity": "gem", "period": 2025, "value": 230,
+                 "x_source": "fob"}]  # fmt: skip
+    folder = gem_exports(tmp_path / "gem", observed, gem_to=["B"], licensed_to=destinations)
     solution, table = reeopt.backcast(folder)
     assert solution.objective == pytest.approx(1920 + 5 * 50)
     assert solution["quotas"]["rent"].tolist() == pytest.approx([180])
@@ -454,30 +463,7 @@ def test_a_commodity_shipped_nowhere_takes_the_cheapest_link_it_could_ship_on(tm
     link: its price at home, 50 + 0, not 50 + 180 (the rent of the A→B link)."""
     observed = [{"kind": "export_price", "region": "A", "commodity": "gem", "period": 2025, "value": 50,
                  "x_source": "fob"}]  # fmt: skip
-    folder = licensed_exports(tmp_path / "gem", limit=6, observed=observed)
-    pd.DataFrame({"region": ["A", "B", "C"]}).to_csv(folder / "regions.csv", index=False)
-    pd.DataFrame([{"commodity": c, "stage": "ore", "unit": "t REO"} for c in ("ore", "gem")]).to_csv(
-        folder / "commodities.csv", index=False
-    )
-    pd.DataFrame(
-        [
-            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
-            {"process": "gem_mine", "commodity": "gem", "direction": "out", "coefficient": 1},
-        ]
-    ).to_csv(folder / "process_io.csv", index=False)
-    processes = pd.read_csv(folder / "processes.csv")
-    gem = {"process": "gem_mine", "region": "A", "capacity": 100, "cost_system": 50}
-    pd.concat([processes, pd.DataFrame([gem])]).to_csv(folder / "processes.csv", index=False)
-    pd.DataFrame(
-        [{"region": "B", "commodity": "ore", "quantity": 10}, {"region": "A", "commodity": "gem", "quantity": 5}]
-    ).to_csv(folder / "demand.csv", index=False)
-    links = [("ore", "B"), ("gem", "B"), ("gem", "C")]
-    pd.DataFrame([{"commodity": c, "origin": "A", "destination": d, "cost": 20} for c, d in links]).to_csv(
-        folder / "trade.csv", index=False
-    )
-    pd.DataFrame(
-        [{"quota": "licence", "origin": "A", "commodities": "ore;gem", "destinations": "B", "limit": 6}]
-    ).to_csv(folder / "quotas.csv", index=False)
+    folder = gem_exports(tmp_path / "gem", observed, gem_to=["B", "C"], licensed_to="B")
     solution, table = reeopt.backcast(folder)
     assert solution.objective == pytest.approx(1920 + 5 * 50)
     assert solution["quotas"]["rent"].tolist() == pytest.approx([180])
