@@ -8,7 +8,7 @@ import pytest
 
 import optimizer as reeopt
 from tests.accounting import mfca_allocated_and_expected, period_weights
-from tests.builders import chain_instance, copy_instance, write_instance
+from tests.builders import chain_instance, copy_instance
 from tests.random_instances import random_instance
 from tests.test_mip_and_export import lumpy_chain
 
@@ -274,15 +274,8 @@ def lossy_import(folder):
     Cost: A's mine 25·10 = 250, B's mine 10·15 = 150, shipping 25·5 = 125, refining 30·20 = 600;
     1,125 in all. Marginal values: ore 10 at A, 18.75 at B; metal at B (18.75 + 20) / 0.9 = 43.056.
     """
-    return write_instance(
+    return chain_instance(
         folder,
-        regions=["A", "B"],
-        commodities=[{"commodity": "ore", "stage": "concentrate"}, {"commodity": "metal", "stage": "metal"}],
-        process_io=[
-            {"process": "mine", "commodity": "ore", "direction": "out", "coefficient": 1},
-            {"process": "refine", "commodity": "ore", "direction": "in", "coefficient": 1},
-            {"process": "refine", "commodity": "metal", "direction": "out", "coefficient": 0.9},
-        ],
         processes=[
             {"process": "mine", "region": "A", "capacity": 100, "cost_system": 10},
             {"process": "mine", "region": "B", "capacity": 10, "cost_system": 15},
