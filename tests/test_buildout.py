@@ -12,6 +12,23 @@ import optimizer as reeopt
 from tests.builders import write_instance
 
 
+def metal_island(folder, processes: list[dict], *, demand: float, periods=None):
+    """Region A alone, demanding ``demand`` t of metal a year, which each of ``processes`` makes from
+    nothing (1 t per unit of activity); no discounting, cost objective."""
+    names = dict.fromkeys(row["process"] for row in processes)
+    return write_instance(
+        folder,
+        regions=["A"],
+        commodities=[{"commodity": "metal", "stage": "metal"}],
+        process_io=[{"process": p, "commodity": "metal", "direction": "out", "coefficient": 1} for p in names],
+        processes=processes,
+        demand=[{"region": "A", "commodity": "metal", "quantity": demand}],
+        periods=periods,
+        discount_rate=0,
+        objective="cost",
+    )
+
+
 def test_a_build_is_valued_over_the_years_after_its_lead_time(tmp_path):
     """One region, periods 2025, 2026, 2027 of a year each, no discounting; 10 t of metal a year
     from an import (100/t in 2025 and 2026, 190/t in 2027) or a mine (10/t, 5 t/yr) that may add
@@ -25,23 +42,15 @@ def test_a_build_is_valued_over_the_years_after_its_lead_time(tmp_path):
     from 2028 (lead time read as "after") would value it at 0 and the 2025 build at 180.
     """
     mine = {"process": "mine", "region": "A", "capacity": 5, "cost_system": 10, "capex": 200, "max_build": 20}
-    folder = write_instance(
+    folder = metal_island(
         tmp_path / "island",
-        regions=["A"],
-        commodities=[{"commodity": "metal", "stage": "metal"}],
-        process_io=[
-            {"process": "import", "commodity": "metal", "direction": "out", "coefficient": 1},
-            {"process": "mine", "commodity": "metal", "direction": "out", "coefficient": 1},
-        ],
-        processes=[
+        [
             {"process": "import", "region": "A", "capacity": 100, "cost_system": 100},
             {"process": "import", "region": "A", "period": 2027, "capacity": 100, "cost_system": 190},
             {**mine, "lead_time": 1},
         ],
-        demand=[{"region": "A", "commodity": "metal", "quantity": 10}],
+        demand=10,
         periods=[2025, 2026, 2027],
-        discount_rate=0,
-        objective="cost",
     )
     solution = reeopt.solve(folder)
     assert solution.objective == pytest.approx(2100, rel=1e-9)
@@ -98,21 +107,13 @@ def test_a_capacity_that_exactly_meets_demand_has_a_flagged_dual(tmp_path, engin
     6 t: 60): blank."""
 
     def mines(capacity):
-        return write_instance(
+        return metal_island(
             tmp_path / f"mines{capacity}",
-            regions=["A"],
-            commodities=[{"commodity": "metal", "stage": "metal"}],
-            process_io=[
-                {"process": "cheap", "commodity": "metal", "direction": "out", "coefficient": 1},
-                {"process": "dear", "commodity": "metal", "direction": "out", "coefficient": 1},
-            ],
-            processes=[
+            [
                 {"process": "cheap", "region": "A", "capacity": capacity, "cost_system": 10},
                 {"process": "dear", "region": "A", "capacity": "", "cost_system": 50},
             ],
-            demand=[{"region": "A", "commodity": "metal", "quantity": 6}],
-            discount_rate=0,
-            objective="cost",
+            demand=6,
         )
 
     optimum = {capacity: reeopt.solve(mines(capacity), engine=engine).objective for capacity in (4, 5, 6, 7)}
