@@ -77,3 +77,20 @@ def reeopt_objective(folder):
     import json
 
     return json.loads((folder / "summary.json").read_text())["objective"]
+
+
+def test_mip_settings_apply_to_every_solve_and_mip_gap_overrides_their_gap(tmp_path):
+    """MIP_SETTINGS (README "MIP settings") are reeopt's defaults, a user's --mip-gap wins over
+    their gap, and the lumpy chain's hand optimum holds under both."""
+    from optimizer.solver import MIP_SETTINGS, HighsSolver, SolveOptions
+
+    study = reeopt.Study(lumpy_chain(tmp_path), engine="arrays")
+    study.solve()
+    program = study.model.lp
+    default, loose = HighsSolver(program), HighsSolver(program, SolveOptions(mip_gap=0.02))
+    for name, value in MIP_SETTINGS.items():
+        assert default.highs.getOptionValue(name)[1] == value
+    assert loose.highs.getOptionValue("mip_rel_gap")[1] == 0.02
+    assert loose.highs.getOptionValue("mip_heuristic_run_rins")[1] is False
+    for solver in (default, loose):
+        assert solver.solve().objective == pytest.approx(66.6667 * 30 + 60 * 5 + 150, rel=1e-5)
