@@ -42,9 +42,10 @@ IMPORT = {"process": "import", "region": "A", "capacity": 100, "cost_system": 10
 MINE = {"process": "mine", "region": "A", "capacity": 0, "cost_system": 10, "capex": 20, "max_build": 20}
 
 
-def growing(folder, cap="", **mine):
-    """The module's instance, the mine's ``max_build_total`` = ``cap`` (blank: none)."""
-    metal_island(folder, [IMPORT, {**MINE, "max_build_total": cap, **mine}], demand=10, periods=[2025, 2026])
+def growing(folder, cap="", processes=(IMPORT,)):
+    """The module's instance, the mine's ``max_build_total`` = ``cap`` (blank: none): 10 t demanded
+    in 2025, 20 t in 2026."""
+    metal_island(folder, [*processes, {**MINE, "max_build_total": cap}], demand=10, periods=[2025, 2026])
     demand = pd.read_csv(folder / "demand.csv")
     pd.concat([demand.assign(period=2025), demand.assign(period=2026, quantity=20)]).to_csv(
         folder / "demand.csv", index=False
@@ -196,3 +197,14 @@ def test_the_command_line_exits_2_on_a_dated_cap(tmp_path, reeopt):
     run = reeopt("solve", tmp_path / "bad", "--out", tmp_path / "out")
     assert run.code == 2 and "column 'max_build_total'" in run.err and "Traceback" not in run.err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_infeasibility_behind_the_cap_names_it(tmp_path):
+    """Without the import, the mine alone must serve 20 t in 2026 but may build only 15 t/yr in all:
+    5 t short, and one more t/yr of cap would remove one tonne of it (the binding limit named)."""
+    solution = reeopt.solve(growing(tmp_path / "alone", cap=15, processes=()))
+    assert solution.status == "infeasible"
+    text = solution.diagnosis.text()
+    assert "metal in A, 2026: 5 t short of 20 t demanded" in text
+    binding = {row["limit"]: row["shortfall_per_unit"] for row in solution.diagnosis.binding}
+    assert binding["max_build_total of mine in A (15 t/yr)"] == pytest.approx(1.0)
