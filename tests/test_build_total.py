@@ -60,7 +60,8 @@ def built(solution) -> dict:
 @pytest.mark.parametrize("engine", ["arrays", "pyomo"])
 def test_the_total_cap_stops_the_builds_and_its_dual_is_the_finite_difference(tmp_path, engine):
     """Module docstring: 900 building in both periods without a cap; 1,250 with the cap at 15 (10 in
-    2025, 5 in 2026, 5 t imported), its dual −70 both ways (cap 14 and 16 move the optimum by 70)."""
+    2025, 5 in 2026, 5 t imported), its dual −70 both ways (cap 14 and 16 move the optimum by 70), in
+    constraints.csv and on both of buildout.csv's candidate rows of the mine."""
     free = reeopt.solve(growing(tmp_path / "free"), engine=engine)
     assert free.objective == pytest.approx(900, rel=1e-9)
     assert built(free) == pytest.approx({2025: 10, 2026: 10})
@@ -74,6 +75,10 @@ def test_the_total_cap_stops_the_builds_and_its_dual_is_the_finite_difference(tm
     row = capped["constraints"].set_index("family").loc["build_total_limit"]
     assert (row["index"], row["body"], row["upper"]) == ("mine, A", pytest.approx(15), 15)
     assert row["dual"] == pytest.approx(-70, rel=1e-9)
+    buildout = capped["buildout"].set_index("period")
+    assert buildout["total_cap"].tolist() == [15, 15]
+    assert buildout["total_cap_dual"].to_numpy() == pytest.approx([-70, -70], rel=1e-9)
+    assert free["buildout"]["total_cap"].isna().all() and free["buildout"]["total_cap_dual"].isna().all()
 
     lp = build_model(load_instance(tmp_path / "capped")).lp
     at = lp.rows["build_total"].start
