@@ -4,8 +4,8 @@ When hard demand cannot be met, the model is re-solved *elastically*: every hard
 short, and the least total shortfall (tonnes, weighted by period length) is found. The shortfalls
 name what cannot be delivered; the duals of that re-solve name the limits behind them (capacities,
 bans, quotas, reserves, build limits, total build caps): each one's dual says how many tonnes of
-shortfall one more unit of it would remove. If even the elastic model is infeasible (fixed observations that do not
-balance, say), HiGHS's irreducible infeasible subset is translated instead.
+shortfall one more unit of it would remove. If even the elastic model is infeasible (fixed
+observations that do not balance, say), HiGHS's irreducible infeasible subset is translated instead.
 """
 
 from __future__ import annotations

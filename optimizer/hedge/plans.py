@@ -40,8 +40,9 @@ def commit(plan: pd.DataFrame, decide_until: int) -> Callable[[Model], Model]:
     """A ``restrict`` for :meth:`optimizer.study.Study.solve_instance`: the early builds fixed at the plan.
 
     Builds the plan makes are fixed at its value even past the scenario's own build limit or total
-    build cap (the capacity was ordered before that limit was known); builds of the plan that the scenario's model
-    lacks cannot be made there and are left out.
+    build cap (the capacity was ordered before that limit was known; the cap is raised to what the
+    plan ordered); builds of the plan that the scenario's model lacks cannot be made there and are
+    left out.
     """
 
     def restrict(model: Model) -> Model:
