@@ -3,9 +3,9 @@
 When hard demand cannot be met, the model is re-solved *elastically*: every hard demand may fall
 short, and the least total shortfall (tonnes, weighted by period length) is found. The shortfalls
 name what cannot be delivered; the duals of that re-solve name the limits behind them (capacities,
-bans, quotas, reserves, build limits): each one's dual says how many tonnes of shortfall one more
-unit of it would remove. If even the elastic model is infeasible (fixed observations that do not
-balance, say), HiGHS's irreducible infeasible subset is translated instead.
+bans, quotas, reserves, build limits, total build caps): each one's dual says how many tonnes of
+shortfall one more unit of it would remove. If even the elastic model is infeasible (fixed
+observations that do not balance, say), HiGHS's irreducible infeasible subset is translated instead.
 """
 
 from __future__ import annotations
@@ -189,6 +189,8 @@ def describe(model: Model, family, position: int, bound: bool = False) -> str:
         return f"{'max_build' if bound else 'build'} of {name('p')} in {name('r')}, {period}"
     if family.name == "reserve":
         return f"reserve of {name('p')} in {name('r')} ({lp.row_upper[at]:.6g} t)"
+    if family.name == "build_total":
+        return f"max_build_total of {name('p')} in {name('r')} ({lp.row_upper[at]:.6g} t/yr)"
     if family.name == "quota":
         return f"quota {index['name']}, {period} (limit {lp.row_upper[at]:.6g} t/yr)"
     if family.name == "stock":

@@ -9,6 +9,10 @@ averaged over the years a build of that period would be available, after its lea
 ``value_flag`` ``not_unique`` where a capacity dual of the window is one end of an interval
 (activity.csv ``capacity_dual_flag``: one more t/yr saves less than one less costs, as at a candidate
 with no capacity that is not built), so the value is an upper end, not the saving of one more t/yr.
+``total_cap`` is the process and region's ``max_build_total`` (t/yr over the horizon, blank: none)
+and ``total_cap_dual`` its row's dual (constraints.csv ``build_total_limit``): the change of the
+discounted total cost per t/yr more of cap, ≤ 0 where the cap binds. A build that would pay
+(payback ≥ 1) but is not made is held back by such a cap or by ``max_build``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ COLUMNS = [
     "value_of_capacity",
     "payback_ratio",
     "value_flag",
+    "total_cap",
+    "total_cap_dual",
 ]
+CAP_FAMILY = "build_total_limit"  # the Pyomo name of the total build cap rows (model/registry.py)
 
 
 def buildout_table(solution: Solution) -> pd.DataFrame:
@@ -61,7 +68,20 @@ def buildout_table(solution: Solution) -> pd.DataFrame:
     builds = solution["builds"].set_index(["process", "region", "period"])["built"]
     key = pd.MultiIndex.from_frame(table[["process", "region", "period"]])
     table["built"] = builds.reindex(key, fill_value=0.0).to_numpy()
+    table = table.join(_total_caps(solution), on=["process", "region"])
     table = table.merge(process_stages(instance).rename(columns={"process_stage": "stage"}), on="process", how="left")
     table["bloc"] = table["region"].map(instance.table("regions").set_index("region")["bloc"]).fillna("")
     table = table.sort_values(["period", "payback_ratio"], ascending=[True, False], na_position="last")
     return table[COLUMNS].reset_index(drop=True).assign(payback_ratio=lambda f: f["payback_ratio"].astype(float))
+
+
+def _total_caps(solution: Solution) -> pd.DataFrame:
+    """Each (process, region)'s ``max_build_total`` and its row's dual, blank where there is none."""
+    processes = solution.instance.table("processes")
+    caps = processes.loc[processes["period"].isna() & processes["max_build_total"].notna()]
+    caps = caps.set_index(["process", "region"])["max_build_total"].rename("total_cap")
+    constraints = solution.tables.get("constraints", pd.DataFrame(columns=["family", "index", "dual"]))
+    rows = constraints[constraints["family"] == CAP_FAMILY].set_index("index")["dual"]
+    keys = [f"{process}, {region}" for process, region in caps.index]  # the index text of constraints.csv
+    dual = pd.Series(rows.reindex(keys).to_numpy(dtype=float), index=caps.index, name="total_cap_dual")
+    return pd.concat([caps, dual], axis=1)

@@ -39,9 +39,10 @@ def plan_from_x(model: Model, x: np.ndarray, decide_until: int) -> pd.DataFrame:
 def commit(plan: pd.DataFrame, decide_until: int) -> Callable[[Model], Model]:
     """A ``restrict`` for :meth:`optimizer.study.Study.solve_instance`: the early builds fixed at the plan.
 
-    Builds the plan makes are fixed at its value even past the scenario's own build limit (the
-    capacity was ordered before that limit was known); builds of the plan that the scenario's model
-    lacks cannot be made there and are left out.
+    Builds the plan makes are fixed at its value even past the scenario's own build limit or total
+    build cap (the capacity was ordered before that limit was known; the cap is raised to what the
+    plan ordered); builds of the plan that the scenario's model lacks cannot be made there and are
+    left out.
     """
 
     def restrict(model: Model) -> Model:
@@ -52,7 +53,13 @@ def commit(plan: pd.DataFrame, decide_until: int) -> Callable[[Model], Model]:
         value = np.where(lp.integer[columns], np.round(value), value)
         lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
         lower[columns] = upper[columns] = value
-        return dataclasses.replace(model, lp=dataclasses.replace(lp, col_lower=lower, col_upper=upper))
+        row_upper = lp.row_upper.copy()
+        if "build_total" in lp.rows:  # a total cap, too, holds the ordered capacity (later builds fill the rest)
+            ids = lp.rows["build_total"].ids
+            committed = lp.matrix.tocsr()[ids][:, columns] @ value
+            row_upper[ids] = np.maximum(row_upper[ids], committed)
+        lp = dataclasses.replace(lp, col_lower=lower, col_upper=upper, row_upper=row_upper)
+        return dataclasses.replace(model, lp=lp)
 
     return restrict
 

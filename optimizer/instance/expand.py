@@ -78,13 +78,18 @@ PERIOD_KEYS = {
 }
 
 
+# processes.csv numbers of a (process, region) over the whole horizon, given on its row without a period
+UNDATED_PROCESS_NUMBERS = ("reserve", "max_build_total")
+
+
 def expand_table(tables: dict[str, pd.DataFrame], name: str, regions: list[str], periods: tuple[int, ...]):
-    """One row per key and period of a table (``reserve`` left out: it is not per period)."""
+    """One row per key and period of a table (``reserve`` and ``max_build_total`` left out: they
+    are not per period, see :data:`UNDATED_PROCESS_NUMBERS`)."""
     if name == "trade":
         return expand_trade(tables["trade"], regions, periods)
     frame = tables[name]
     if name == "processes":
-        frame = frame.drop(columns="reserve")
+        frame = frame.drop(columns=[c for c in UNDATED_PROCESS_NUMBERS if c in frame])
     return expand_periods(frame, PERIOD_KEYS[name], periods)
 
 

@@ -159,6 +159,8 @@ PROCESSES = Table(
         _num("lead_time", default=0.0),
         _num("unit_size", positive=True),
         _num("reserve"),
+        # the most capacity builds may add over the horizon (t/yr), on the row without a period
+        _num("max_build_total"),
         # a floor on activity: how a base year is calibrated to observed output (blank = 0)
         _num("min_activity"),
         PERIOD,

@@ -197,15 +197,31 @@ def _check_elastic_demand(demand: pd.DataFrame, problems: list[Problem]) -> None
 
 
 def _check_reserves(processes: pd.DataFrame, problems: list[Problem]) -> None:
-    dated = processes["period"].notna() & processes["reserve"].notna()
-    for line in processes["line"][dated]:
+    """``reserve`` and ``max_build_total`` hold over the whole horizon: only on the row without a
+    period; a total build cap needs a build it can cap (some row of its process and region that
+    may build: a ``max_build`` > 0, or a ``capex`` with ``max_build`` blank, and a finite capacity)."""
+    from optimizer.instance.expand import build_limit  # expand.py imports this module
+
+    file = processes.attrs.get("file", "processes.csv")
+    horizon = {
+        "reserve": "reserve is cumulative over the horizon",
+        "max_build_total": "max_build_total caps the builds over the horizon",
+    }
+    for column, reason in horizon.items():
+        for line in processes["line"][processes["period"].notna() & processes[column].notna()]:
+            problems.append(Problem(file, reason, int(line), column, "it on the row without a period"))
+    capped = processes[processes["period"].isna() & processes["max_build_total"].notna()]
+    buildable = processes.loc[build_limit(processes) > 0, ["process", "region"]].drop_duplicates()
+    unbuildable = capped.merge(buildable, on=["process", "region"], how="left", indicator=True)["_merge"] == "left_only"
+    for _, row in capped[unbuildable.to_numpy()].iterrows():
         problems.append(
             Problem(
-                processes.attrs.get("file", "processes.csv"),
-                "reserve is cumulative over the horizon",
-                int(line),
-                "reserve",
-                "it on the row without a period",
+                file,
+                f"max_build_total {row['max_build_total']:g} caps builds of {row['process']} in {row['region']}, "
+                "which may build nothing (max_build 0, or blank with no capex, or no finite capacity)",
+                int(row["line"]),
+                "max_build_total",
+                "a blank, or a build allowed on some row of that process and region",
             )
         )
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.instance.expand import build_limit
+from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS, build_limit
 from optimizer.network import build_network, deployed, trade_links
 
 INF = np.inf
@@ -227,8 +227,8 @@ def stock_frame(instance: Instance, regions: pd.Index, commodities: pd.Index) ->
 
 def _processes(instance: Instance) -> pd.DataFrame:
     table = instance.table("processes")
-    reserve = table.loc[table["period"].isna(), ["process", "region", "reserve"]]
-    frame = instance.expanded("processes").merge(reserve, on=["process", "region"], how="left")
+    undated = table.loc[table["period"].isna(), ["process", "region", *UNDATED_PROCESS_NUMBERS]]
+    frame = instance.expanded("processes").merge(undated, on=["process", "region"], how="left")
     return frame[["process", "region", "period"]].assign(**process_numbers(frame)).reset_index(drop=True)
 
 
@@ -245,6 +245,7 @@ PROCESS_NUMBERS = (
     "lead_time",
     "unit_size",
     "reserve",
+    "max_build_total",
     "min_activity",
 )
 SHAPING_PROCESS_NUMBERS = ("lead_time", "unit_size")
@@ -252,11 +253,13 @@ SHAPING_PROCESS_NUMBERS = ("lead_time", "unit_size")
 
 def process_numbers(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """The numbers of the model's processes frame from rows of the expanded processes table, each
-    with its process and region's ``reserve`` (a blank capacity, reserve: ``inf``; capex: 0)."""
+    with its process and region's ``reserve`` and ``max_build_total`` (blank capacity, reserve,
+    max_build_total: ``inf``; capex: 0)."""
     numbers = {name: frame[name].to_numpy() for name in PROCESS_NUMBERS if name in frame}
     numbers["max_build"] = build_limit(frame)
     numbers["capacity"] = frame["capacity"].fillna(INF).to_numpy()
     numbers["reserve"] = frame["reserve"].fillna(INF).to_numpy()
+    numbers["max_build_total"] = frame["max_build_total"].fillna(INF).to_numpy() if "max_build_total" in frame else INF
     numbers["capex"] = frame["capex"].fillna(0.0).to_numpy()
     numbers["min_activity"] = frame["min_activity"].fillna(0.0).to_numpy() if "min_activity" in frame else 0.0
     return {name: numbers[name] for name in PROCESS_NUMBERS}

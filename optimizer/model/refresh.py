@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.instance.expand import expand_table
+from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS, expand_table
 from optimizer.instance.validate import WILDCARD
 from optimizer.model import Model
 from optimizer.model.index import (
@@ -127,13 +127,16 @@ def _new_data(old: ModelData, instance: Instance, changed: dict[str, set[str]]) 
     columns that moved), or why their rows do not line up. Each frame gets only the columns that moved."""
     replace: dict = {"instance": instance}
     if "processes" in changed:
-        rows, reserve_rows = _process_rows(old.instance)
+        rows, undated_rows = _process_rows(old.instance)
         if len(rows) != len(old.processes):  # a process row that is not deployed (networks.md)
             return "the processes' rows do not line up with the model's"
-        _process_rows(instance, known=(rows, reserve_rows))
+        _process_rows(instance, known=(rows, undated_rows))
         table = instance.tables["processes"]
-        frame = table[[c for c in PROCESS_NUMBERS if c in table and c != "reserve"]].iloc[rows].reset_index(drop=True)
-        frame["reserve"] = np.where(reserve_rows >= 0, table["reserve"].to_numpy()[np.maximum(reserve_rows, 0)], np.nan)
+        dated = [c for c in PROCESS_NUMBERS if c in table and c not in UNDATED_PROCESS_NUMBERS]
+        frame = table[dated].iloc[rows].reset_index(drop=True)
+        for column in UNDATED_PROCESS_NUMBERS:  # from the row without a period of the process and region
+            given = table[column].to_numpy()[np.maximum(undated_rows, 0)]
+            frame[column] = np.where(undated_rows >= 0, given, np.nan)
         numbers = process_numbers(frame)
         replace["processes"] = old.processes.assign(**{c: numbers[c] for c in NUMBERS["processes"]})
     if "trade" in changed:
@@ -188,8 +191,8 @@ def _demand_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndar
 def _process_rows(instance: Instance, known: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each row of the expanded processes table (the model's processes frame, when every row is
     deployed), the row of processes.csv it was taken from and the undated row of its process and
-    region that gives its ``reserve`` (-1: none). Like :func:`_trade_rows`: a table of the same keys
-    and periods expands to the same rows, ``known`` when the caller proved it."""
+    region that gives its ``reserve`` and ``max_build_total`` (-1: none). Like :func:`_trade_rows`: a
+    table of the same keys and periods expands to the same rows, ``known`` when the caller proved it."""
 
     def compute(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
         if known is not None:

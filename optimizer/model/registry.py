@@ -182,6 +182,18 @@ FAMILIES: list[FamilySpec] = [
         limit=True,
         reads=PROCESSES,
     ),
+    FamilySpec(  # a project's size: the builds of a process and region over the horizon
+        "build_total",
+        "constraint",
+        "build_total_limit",
+        ("p", "r"),
+        capacity,
+        lambda data, lp, availability: capacity.add_build_totals(data, lp),
+        limits=_upper_only(lambda data, lp: capacity.build_total_limits(data)),
+        limit=True,
+        report=True,
+        reads=PROCESSES,
+    ),
     FamilySpec(
         "quota",
         "constraint",

@@ -53,10 +53,14 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 
 def process_structure(data: ModelData) -> pd.DataFrame:
     """What of the processes' rows shapes the program: keys, lead times, unit sizes, and whether each
-    may build, has a finite capacity, has a reserve (numbers that add or drop columns and rows)."""
+    may build, has a finite capacity, a reserve, a total build cap (numbers that add or drop columns
+    and rows)."""
     p = data.processes
     return p[["p", "r", "t", "lead_time", "unit_size"]].assign(
-        buildable=p["max_build"] > 0, limited=np.isfinite(p["capacity"]), reserved=np.isfinite(p["reserve"])
+        buildable=p["max_build"] > 0,
+        limited=np.isfinite(p["capacity"]),
+        reserved=np.isfinite(p["reserve"]),
+        capped=np.isfinite(p["max_build_total"]),
     )
 
 

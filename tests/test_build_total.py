@@ -1,0 +1,215 @@
+"""processes.csv ``max_build_total``: a project's total build cap, Σ_t unit·n[p,r,t] ≤ max_build_total[p,r].
+
+The instance used throughout (``growing``), derived by hand
+-----------------------------------------------------------
+One region A, periods 2025 and 2026 of one year each, no discounting. A demands 10 t of metal in
+2025 and 20 t in 2026 (hard). Metal is imported (no input, 100/t, 100 t/yr) or mined (10/t) by a
+mine with no capacity that may build up to 20 t/yr a period, ready at once (lead time 0), at capex
+20 per t/yr per year it is available (a 2025 build is charged in 2025 and 2026: 40; a 2026 one: 20).
+
+A t/yr built in 2025 saves 90 in each year it runs for 40: worth it up to 2025's demand (10); more
+of it runs only in 2026 (90 − 40 = 50), where a 2026 build nets 90 − 20 = 70. So:
+
+* no cap: 10 t/yr in 2025 and 10 in 2026; capex 10·40 + 10·20 = 600, mining 100 + 200 = 300: 900;
+* ``max_build_total`` 15: 10 in 2025, 5 in 2026 (the cap binds; 5 t imported in 2026); capex
+  400 + 100 = 500, mining 100 + 150 = 250, import 500: 1,250. Each t/yr more or less of cap moves
+  one 2026 tonne between mine and import: 100 − 10 − 20 = 70, so the cap's dual is −70
+  (cap 16: 1,180; cap 14: 1,320).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+
+import optimizer as reeopt
+from optimizer.errors import InputError
+from optimizer.hedge import hedge
+from optimizer.hedge.plans import commit
+from optimizer.instance import load_instance
+from optimizer.model import build_model
+from optimizer.model.pyomo_model import build_pyomo
+from optimizer.scenario import apply_scenario
+from optimizer.solver import HighsSolver
+from optimizer.study import Study
+from tests.builders import write_instance
+from tests.finite_differences import moved_optimum
+from tests.test_buildout import metal_island
+from tests.test_hedge import island_instance
+
+IMPORT = {"process": "import", "region": "A", "capacity": 100, "cost_system": 100}
+MINE = {"process": "mine", "region": "A", "capacity": 0, "cost_system": 10, "capex": 20, "max_build": 20}
+
+
+def growing(folder, cap="", processes=(IMPORT,)):
+    """The module's instance, the mine's ``max_build_total`` = ``cap`` (blank: none): 10 t demanded
+    in 2025, 20 t in 2026."""
+    metal_island(folder, [*processes, {**MINE, "max_build_total": cap}], demand=10, periods=[2025, 2026])
+    demand = pd.read_csv(folder / "demand.csv")
+    pd.concat([demand.assign(period=2025), demand.assign(period=2026, quantity=20)]).to_csv(
+        folder / "demand.csv", index=False
+    )
+    return folder
+
+
+def built(solution) -> dict:
+    return {row.period: row.built for row in solution["builds"].itertuples()}
+
+
+@pytest.mark.parametrize("engine", ["arrays", "pyomo"])
+def test_the_total_cap_stops_the_builds_and_its_dual_is_the_finite_difference(tmp_path, engine):
+    """Module docstring: 900 building in both periods without a cap; 1,250 with the cap at 15 (10 in
+    2025, 5 in 2026, 5 t imported), its dual −70 both ways (cap 14 and 16 move the optimum by 70), in
+    constraints.csv and on both of buildout.csv's candidate rows of the mine."""
+    free = reeopt.solve(growing(tmp_path / "free"), engine=engine)
+    assert free.objective == pytest.approx(900, rel=1e-9)
+    assert built(free) == pytest.approx({2025: 10, 2026: 10})
+    assert free["constraints"].empty, "no cap, no row"
+
+    capped = reeopt.solve(growing(tmp_path / "capped", cap=15), engine=engine)
+    assert capped.objective == pytest.approx(1250, rel=1e-9)
+    assert built(capped) == pytest.approx({2025: 10, 2026: 5})
+    imported = capped["activity"].query("process == 'import'").set_index("period")["activity"]
+    assert imported.to_dict() == pytest.approx({2025: 0, 2026: 5}, abs=1e-9)
+    row = capped["constraints"].set_index("family").loc["build_total_limit"]
+    assert (row["index"], row["body"], row["upper"]) == ("mine, A", pytest.approx(15), 15)
+    assert row["dual"] == pytest.approx(-70, rel=1e-9)
+    buildout = capped["buildout"].set_index("period")
+    assert buildout["total_cap"].tolist() == [15, 15]
+    assert buildout["total_cap_dual"].to_numpy() == pytest.approx([-70, -70], rel=1e-9)
+    assert free["buildout"]["total_cap"].isna().all() and free["buildout"]["total_cap_dual"].isna().all()
+
+    lp = build_model(load_instance(tmp_path / "capped")).lp
+    at = lp.rows["build_total"].start
+    assert moved_optimum(lp, {at: 1.0}) - capped.objective == pytest.approx(row["dual"], rel=1e-9)
+    assert moved_optimum(lp, {at: -1.0}) - capped.objective == pytest.approx(-row["dual"], rel=1e-9)
+    assert reeopt.solve(growing(tmp_path / "cap16", cap=16), engine=engine).objective == pytest.approx(1180)
+
+
+@pytest.mark.parametrize("cap", [700, 599])
+def test_with_unit_size_the_cap_is_on_capacity_not_units(tmp_path, cap):
+    """One period (2025), 1,000 t demanded; the mine builds in units of 300 t/yr (capex 20 per t/yr,
+    mining 10/t, import 100/t). Units n cost 6,000n in capex, and the mine serves min(300n, 1000):
+    n = 3: 18,000 + 9,000 + 100·100 = 37,000; n = 4: 24,000 + 10,000 = 34,000 (the optimum uncapped).
+    A cap of 700 t/yr allows 2 units (600 ≤ 700 < 900): 12,000 + 6,000 + 400·100 = 58,000; a cap
+    read as 700 units would allow n = 4 (34,000). A cap of 599 allows 1 unit: 6,000 + 3,000 +
+    70,000 = 79,000."""
+    mine = {**MINE, "max_build": 2000, "unit_size": 300, "max_build_total": cap}
+    folder = metal_island(tmp_path / "lumpy", [IMPORT | {"capacity": 2000}, mine], demand=1000)
+    solution = reeopt.solve(folder)
+    units = {700: 2, 599: 1}[cap]
+    assert built(solution) == pytest.approx({2025: 300 * units})
+    assert solution.objective == pytest.approx({700: 58_000, 599: 79_000}[cap], rel=1e-9)
+
+
+def test_a_resolve_that_changes_the_cap_equals_a_fresh_solve(tmp_path):
+    """Base cap 15 (1,250), scenario ``bigger`` cap 16 (1,180): the re-solve changes only the row's
+    right-hand side (path ``numbers``) and gives the fresh solve's optimum and builds; a scenario
+    that blanks the cap (``none``) changes the program's shape and still gives 900."""
+    folder = growing(tmp_path / "capped", cap=15)
+    (folder / "scenarios").mkdir()
+    for name, cap in (("bigger", 16), ("none", None)):
+        change = {"table": "processes", "where": {"process": "mine"}, "set": {"max_build_total": cap}}
+        (folder / "scenarios" / f"{name}.yaml").write_text(yaml.safe_dump({"name": name, "changes": [change]}))
+    for engine in ("arrays", "pyomo"):
+        study = Study(folder, engine=engine)
+        assert study.solve().objective == pytest.approx(1250)
+        again = study.solve("bigger")
+        assert again.summary["resolve"]["path"] == "numbers"
+        fresh = Study(folder, engine=engine).solve("bigger")
+        assert again.objective == pytest.approx(fresh.objective, rel=1e-12) and fresh.objective == pytest.approx(1180)
+        assert built(again) == pytest.approx(built(fresh))
+        assert study.solve("none").objective == pytest.approx(900)
+
+
+def test_the_pyomo_model_names_the_cap(tmp_path):
+    """A Pyomo user finds ``build_total_limit[process, region]`` with the cap as its upper bound and
+    the mine's build in each period in its body (Σ_t built[mine, A, t] ≤ 15)."""
+    model = build_pyomo(build_model(load_instance(growing(tmp_path / "capped", cap=15))))
+    row = model.build_total_limit["mine", "A"]
+    assert row.upper == 15 and row.lower is None
+    assert {v.name for v in row.body.linear_vars} == {"built[mine,A,2025]", "built[mine,A,2026]"}
+
+
+def test_the_hedge_holds_to_the_cap_and_a_committed_plan_may_exceed_a_later_one(tmp_path):
+    """tests/test_hedge.py's island with ``max_build_total`` 5: P(ban) = 0.25 hedges with all it may,
+    k = 5 in 2025 (slope 110 − 900·0.25 < 0), not 10: base 1000 + 1000 + 110·5 = 2,550, ban 1000 +
+    10000 − 790·5 = 7,050, RP = 0.75·2550 + 0.25·7050 = 3,675. Committing that plan (k = 5) in a
+    scenario whose cap is 2 keeps the 5 t/yr ordered: 2026 costs 200·5 + 10·5 + 100·5 = 1,550 (+1000)."""
+    folder = island_instance(tmp_path / "island", penalty=1000)
+    processes = pd.read_csv(folder / "processes.csv")
+    processes.loc[processes["process"] == "mine", "max_build_total"] = 5
+    processes.to_csv(folder / "processes.csv", index=False)
+    result = hedge(folder, [("base", 0.75), ("ban", 0.25)], decide_until=2026)
+    assert {(r.process, r.period): r.built for r in result.builds.itertuples()} == pytest.approx({("mine", 2025): 5})
+    assert result.summary["rp"] == pytest.approx(3675)
+
+    smaller = {"table": "processes", "where": {"process": "mine"}, "set": {"max_build_total": 2}}
+    tight = {"name": "tight", "changes": [smaller]}
+    (folder / "scenarios" / "tight.yaml").write_text(yaml.safe_dump(tight))
+    model = build_model(apply_scenario(load_instance(folder), "tight"))
+    plan = pd.DataFrame({"process": ["mine"], "region": ["A"], "period": [2025], "built": [5.0]})
+    result = HighsSolver(commit(plan, 2026)(model).lp).solve()
+    assert result.status == "optimal" and result.objective == pytest.approx(2550)
+
+
+def _processes(folder, rows: list[dict]) -> None:
+    write_instance(
+        folder,
+        regions=["A"],
+        commodities=[{"commodity": "metal", "stage": "metal"}],
+        process_io=[{"process": "mine", "commodity": "metal", "direction": "out", "coefficient": 1}],
+        processes=rows,
+        demand=[{"region": "A", "commodity": "metal", "quantity": 1}],
+        periods=[2025, 2026],
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            [MINE, {**MINE, "period": 2026, "max_build_total": 5}],
+            [
+                "processes.csv",
+                "line 3",
+                "column 'max_build_total'",
+                "caps the builds over the horizon",
+                "without a period",
+            ],
+        ),
+        ([{**MINE, "max_build_total": -1}], ["processes.csv", "line 2", "column 'max_build_total'", ">= 0"]),
+        (
+            [{**MINE, "max_build": 0, "max_build_total": 5}],
+            ["processes.csv", "line 2", "column 'max_build_total'", "may build nothing"],
+        ),
+    ],
+    ids=["dated", "negative", "nothing to build"],
+)
+def test_a_misplaced_or_negative_cap_is_an_input_error(tmp_path, rows, expected):
+    """A cap on a dated row, below 0, or where nothing may be built: an InputError naming file, line
+    and column (the command line prints it and exits 2, tests/test_bad_input.py)."""
+    _processes(tmp_path / "bad", rows)
+    with pytest.raises(InputError) as error:
+        load_instance(tmp_path / "bad")
+    for text in expected:
+        assert text in str(error.value), (text, str(error.value))
+
+
+def test_the_command_line_exits_2_on_a_dated_cap(tmp_path, reeopt):
+    _processes(tmp_path / "bad", [MINE, {**MINE, "period": 2026, "max_build_total": 5}])
+    run = reeopt("solve", tmp_path / "bad", "--out", tmp_path / "out")
+    assert run.code == 2 and "column 'max_build_total'" in run.err and "Traceback" not in run.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_infeasibility_behind_the_cap_names_it(tmp_path):
+    """Without the import, the mine alone must serve 20 t in 2026 but may build only 15 t/yr in all:
+    5 t short, and one more t/yr of cap would remove one tonne of it (the binding limit named)."""
+    solution = reeopt.solve(growing(tmp_path / "alone", cap=15, processes=()))
+    assert solution.status == "infeasible"
+    text = solution.diagnosis.text()
+    assert "metal in A, 2026: 5 t short of 20 t demanded" in text
+    binding = {row["limit"]: row["shortfall_per_unit"] for row in solution.diagnosis.binding}
+    assert binding["max_build_total of mine in A (15 t/yr)"] == pytest.approx(1.0)
