@@ -156,11 +156,3 @@ def builds_table(table: pd.DataFrame) -> pd.DataFrame:
     long.index = pd.MultiIndex.from_tuples([tuple(k) for k in keys], names=["stage", "region"])
     long = long[(long.abs() > 1e-6).any(axis=1)]
     return long.sort_index()
-
-
-def differences(table: pd.DataFrame) -> pd.DataFrame:
-    """Numeric columns as differences to the first scenario (the first row keeps its values)."""
-    numeric = table.select_dtypes("number")
-    delta = numeric - numeric.iloc[0]
-    delta.iloc[0] = numeric.iloc[0]
-    return pd.concat([table[["scenario", "status"]], delta], axis=1)
