@@ -213,3 +213,47 @@ def test_an_infeasibility_behind_the_cap_names_it(tmp_path):
     assert "metal in A, 2026: 5 t short of 20 t demanded" in text
     binding = {row["limit"]: row["shortfall_per_unit"] for row in solution.diagnosis.binding}
     assert binding["max_build_total of mine in A (15 t/yr)"] == pytest.approx(1.0)
+
+
+def _scenario(folder, name: str, changes: list[dict]) -> None:
+    (folder / "scenarios").mkdir(exist_ok=True)
+    (folder / "scenarios" / f"{name}.yaml").write_text(yaml.safe_dump({"name": name, "changes": changes}))
+
+
+LATE_CAPEX = {"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}, "set": {"capex": 30}}
+
+
+def test_a_dated_change_of_a_capped_project_keeps_its_cap(tmp_path):
+    """Review: a scenario that raises the capped mine's capex from 2026 (``periods``) and adds a row
+    (here the import's own numbers again, for 2026: the same program) loads and keeps the cap.
+
+    By hand (module docstring, cap 15, 2026 capex 30): a 2025 t/yr costs 40 and saves 90 in each of
+    2025, 2026 (10 of them); a 2026 one costs 30 and saves 90 (the other 5 of the cap, the rest
+    imported): capex 400 + 150, mining 100 + 150, import 500: 1,300; one more t/yr of cap moves a
+    2026 tonne from import to mine: 100 − 10 − 30 = 60, the cap's dual −60.
+
+    The scenario's dated copies of the mine's row used to carry the cap, which the check after an
+    ``add`` then refused as a cap on a dated row, naming processes.csv line 3 (the undated row)."""
+    folder = growing(tmp_path / "capped", cap=15)
+    again = {"table": "processes", "add": [{**IMPORT, "period": 2026}]}
+    _scenario(folder, "late", [LATE_CAPEX])
+    _scenario(folder, "late_added", [LATE_CAPEX, again])
+    for name in ("late", "late_added"):
+        solution = Study(folder).solve(name)
+        assert solution.objective == pytest.approx(1300, rel=1e-9), name
+        assert built(solution) == pytest.approx({2025: 10, 2026: 5}), name
+        row = solution["constraints"].set_index("family").loc["build_total_limit"]
+        assert (row["upper"], row["dual"]) == (15, pytest.approx(-60, rel=1e-9)), name
+
+
+def test_a_scenario_may_not_write_the_cap_for_some_periods(tmp_path):
+    """Review: ``max_build_total`` holds over the horizon, so a change that writes it for some
+    periods only (``periods: {from: 2026}``) cannot mean anything; it used to be a silent no-op
+    (the cap stayed 15: 1,250). It is an input error naming the scenario file and the column."""
+    folder = growing(tmp_path / "capped", cap=15)
+    change = {"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}}
+    _scenario(folder, "partial", [{**change, "set": {"max_build_total": 20}}])
+    with pytest.raises(InputError) as error:
+        apply_scenario(load_instance(folder), "partial")
+    for text in ("partial.yaml", "max_build_total", "without periods"):
+        assert text in str(error.value), (text, str(error.value))

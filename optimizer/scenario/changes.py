@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS
 from optimizer.instance.instance import Instance
 from optimizer.instance.origin import check_origin_settings
 from optimizer.instance.reader import check_numbers
@@ -232,6 +233,12 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         column = column_of(table, column_name, fail, operation)
         if column.name in table.key and column.name != "period":
             raise fail(f"cannot {operation} the key column '{column.name}'", operation, "a non-key column")
+        if "periods" in change and table.name == "processes" and column.name in UNDATED_PROCESS_NUMBERS:
+            raise fail(
+                f"'{column.name}' holds over the whole horizon (on the row without a period)",
+                "periods",
+                f"the change of '{column.name}' without periods",
+            )
         if operation == "set":
             cell = cell_value(column, value, fail, operation, table)
             _check_names(instance, table, {column.name: cell}, fail, operation)
@@ -274,6 +281,8 @@ def _materialise(
     dated_keys = frame.loc[frame["period"].notna(), key + ["period"]]
     wanted = list(horizon) if keep_out_of_range else list(selected)
     copies = frame.loc[general].drop(columns="period").merge(pd.DataFrame({"period": wanted}), how="cross")
+    if table.name == "processes" and not keep_out_of_range:  # the undated row stays and keeps them
+        copies[[c for c in UNDATED_PROCESS_NUMBERS if c in copies]] = np.nan
     if not dated_keys.empty and not copies.empty:
         existing = copies[key + ["period"]].merge(
             dated_keys.astype({"period": float}).assign(_exists=True), how="left", on=key + ["period"]
