@@ -257,3 +257,19 @@ def test_a_scenario_may_not_write_the_cap_for_some_periods(tmp_path):
         apply_scenario(load_instance(folder), "partial")
     for text in ("partial.yaml", "max_build_total", "without periods"):
         assert text in str(error.value), (text, str(error.value))
+
+
+def test_a_scenario_that_closes_a_capped_projects_builds_loads_whatever_else_it_changes(tmp_path):
+    """Review: a scenario that stops the capped mine's builds (``max_build: 0``, "no new mine") is a
+    study a user makes; it loaded alone but was refused ("may build nothing", processes.csv line 3)
+    when it also added a row (the check after an ``add`` saw the cap). With no mine, all 30 t are
+    imported at 100: 3,000 either way, and no cap row is left."""
+    folder = growing(tmp_path / "capped", cap=15)
+    closed = {"table": "processes", "where": {"process": "mine"}, "set": {"max_build": 0}}
+    again = {"table": "processes", "add": [{**IMPORT, "period": 2026}]}
+    _scenario(folder, "closed", [closed])
+    _scenario(folder, "closed_added", [closed, again])
+    for name in ("closed", "closed_added"):
+        solution = Study(folder).solve(name)
+        assert solution.objective == pytest.approx(3000, rel=1e-9), name
+        assert solution["constraints"].empty, name

@@ -97,7 +97,7 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
     changed._expanded.update({key: value for key, value in instance._expanded.items() if still_valid(key)})
     if names_may_change:
         try:
-            warnings = check_references(changed)
+            warnings = check_references(changed, as_read=False)
         except InputError as error:
             raise InputError([_blame_scenario(problem, chain) for problem in error.problems]) from None
         changed = changed.replace(warnings=tuple(warnings), _expanded=changed._expanded)
