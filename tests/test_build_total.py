@@ -273,3 +273,23 @@ def test_a_scenario_that_closes_a_capped_projects_builds_loads_whatever_else_it_
         solution = Study(folder).solve(name)
         assert solution.objective == pytest.approx(3000, rel=1e-9), name
         assert solution["constraints"].empty, name
+
+
+@pytest.mark.xfail(
+    strict=True, reason="review: a drop with periods loses the undated row that holds the cap (not fixed)"
+)
+def test_a_drop_for_some_periods_keeps_the_projects_cap(tmp_path):
+    """Review (open): dropping the capped mine from 2026 on (``drop`` with ``periods``) replaces its
+    undated row with a dated 2025 row, so the cap (5 here) no longer sits on a row without a period:
+    refused as "max_build_total caps the builds over the horizon", naming processes.csv line 3. A user
+    expects the 2025 mine kept at its cap: a 2025 t/yr saves 90 in 2025 against at most 40 of capex,
+    so it builds up to the cap, 5 (10 without one), and the 2026 demand is imported."""
+    folder = growing(tmp_path / "capped", cap=5)
+    _scenario(
+        folder,
+        "closing",
+        [{"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}, "drop": True}],
+    )
+    solution = Study(folder).solve("closing")
+    assert built(solution) == pytest.approx({2025: 5})
+    assert solution["constraints"].set_index("family").loc["build_total_limit", "upper"] == 5
