@@ -293,3 +293,18 @@ def test_a_drop_for_some_periods_keeps_the_projects_cap(tmp_path):
     solution = Study(folder).solve("closing")
     assert built(solution) == pytest.approx({2025: 5})
     assert solution["constraints"].set_index("family").loc["build_total_limit", "upper"] == 5
+
+
+def test_the_pyomo_model_follows_a_cap_changed_in_place(tmp_path):
+    """Review: after a re-solve that changes only the cap (path ``numbers``: 15 → 16, 1,180 as in
+    the module docstring), ``study.pyomo_model``'s ``build_total_limit`` has the new upper bound, and
+    solving that Pyomo model as it stands gives the re-solve's optimum."""
+    folder = growing(tmp_path / "capped", cap=15)
+    _scenario(folder, "bigger", [{"table": "processes", "where": {"process": "mine"}, "set": {"max_build_total": 16}}])
+    study = Study(folder, engine="pyomo")
+    study.solve()
+    again = study.solve("bigger")
+    assert again.summary["resolve"]["path"] == "numbers" and again.objective == pytest.approx(1180)
+    model = study.pyomo_model
+    assert model.build_total_limit["mine", "A"].upper == 16
+    assert reeopt.solve_model(model).objective == pytest.approx(1180, rel=1e-9)
