@@ -308,3 +308,29 @@ def test_the_pyomo_model_follows_a_cap_changed_in_place(tmp_path):
     model = study.pyomo_model
     assert model.build_total_limit["mine", "A"].upper == 16
     assert reeopt.solve_model(model).objective == pytest.approx(1180, rel=1e-9)
+
+
+def test_a_cap_set_on_a_project_with_dated_rows_lands_on_its_undated_row(tmp_path):
+    """Review: the mine of the module's instance with a dated 2026 row in processes.csv (capex 30
+    then); a scenario sets the cap to 16 with ``where: {process: mine}``, which matches both rows.
+
+    By hand: 10 t/yr built in 2025 (capex 40 each, 90 saved in each year), 6 in 2026 (capex 30,
+    90 saved; the cap's 16 − 10): capex 400 + 180, mining 100 + 160, 4 t imported in 2026: 1,240.
+    The set used to write the cap on the dated row too, so a scenario that also added a row was
+    refused ("caps the builds over the horizon", processes.csv line 3); alone it gave 1,240. A
+    ``where`` that selects the dated row alone (``period: 2026``) cannot set a cap: an input error."""
+    folder = growing(tmp_path / "capped", cap=15, processes=(IMPORT, {**MINE, "period": 2026, "capex": 30}))
+    bigger = {"table": "processes", "where": {"process": "mine"}, "set": {"max_build_total": 16}}
+    again = {"table": "processes", "add": [{**IMPORT, "period": 2026}]}
+    _scenario(folder, "bigger", [bigger])
+    _scenario(folder, "bigger_added", [bigger, again])
+    for name in ("bigger", "bigger_added"):
+        solution = Study(folder).solve(name)
+        assert solution.objective == pytest.approx(1240, rel=1e-9), name
+        assert built(solution) == pytest.approx({2025: 10, 2026: 6}), name
+    dated = {"table": "processes", "where": {"process": "mine", "period": 2026}, "set": {"max_build_total": 16}}
+    _scenario(folder, "dated", [dated])
+    with pytest.raises(InputError) as error:
+        apply_scenario(load_instance(folder), "dated")
+    for text in ("dated.yaml", "max_build_total", "without a period"):
+        assert text in str(error.value), (text, str(error.value))

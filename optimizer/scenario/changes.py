@@ -239,17 +239,26 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
                 "periods",
                 f"the change of '{column.name}' without periods",
             )
+        rows = match
+        if table.name == "processes" and column.name in UNDATED_PROCESS_NUMBERS:
+            rows = match & frame["period"].isna().to_numpy()  # the dated rows matched do not carry it
+            if not rows.any():
+                raise fail(
+                    f"'{column.name}' holds over the whole horizon: the where selects only dated rows",
+                    "where",
+                    "a where that selects the row without a period",
+                )
         if operation == "set":
             cell = cell_value(column, value, fail, operation, table)
             _check_names(instance, table, {column.name: cell}, fail, operation)
-            frame.loc[match, column.name] = cell
+            frame.loc[rows, column.name] = cell
         else:
             if column.kind != "number" or column.name == "period":
                 raise fail(f"cannot scale '{column.name}'", operation, "a numeric column")
             factor = cell_value(Column(column.name, kind="number"), value, fail, operation, table)
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
-                frame.loc[match, column.name] = frame.loc[match, column.name] * factor
-        _check_written(frame, match, table, column, fail, operation)
+                frame.loc[rows, column.name] = frame.loc[rows, column.name] * factor
+        _check_written(frame, rows, table, column, fail, operation)
     if "periods" in change or "period" in values:  # otherwise no key changed: the rows stay unique
         _check_unique(frame, table, fail, operation)
     tables[table_name] = frame
