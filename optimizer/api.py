@@ -239,6 +239,7 @@ def hedge(
     """
     from optimizer.hedge import hedge as solve_hedge
 
+    check_solve_arguments(time_limit=time_limit, mip_gap=mip_gap)  # as solve's (HiGHS ignores a negative gap)
     return solve_hedge(
         load(instance),
         scenarios,

@@ -112,6 +112,13 @@ class SolverResult:
     evidence: DualEvidence | None = None  # only when asked for (solve(evidence=...))
 
 
+def highs_settings(options: SolveOptions) -> dict:
+    """The MIP settings a :class:`HighsSolver` of ``options`` runs with (``--mip-gap`` replaces the
+    gap), as summary.json ``solver.options.highs`` records them."""
+    gap = {} if options.mip_gap is None else {"mip_rel_gap": float(options.mip_gap)}
+    return {**MIP_SETTINGS, **gap}
+
+
 def solver_version() -> str:
     return highspy.Highs.version(new_highs())
 
@@ -147,12 +154,10 @@ class HighsSolver:
         self.highs = new_highs()
         if self.options.log:
             self.highs.setOptionValue("output_flag", True)
-        for name, value in MIP_SETTINGS.items():
+        for name, value in highs_settings(self.options).items():
             self.highs.setOptionValue(name, value)
         if self.options.time_limit is not None:
             self.highs.setOptionValue("time_limit", float(self.options.time_limit))
-        if self.options.mip_gap is not None:
-            self.highs.setOptionValue("mip_rel_gap", float(self.options.mip_gap))
         if self.options.threads is not None:
             self.highs.setOptionValue("threads", int(self.options.threads))
         self.lp = lp

@@ -38,7 +38,7 @@ from optimizer.numerics import check_memory, coefficient_report, estimate_nonzer
 from optimizer.registry import run_record
 from optimizer.scenario import apply_scenario
 from optimizer.solution import Solution, make_solution
-from optimizer.solver import HighsSolver, SolveOptions
+from optimizer.solver import HighsSolver, SolveOptions, highs_settings
 
 ENGINES = ("pyomo", "arrays")
 
@@ -204,6 +204,8 @@ class Study:
         summary["warnings"] = list(instance.warnings) + (network.messages() if network else []) + numerics["warnings"]
         summary["numerics"] = {**numerics, **residuals(model, result), **(memory or {})}
         summary["solver"]["options"] = {"time_limit": self.options.time_limit, "mip_gap": self.options.mip_gap}
+        if self.solver_name == "highs":  # what HiGHS ran with (solver.py MIP_SETTINGS), for reeopt diff
+            summary["solver"]["options"]["highs"] = highs_settings(self.options)
         summary["run"] = {**run_record(instance, summary["solver"]["options"]), "engine": self.engine}
         summary["solver"]["name"] = self.solver_name
         if solution.status in ("infeasible", "unbounded"):

@@ -349,3 +349,13 @@ def test_a_scenarios_own_plan_holds_only_the_builds_before_the_decision_year(tmp
     assert s["vss"] == pytest.approx({"base": 0, "late": 0}, abs=1e-6)
     assert result.solutions["late"]["builds"].set_index("period")["built"].to_dict() == pytest.approx({2026: 10})
     assert result.plans.empty
+
+
+def test_the_hedge_command_refuses_a_negative_mip_gap(tmp_path, reeopt):
+    """Review: ``reeopt solve --mip-gap -1`` exits 2, ``reeopt hedge --mip-gap -1`` ran (HiGHS
+    refused the option and kept its own 1e-4, not reeopt's 1e-5, while summary.json recorded -1).
+    It exits 2 naming the option, and writes nothing."""
+    folder = island_instance(tmp_path / "island", penalty=1000)
+    run = reeopt("hedge", folder, "-s", "base:0.5", "-s", "ban:0.5", "--mip-gap", "-1", "--out", tmp_path / "out")
+    assert run.code == 2 and "--mip-gap" in run.err and "Traceback" not in run.err
+    assert not (tmp_path / "out").exists()

@@ -94,3 +94,19 @@ def test_mip_settings_apply_to_every_solve_and_mip_gap_overrides_their_gap(tmp_p
     assert loose.highs.getOptionValue("mip_heuristic_run_rins")[1] is False
     for solver in (default, loose):
         assert solver.solve().objective == pytest.approx(66.6667 * 30 + 60 * 5 + 150, rel=1e-5)
+
+
+def test_the_summary_records_the_mip_settings_the_solve_ran_with(tmp_path):
+    """Review: summary.json ``solver.options`` (and ``run.solver_options``, what ``reeopt diff``
+    compares) said ``mip_gap: null`` whether HiGHS ran at its own 1e-4 with its heuristics (before
+    MIP_SETTINGS) or at reeopt's 1e-5 without them: ``highs`` now records the settings in force,
+    ``--mip-gap`` replacing the gap; ``mip_gap`` stays the user's option (null: not given)."""
+    from optimizer.solver import MIP_SETTINGS
+
+    folder = lumpy_chain(tmp_path)
+    for gap, expected in ((None, 1e-5), (0.02, 0.02)):
+        summary = reeopt.Study(folder, engine="arrays", mip_gap=gap).solve().summary
+        options = summary["solver"]["options"]
+        assert options["mip_gap"] == gap
+        assert options["highs"] == {**MIP_SETTINGS, "mip_rel_gap": expected}
+        assert summary["run"]["solver_options"] == options

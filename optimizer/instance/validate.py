@@ -21,8 +21,12 @@ if TYPE_CHECKING:
 WILDCARD = "*"
 
 
-def check_references(instance: Instance) -> list[str]:
-    """Raise :class:`InputError` for broken references; return warnings for suspicious data."""
+def check_references(instance: Instance, as_read: bool = True) -> list[str]:
+    """Raise :class:`InputError` for broken references; return warnings for suspicious data.
+
+    ``as_read`` False (after a scenario's changes) leaves out what is checked of the files alone: a
+    total build cap on a project that may build nothing (a scenario that closes its builds, say
+    ``max_build: 0``, is a study, and it is not checked after a change of numbers only either)."""
     t = instance.tables
     regions = set(t["regions"]["region"])
     commodities = set(t["commodities"]["commodity"])
@@ -65,7 +69,7 @@ def check_references(instance: Instance) -> list[str]:
     _check_self_trade(t["trade"], problems)
     _check_periods(instance, problems)
     _check_commodity_rows(t["commodities"], problems)
-    _check_reserves(t["processes"], problems)
+    _check_reserves(t["processes"], problems, as_read)
     _check_min_activity(t["processes"], problems)
     _check_elastic_demand(t["demand"], problems)
     _check_observed(t["observed"], regions, commodities, processes, problems)
@@ -196,10 +200,11 @@ def _check_elastic_demand(demand: pd.DataFrame, problems: list[Problem]) -> None
         )
 
 
-def _check_reserves(processes: pd.DataFrame, problems: list[Problem]) -> None:
+def _check_reserves(processes: pd.DataFrame, problems: list[Problem], as_read: bool = True) -> None:
     """``reserve`` and ``max_build_total`` hold over the whole horizon: only on the row without a
-    period; a total build cap needs a build it can cap (some row of its process and region that
-    may build: a ``max_build`` > 0, or a ``capex`` with ``max_build`` blank, and a finite capacity)."""
+    period; in the files (``as_read``), a total build cap needs a build it can cap (some row of its
+    process and region that may build: a ``max_build`` > 0, or a ``capex`` with ``max_build``
+    blank, and a finite capacity)."""
     from optimizer.instance.expand import build_limit  # expand.py imports this module
 
     file = processes.attrs.get("file", "processes.csv")
@@ -210,6 +215,8 @@ def _check_reserves(processes: pd.DataFrame, problems: list[Problem]) -> None:
     for column, reason in horizon.items():
         for line in processes["line"][processes["period"].notna() & processes[column].notna()]:
             problems.append(Problem(file, reason, int(line), column, "it on the row without a period"))
+    if not as_read:
+        return
     capped = processes[processes["period"].isna() & processes["max_build_total"].notna()]
     buildable = processes.loc[build_limit(processes) > 0, ["process", "region"]].drop_duplicates()
     unbuildable = capped.merge(buildable, on=["process", "region"], how="left", indicator=True)["_merge"] == "left_only"

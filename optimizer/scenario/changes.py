@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS
 from optimizer.instance.instance import Instance
 from optimizer.instance.origin import check_origin_settings
 from optimizer.instance.reader import check_numbers
@@ -96,7 +97,7 @@ def apply_changes(instance: Instance, chain: list[Scenario]) -> Instance:
     changed._expanded.update({key: value for key, value in instance._expanded.items() if still_valid(key)})
     if names_may_change:
         try:
-            warnings = check_references(changed)
+            warnings = check_references(changed, as_read=False)
         except InputError as error:
             raise InputError([_blame_scenario(problem, chain) for problem in error.problems]) from None
         changed = changed.replace(warnings=tuple(warnings), _expanded=changed._expanded)
@@ -232,17 +233,32 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         column = column_of(table, column_name, fail, operation)
         if column.name in table.key and column.name != "period":
             raise fail(f"cannot {operation} the key column '{column.name}'", operation, "a non-key column")
+        if "periods" in change and table.name == "processes" and column.name in UNDATED_PROCESS_NUMBERS:
+            raise fail(
+                f"'{column.name}' holds over the whole horizon (on the row without a period)",
+                "periods",
+                f"the change of '{column.name}' without periods",
+            )
+        rows = match
+        if table.name == "processes" and column.name in UNDATED_PROCESS_NUMBERS:
+            rows = match & frame["period"].isna().to_numpy()  # the dated rows matched do not carry it
+            if not rows.any():
+                raise fail(
+                    f"'{column.name}' holds over the whole horizon: the where selects only dated rows",
+                    "where",
+                    "a where that selects the row without a period",
+                )
         if operation == "set":
             cell = cell_value(column, value, fail, operation, table)
             _check_names(instance, table, {column.name: cell}, fail, operation)
-            frame.loc[match, column.name] = cell
+            frame.loc[rows, column.name] = cell
         else:
             if column.kind != "number" or column.name == "period":
                 raise fail(f"cannot scale '{column.name}'", operation, "a numeric column")
             factor = cell_value(Column(column.name, kind="number"), value, fail, operation, table)
             with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
-                frame.loc[match, column.name] = frame.loc[match, column.name] * factor
-        _check_written(frame, match, table, column, fail, operation)
+                frame.loc[rows, column.name] = frame.loc[rows, column.name] * factor
+        _check_written(frame, rows, table, column, fail, operation)
     if "periods" in change or "period" in values:  # otherwise no key changed: the rows stay unique
         _check_unique(frame, table, fail, operation)
     tables[table_name] = frame
@@ -274,6 +290,8 @@ def _materialise(
     dated_keys = frame.loc[frame["period"].notna(), key + ["period"]]
     wanted = list(horizon) if keep_out_of_range else list(selected)
     copies = frame.loc[general].drop(columns="period").merge(pd.DataFrame({"period": wanted}), how="cross")
+    if table.name == "processes" and not keep_out_of_range:  # the undated row stays and keeps them
+        copies[[c for c in UNDATED_PROCESS_NUMBERS if c in copies]] = np.nan
     if not dated_keys.empty and not copies.empty:
         existing = copies[key + ["period"]].merge(
             dated_keys.astype({"period": float}).assign(_exists=True), how="left", on=key + ["period"]
