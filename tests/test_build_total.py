@@ -275,15 +275,13 @@ def test_a_scenario_that_closes_a_capped_projects_builds_loads_whatever_else_it_
         assert solution["constraints"].empty, name
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review: a drop with periods loses the undated row that holds the cap (not fixed)"
-)
 def test_a_drop_for_some_periods_keeps_the_projects_cap(tmp_path):
-    """Review (open): dropping the capped mine from 2026 on (``drop`` with ``periods``) replaces its
-    undated row with a dated 2025 row, so the cap (5 here) no longer sits on a row without a period:
-    refused as "max_build_total caps the builds over the horizon", naming processes.csv line 3. A user
-    expects the 2025 mine kept at its cap: a 2025 t/yr saves 90 in 2025 against at most 40 of capex,
-    so it builds up to the cap, 5 (10 without one), and the 2026 demand is imported."""
+    """Review: dropping the capped mine from 2026 on (``drop`` with ``periods``) replaces its
+    undated row with a dated 2025 row, so the cap (5 here) no longer sat on a row without a period:
+    it was refused as "max_build_total caps the builds over the horizon", naming processes.csv line 3.
+    Now the dated copies hold it (``expand.undated_rows``). A user expects the 2025 mine kept at its
+    cap: a 2025 t/yr saves 90 in 2025 against at most 40 of capex, so it builds up to the cap, 5
+    (10 without one), and the 2026 demand is imported."""
     folder = growing(tmp_path / "capped", cap=5)
     _scenario(
         folder,
@@ -293,6 +291,36 @@ def test_a_drop_for_some_periods_keeps_the_projects_cap(tmp_path):
     solution = Study(folder).solve("closing")
     assert built(solution) == pytest.approx({2025: 5})
     assert solution["constraints"].set_index("family").loc["build_total_limit", "upper"] == 5
+
+
+def test_a_drop_for_some_periods_keeps_the_reserve_too(tmp_path):
+    """The same for ``reserve`` (it had the same defect): the uncapped mine with a reserve of 6 t,
+    dropped from 2026. In 2025 each t/yr built saves 90 against at most 40 of capex, but the deposit
+    gives only 6 t: 6 built, 4 t imported (10 built without the reserve)."""
+    folder = growing(tmp_path / "deposit")
+    processes = pd.read_csv(folder / "processes.csv")
+    processes.loc[processes["process"] == "mine", "reserve"] = 6
+    processes.to_csv(folder / "processes.csv", index=False)
+    _scenario(
+        folder,
+        "closing",
+        [{"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}, "drop": True}],
+    )
+    solution = Study(folder).solve("closing")
+    assert built(solution) == pytest.approx({2025: 6})
+
+
+def test_a_scenario_may_not_add_a_dated_cap_beside_the_undated_one(tmp_path):
+    """A dated row with ``max_build_total`` added by a scenario where the project has its row without
+    a period would be a second, per-period cap the model does not have: refused, as in the files."""
+    folder = growing(tmp_path / "capped", cap=15)
+    _scenario(
+        folder,
+        "dated_cap",
+        [{"table": "processes", "add": [{**MINE, "period": 2026, "max_build_total": 3}]}],
+    )
+    with pytest.raises(InputError, match="max_build_total caps the builds over the horizon"):
+        Study(folder).solve("dated_cap")
 
 
 def test_the_pyomo_model_follows_a_cap_changed_in_place(tmp_path):

@@ -82,6 +82,17 @@ PERIOD_KEYS = {
 UNDATED_PROCESS_NUMBERS = ("reserve", "max_build_total")
 
 
+def undated_rows(processes: pd.DataFrame) -> np.ndarray:
+    """Positions of the row that holds each (process, region)'s :data:`UNDATED_PROCESS_NUMBERS`: its
+    row without a period, else its earliest dated row. A scenario's ``drop`` with ``periods`` turns
+    the row without a period into dated copies for the periods it keeps, each carrying those numbers
+    (in the files, validation keeps them off dated rows, so there a dated row gives blanks)."""
+    order = processes.assign(_position=np.arange(len(processes))).sort_values(
+        "period", na_position="first", kind="stable"
+    )
+    return np.sort(order.drop_duplicates(["process", "region"])["_position"].to_numpy())
+
+
 def expand_table(tables: dict[str, pd.DataFrame], name: str, regions: list[str], periods: tuple[int, ...]):
     """One row per key and period of a table (``reserve`` and ``max_build_total`` left out: they
     are not per period, see :data:`UNDATED_PROCESS_NUMBERS`)."""

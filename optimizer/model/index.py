@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS, build_limit
+from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS, build_limit, undated_rows
 from optimizer.network import build_network, deployed, trade_links
 
 INF = np.inf
@@ -227,7 +227,7 @@ def stock_frame(instance: Instance, regions: pd.Index, commodities: pd.Index) ->
 
 def _processes(instance: Instance) -> pd.DataFrame:
     table = instance.table("processes")
-    undated = table.loc[table["period"].isna(), ["process", "region", *UNDATED_PROCESS_NUMBERS]]
+    undated = table.loc[undated_rows(table), ["process", "region", *UNDATED_PROCESS_NUMBERS]]
     frame = instance.expanded("processes").merge(undated, on=["process", "region"], how="left")
     return frame[["process", "region", "period"]].assign(**process_numbers(frame)).reset_index(drop=True)
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance import Instance
-from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS, expand_table
+from optimizer.instance.expand import UNDATED_PROCESS_NUMBERS, expand_table, undated_rows
 from optimizer.instance.validate import WILDCARD
 from optimizer.model import Model
 from optimizer.model.index import (
@@ -199,8 +199,8 @@ def _process_rows(instance: Instance, known: tuple | None = None) -> tuple[np.nd
             return known
         table = inst.tables["processes"]
         frame = _expanded_with_rows(inst, "processes")
-        undated = table["period"].isna().to_numpy()
-        reserve = table.loc[undated, ["process", "region"]].assign(_reserve=np.flatnonzero(undated))
+        holders = undated_rows(table)
+        reserve = table.iloc[holders][["process", "region"]].assign(_reserve=holders)
         reserve_rows = frame[["process", "region"]].merge(reserve, on=["process", "region"], how="left")["_reserve"]
         return frame["_row"].to_numpy(), reserve_rows.fillna(-1).to_numpy(dtype=np.int64)
 
