@@ -213,14 +213,15 @@ def _check_reserves(processes: pd.DataFrame, problems: list[Problem], as_read: b
         "max_build_total": "max_build_total caps the builds over the horizon",
     }
     dated = processes["period"].notna()
-    has_undated = processes.groupby(["process", "region"])["period"].transform(lambda p: p.isna().any())
+    projects = [processes["process"], processes["region"]]
     for column, reason in horizon.items():
         given = dated & processes[column].notna()
         if not as_read:
             # a scenario's drop with periods leaves a project only dated copies, each with the same
             # numbers (scenario/changes.py): refused only beside a row without a period, or unequal
-            unequal = processes.groupby(["process", "region"])[column].transform("nunique") > 1
-            given &= has_undated.astype(bool) | unequal
+            has_undated = (~dated).groupby(projects).transform("any")
+            unequal = processes[column].groupby(projects).transform("nunique") > 1
+            given &= has_undated | unequal
         for line in processes["line"][given]:
             problems.append(Problem(file, reason, int(line), column, "it on the row without a period"))
     if not as_read:

@@ -127,16 +127,16 @@ def _new_data(old: ModelData, instance: Instance, changed: dict[str, set[str]]) 
     columns that moved), or why their rows do not line up. Each frame gets only the columns that moved."""
     replace: dict = {"instance": instance}
     if "processes" in changed:
-        rows, undated_rows = _process_rows(old.instance)
+        rows, holder_rows = _process_rows(old.instance)
         if len(rows) != len(old.processes):  # a process row that is not deployed (networks.md)
             return "the processes' rows do not line up with the model's"
-        _process_rows(instance, known=(rows, undated_rows))
+        _process_rows(instance, known=(rows, holder_rows))
         table = instance.tables["processes"]
         dated = [c for c in PROCESS_NUMBERS if c in table and c not in UNDATED_PROCESS_NUMBERS]
         frame = table[dated].iloc[rows].reset_index(drop=True)
-        for column in UNDATED_PROCESS_NUMBERS:  # from the row without a period of the process and region
-            given = table[column].to_numpy()[np.maximum(undated_rows, 0)]
-            frame[column] = np.where(undated_rows >= 0, given, np.nan)
+        for column in UNDATED_PROCESS_NUMBERS:  # from the row that holds them (expand.undated_rows)
+            given = table[column].to_numpy()[np.maximum(holder_rows, 0)]
+            frame[column] = np.where(holder_rows >= 0, given, np.nan)
         numbers = process_numbers(frame)
         replace["processes"] = old.processes.assign(**{c: numbers[c] for c in NUMBERS["processes"]})
     if "trade" in changed:
@@ -190,9 +190,10 @@ def _demand_rows(instance: Instance, known: np.ndarray | None = None) -> np.ndar
 
 def _process_rows(instance: Instance, known: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """For each row of the expanded processes table (the model's processes frame, when every row is
-    deployed), the row of processes.csv it was taken from and the undated row of its process and
-    region that gives its ``reserve`` and ``max_build_total`` (-1: none). Like :func:`_trade_rows`: a
-    table of the same keys and periods expands to the same rows, ``known`` when the caller proved it."""
+    deployed), the row of processes.csv it was taken from and the row of its process and region that
+    holds its ``reserve`` and ``max_build_total`` (:func:`~optimizer.instance.expand.undated_rows`;
+    -1: none). Like :func:`_trade_rows`: a table of the same keys and periods expands to the same
+    rows, ``known`` when the caller proved it."""
 
     def compute(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
         if known is not None:
