@@ -209,3 +209,19 @@ def test_a_parent_shared_by_both_halves_of_a_plus_b_scales_once(chain):
     assert combined.table("processes").query("process == 'refine'")["cost_system"].tolist() == [40]
     metal = optimizer.solve(chain, "a+b").statistics.prices(by="period", commodity="metal", region="B")[2025]
     assert metal == pytest.approx(50 / 0.9 + 5, rel=1e-9)
+
+
+def test_set_writes_a_list_cell_on_every_row_it_selects(tmp_path):
+    """Before: ``set`` of a list column (a quota's ``commodities``) on more than one row crashed with
+    pandas' "Must have equal len keys and value" (an internal error, exit 1): the tuple was read as
+    one value per row. World's Sm/Gd/Y/Lu licence has a row per year 2025-2035; setting its
+    commodities to three oxides writes the same three on each of the eleven rows."""
+    path = tmp_path / "set_list.yaml"
+    path.write_text(
+        "name: set_list\nchanges:\n  - table: quotas\n    where: {quota: cn_apr2025_SmGdYLu}\n"
+        '    set: {commodities: "Sm2O3;Gd2O3;TmYbLu_oxides"}\n'
+    )
+    quotas = optimizer.load("world", str(path)).table("quotas")
+    rows = quotas[quotas["quota"] == "cn_apr2025_SmGdYLu"]
+    assert len(rows) == 11
+    assert set(rows["commodities"]) == {("Sm2O3", "Gd2O3", "TmYbLu_oxides")}

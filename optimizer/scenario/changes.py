@@ -251,7 +251,12 @@ def _apply_change(instance: Instance, tables: dict, scenario: Scenario, position
         if operation == "set":
             cell = cell_value(column, value, fail, operation, table)
             _check_names(instance, table, {column.name: cell}, fail, operation)
-            frame.loc[rows, column.name] = cell
+            if isinstance(cell, tuple):  # a list cell: the same tuple on each row, not one item per row
+                frame[column.name] = frame[column.name].astype(object)
+                same = pd.Series([cell] * int(rows.sum()), index=frame.index[rows], dtype=object)
+                frame.loc[rows, column.name] = same
+            else:
+                frame.loc[rows, column.name] = cell
         else:
             if column.kind != "number" or column.name == "period":
                 raise fail(f"cannot scale '{column.name}'", operation, "a numeric column")
