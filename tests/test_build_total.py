@@ -221,6 +221,18 @@ def _scenario(folder, name: str, changes: list[dict]) -> None:
 
 
 LATE_CAPEX = {"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}, "set": {"capex": 30}}
+CLOSED_FROM_2026 = {"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}, "drop": True}
+
+
+def alone_and_with_an_add(folder, name: str, changes: list[dict]):
+    """The scenario ``changes`` solved alone and with an ``add`` that changes nothing (the import's
+    own numbers again, for 2026: the same program): the check that follows an ``add`` is where the
+    review's defects showed. Yields (scenario name, solution) for both."""
+    again = {"table": "processes", "add": [{**IMPORT, "period": 2026}]}
+    _scenario(folder, name, changes)
+    _scenario(folder, f"{name}_added", [*changes, again])
+    for scenario in (name, f"{name}_added"):
+        yield scenario, Study(folder).solve(scenario)
 
 
 def test_a_dated_change_of_a_capped_project_keeps_its_cap(tmp_path):
@@ -235,11 +247,7 @@ def test_a_dated_change_of_a_capped_project_keeps_its_cap(tmp_path):
     The scenario's dated copies of the mine's row used to carry the cap, which the check after an
     ``add`` then refused as a cap on a dated row, naming processes.csv line 3 (the undated row)."""
     folder = growing(tmp_path / "capped", cap=15)
-    again = {"table": "processes", "add": [{**IMPORT, "period": 2026}]}
-    _scenario(folder, "late", [LATE_CAPEX])
-    _scenario(folder, "late_added", [LATE_CAPEX, again])
-    for name in ("late", "late_added"):
-        solution = Study(folder).solve(name)
+    for name, solution in alone_and_with_an_add(folder, "late", [LATE_CAPEX]):
         assert solution.objective == pytest.approx(1300, rel=1e-9), name
         assert built(solution) == pytest.approx({2025: 10, 2026: 5}), name
         row = solution["constraints"].set_index("family").loc["build_total_limit"]
@@ -266,11 +274,7 @@ def test_a_scenario_that_closes_a_capped_projects_builds_loads_whatever_else_it_
     imported at 100: 3,000 either way, and no cap row is left."""
     folder = growing(tmp_path / "capped", cap=15)
     closed = {"table": "processes", "where": {"process": "mine"}, "set": {"max_build": 0}}
-    again = {"table": "processes", "add": [{**IMPORT, "period": 2026}]}
-    _scenario(folder, "closed", [closed])
-    _scenario(folder, "closed_added", [closed, again])
-    for name in ("closed", "closed_added"):
-        solution = Study(folder).solve(name)
+    for name, solution in alone_and_with_an_add(folder, "closed", [closed]):
         assert solution.objective == pytest.approx(3000, rel=1e-9), name
         assert solution["constraints"].empty, name
 
@@ -283,11 +287,7 @@ def test_a_drop_for_some_periods_keeps_the_projects_cap(tmp_path):
     cap: a 2025 t/yr saves 90 in 2025 against at most 40 of capex, so it builds up to the cap, 5
     (10 without one), and the 2026 demand is imported."""
     folder = growing(tmp_path / "capped", cap=5)
-    _scenario(
-        folder,
-        "closing",
-        [{"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}, "drop": True}],
-    )
+    _scenario(folder, "closing", [CLOSED_FROM_2026])
     solution = Study(folder).solve("closing")
     assert built(solution) == pytest.approx({2025: 5})
     assert solution["constraints"].set_index("family").loc["build_total_limit", "upper"] == 5
@@ -301,11 +301,7 @@ def test_a_drop_for_some_periods_keeps_the_reserve_too(tmp_path):
     processes = pd.read_csv(folder / "processes.csv")
     processes.loc[processes["process"] == "mine", "reserve"] = 6
     processes.to_csv(folder / "processes.csv", index=False)
-    _scenario(
-        folder,
-        "closing",
-        [{"table": "processes", "where": {"process": "mine"}, "periods": {"from": 2026}, "drop": True}],
-    )
+    _scenario(folder, "closing", [CLOSED_FROM_2026])
     solution = Study(folder).solve("closing")
     assert built(solution) == pytest.approx({2025: 6})
 
@@ -349,11 +345,7 @@ def test_a_cap_set_on_a_project_with_dated_rows_lands_on_its_undated_row(tmp_pat
     ``where`` that selects the dated row alone (``period: 2026``) cannot set a cap: an input error."""
     folder = growing(tmp_path / "capped", cap=15, processes=(IMPORT, {**MINE, "period": 2026, "capex": 30}))
     bigger = {"table": "processes", "where": {"process": "mine"}, "set": {"max_build_total": 16}}
-    again = {"table": "processes", "add": [{**IMPORT, "period": 2026}]}
-    _scenario(folder, "bigger", [bigger])
-    _scenario(folder, "bigger_added", [bigger, again])
-    for name in ("bigger", "bigger_added"):
-        solution = Study(folder).solve(name)
+    for name, solution in alone_and_with_an_add(folder, "bigger", [bigger]):
         assert solution.objective == pytest.approx(1240, rel=1e-9), name
         assert built(solution) == pytest.approx({2025: 10, 2026: 6}), name
     dated = {"table": "processes", "where": {"process": "mine", "period": 2026}, "set": {"max_build_total": 16}}
