@@ -291,6 +291,7 @@ def test_a_drop_for_some_periods_keeps_the_projects_cap(tmp_path):
     solution = Study(folder).solve("closing")
     assert built(solution) == pytest.approx({2025: 5})
     assert solution["constraints"].set_index("family").loc["build_total_limit", "upper"] == 5
+    assert solution["buildout"]["total_cap"].tolist() == [5], "buildout.csv reads the cap where the model does"
 
 
 def test_a_drop_for_some_periods_keeps_the_reserve_too(tmp_path):

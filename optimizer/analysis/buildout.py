@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.instance.chain import process_stages
-from optimizer.instance.expand import build_limit
+from optimizer.instance.expand import build_limit, undated_rows
 from optimizer.solution import Solution
 
 COLUMNS = [
@@ -78,7 +78,8 @@ def buildout_table(solution: Solution) -> pd.DataFrame:
 def _total_caps(solution: Solution) -> pd.DataFrame:
     """Each (process, region)'s ``max_build_total`` and its row's dual, blank where there is none."""
     processes = solution.instance.table("processes")
-    caps = processes.loc[processes["period"].isna() & processes["max_build_total"].notna()]
+    holders = processes.iloc[undated_rows(processes)]  # where the model reads it (a drop may leave dated rows)
+    caps = holders.loc[holders["max_build_total"].notna()]
     caps = caps.set_index(["process", "region"])["max_build_total"].rename("total_cap")
     constraints = solution.tables.get("constraints", pd.DataFrame(columns=["family", "index", "dual"]))
     rows = constraints[constraints["family"] == CAP_FAMILY].set_index("index")["dual"]
