@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimizer.labels import clean, labels
+from optimizer.labels import clean, index_text, labels
 from optimizer.model import Model
 from optimizer.model.index import ModelData
 from optimizer.solver import SolverResult
@@ -65,7 +65,7 @@ def constraint_table(model: Model, result: SolverResult, extra_rows: list) -> pd
             pd.DataFrame(
                 {
                     "family": spec.component,
-                    "index": [", ".join(map(str, key)) if isinstance(key, tuple) else str(key) for key in keys],
+                    "index": [index_text(key) for key in keys],
                     "body": result.row_activity[family.ids],
                     "lower": np.where(np.isfinite(lp.row_lower[family.ids]), lp.row_lower[family.ids], np.nan),
                     "upper": np.where(np.isfinite(lp.row_upper[family.ids]), lp.row_upper[family.ids], np.nan),

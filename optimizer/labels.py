@@ -29,6 +29,14 @@ def labels(data: ModelData, frame: pd.DataFrame) -> dict[str, np.ndarray]:
     return named
 
 
+def index_text(index) -> str:
+    """A row's index in the instance's names as constraints.csv writes it (``JP, Dy2O3, 2030``; a
+    scalar's, ``None``: blank)."""
+    if index is None:
+        return ""
+    return ", ".join(str(part) for part in index) if isinstance(index, tuple) else str(index)
+
+
 def clean(values) -> np.ndarray:
     """Round solver noise (|v| < 1e-9) to an exact zero so files do not show -0.0 or 1e-14."""
     values = np.asarray(values, dtype=float)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from optimizer.instance.chain import process_stages
 from optimizer.instance.expand import build_limit, undated_rows
+from optimizer.labels import index_text
 from optimizer.solution import Solution
 
 COLUMNS = [
@@ -83,6 +84,6 @@ def _total_caps(solution: Solution) -> pd.DataFrame:
     caps = caps.set_index(["process", "region"])["max_build_total"].rename("total_cap")
     constraints = solution.tables.get("constraints", pd.DataFrame(columns=["family", "index", "dual"]))
     rows = constraints[constraints["family"] == CAP_FAMILY].set_index("index")["dual"]
-    keys = [f"{process}, {region}" for process, region in caps.index]  # the index text of constraints.csv
+    keys = [index_text(key) for key in caps.index]
     dual = pd.Series(rows.reindex(keys).to_numpy(dtype=float), index=caps.index, name="total_cap_dual")
     return pd.concat([caps, dual], axis=1)

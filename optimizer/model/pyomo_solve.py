@@ -25,6 +25,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from optimizer.labels import index_text
 from optimizer.model import Model
 from optimizer.model.lp import Family, LinearProgram
 from optimizer.model.pyomo_model import PyomoLink, paused_gc, update_numbers
@@ -171,7 +172,7 @@ def extra_rows(model: pyo.ConcreteModel, compiled: Compiled, result: SolverResul
         found.append(
             ExtraRow(
                 family=con.parent_component().name,
-                index=_index_text(index),
+                index=index_text(index),
                 body=float(pyo.value(con.body)) if result.has_solution else float("nan"),
                 lower=None if con.lb is None else float(con.lb),
                 upper=None if con.ub is None else float(con.ub),
@@ -337,7 +338,7 @@ class FactorySolver:
             extra.append(
                 ExtraRow(
                     family=con.parent_component().name,
-                    index=_index_text(con.index()),
+                    index=index_text(con.index()),
                     body=float(pyo.value(con.body)) if has_solution else float("nan"),
                     lower=None if con.lb is None else float(con.lb),
                     upper=None if con.ub is None else float(con.ub),
@@ -345,13 +346,6 @@ class FactorySolver:
                 )
             )
         return result, extra
-
-
-def _index_text(index) -> str:
-    """A component's index in the instance's names, as text (``JP, Dy2O3, 2030``)."""
-    if index is None:
-        return ""
-    return ", ".join(str(part) for part in index) if isinstance(index, tuple) else str(index)
 
 
 def as_program(model: pyo.ConcreteModel, compiled: Compiled):
@@ -374,7 +368,7 @@ def as_program(model: pyo.ConcreteModel, compiled: Compiled):
     names = [compiled.info.rows[k][0].parent_component().name for k in user.tolist()]
     for name in dict.fromkeys(names):
         mine = [k for k, other in zip(user.tolist(), names, strict=True) if other == name]
-        index = pd.DataFrame({"text": [_index_text(compiled.info.rows[k][0].index()) for k in mine]})
+        index = pd.DataFrame({"text": [index_text(compiled.info.rows[k][0].index()) for k in mine]})
         rows[USER_FAMILY + name] = Family(USER_FAMILY + name, start, index)
         start += len(mine)
     order = np.argsort([list(dict.fromkeys(names)).index(name) for name in names], kind="stable")
